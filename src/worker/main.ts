@@ -1,0 +1,22 @@
+// `npm run worker`: a stateless worker; scale out by running more of them.
+import { loadConfig } from '../config';
+import { createDb } from '../db/knex';
+import { connectWorker } from '../temporal/connection';
+import { createWorker } from './worker';
+
+async function main() {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
+  const db = createDb(config.databaseUrl);
+  const { connection, namespace } = await connectWorker();
+  const worker = await createWorker({ connection, namespace, db });
+  // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
+  await worker.run();
+  await connection.close();
+  await db.destroy();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
