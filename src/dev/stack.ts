@@ -91,6 +91,19 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
   };
 }
 
+/** A server left behind by a run that was killed outright would hold the port and the SQLite file. */
+function killStale(pidFile: string): void {
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('start-dev')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already, or not a Temporal server: nothing to stop
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
 export interface TemporalDevServer extends Running {
   address: string;
   uiUrl: string;
@@ -122,9 +135,14 @@ export async function startTemporalDevServer(opts: {
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(opts.extraArgs ?? []),
   ];
+  const pidFile = `${opts.dbFile}.pid`;
+  killStale(pidFile);
   const out = fs.openSync(opts.logFile, 'a');
-  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out] });
+  // Its own process group: Ctrl-C reaches us, and we stop the server after the worker has drained.
+  const child = spawn(opts.cli, args, { stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
+  if (child.pid) fs.writeFileSync(pidFile, String(child.pid));
+  child.once('exit', () => fs.rmSync(pidFile, { force: true }));
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`temporal server exited with code ${code}; see ${opts.logFile}`))),
   );

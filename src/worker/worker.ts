@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
-export const workflowsPath = require.resolve('../workflows');
+/** A folder: the bundler resolves its index from TypeScript sources or compiled JavaScript alike. */
+export const workflowsPath = path.resolve(__dirname, '../workflows');
 
 /** Bundles the workflow code once; a worker built from the bundle starts without webpack. */
 export function bundleWorkflows(): Promise<WorkflowBundle> {

@@ -1,0 +1,8 @@
+// Every migration, in order. Listed by hand so that they load the same way under tsx, vitest
+// and compiled JavaScript: knex's directory scan would need a TypeScript loader at run time.
+import type { Knex } from 'knex';
+import * as initial from './20261127000000_initial';
+
+export const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261127000000_initial': initial,
+};

@@ -1,0 +1,52 @@
+// One embedded PostgreSQL, one Temporal dev server and one real worker for the whole run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { createDb, migrateLatest } from '../../src/db/knex';
+import { findTemporalCli, freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../src/dev/stack';
+import { connectWorker } from '../../src/temporal/connection';
+import { bundleWorkflows, createWorker } from '../../src/worker/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retainer-desk-test-'));
+  // Run as root, PostgreSQL runs as a `postgres` system user that must reach its data folder.
+  fs.chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
+  const temporal = await startTemporalDevServer({
+    cli: findTemporalCli(),
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    logFile: path.join(dir, 'temporal.log'),
+  });
+  const db = createDb(pg.url);
+  await migrateLatest(db);
+
+  const env = { ...process.env, TEMPORAL_ADDRESS: temporal.address };
+  const { connection, namespace } = await connectWorker(env);
+  const worker = await createWorker({ connection, namespace, db, workflowBundle: await bundleWorkflows() });
+  const running = worker.run();
+
+  project.provide('databaseUrl', pg.url);
+  project.provide('temporalAddress', temporal.address);
+
+  return async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await db.destroy();
+    await temporal.stop();
+    await pg.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import supertest from 'supertest';
+import { inject } from 'vitest';
+import { createApp } from '../../src/api/app';
+import { hashToken, newToken } from '../../src/api/auth';
+import { createDb, type Db } from '../../src/db/knex';
+import { connectClient } from '../../src/temporal/connection';
+
+export interface Harness {
+  db: Db;
+  temporal: Client;
+  http: ReturnType<typeof supertest>;
+  get(path: string, token: string): supertest.Test;
+  post(path: string, token: string, body?: unknown): supertest.Test;
+  close(): Promise<void>;
+}
+
+export async function openHarness(): Promise<Harness> {
+  const db = createDb(inject('databaseUrl'), { min: 0, max: 5 });
+  const temporal = await connectClient({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') });
+  const http = supertest(createApp({ db, temporal }));
+  return {
+    db,
+    temporal,
+    http,
+    get: (path, token) => http.get(path).set('Authorization', `Bearer ${token}`),
+    post: (path, token, body = {}) => http.post(path).set('Authorization', `Bearer ${token}`).send(body as object),
+    close: async () => {
+      await temporal.connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+export interface Person {
+  id: string;
+  token: string;
+}
+
+export interface Company {
+  clientId: string;
+  otherClientId: string;
+  skills: { backend: string; frontend: string };
+  admin: Person;
+  head: Person;
+  manager: Person;
+  client: Person;
+  otherClient: Person;
+  backendSenior: Person;
+  backendJunior: Person;
+  frontendSenior: Person;
+}
+
+/**
+ * A company of its own for each test file, built through the admin API. Skill codes are unique
+ * per company, so assignment in one file never picks a specialist of another.
+ */
+export async function makeCompany(h: Harness): Promise<Company> {
+  const tag = randomUUID().slice(0, 8);
+  const adminId = randomUUID();
+  await h.db('staff').insert({ id: adminId, name: `Admin ${tag}`, email: `admin-${tag}@test.example`, role: 'admin' });
+  const adminToken = newToken();
+  await h.db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(adminToken), staff_id: adminId, label: 'test' });
+  const admin = { id: adminId, token: adminToken };
+
+  const ok = async (path: string, body: object, status = 201) => {
+    const res = await h.post(path, adminToken, body);
+    if (res.status !== status) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body as { id: string };
+  };
+  const person = async (kind: 'staffId' | 'contactId', id: string): Promise<Person> => {
+    const { token } = (await ok('/admin/credentials', { [kind]: id, label: 'test' })) as unknown as { token: string };
+    return { id, token };
+  };
+  const staff = async (name: string, body: object) =>
+    person('staffId', (await ok('/admin/staff', { name, email: `${name}-${tag}@test.example`, ...body })).id);
+
+  const skills = { backend: `backend-${tag}`, frontend: `frontend-${tag}` };
+  const head = await staff('head', { role: 'head' });
+  const manager = await staff('manager', { role: 'manager' });
+  const backendSenior = await staff('sam', { role: 'specialist', seniority: 'senior', skills: [skills.backend], weeklyCapacityHours: 40 });
+  const backendJunior = await staff('jo', {
+    role: 'specialist',
+    seniority: 'junior',
+    skills: [skills.backend],
+    weeklyCapacityHours: 40,
+    mentorId: backendSenior.id,
+  });
+  const frontendSenior = await staff('fran', { role: 'specialist', seniority: 'senior', skills: [skills.frontend], weeklyCapacityHours: 40 });
+
+  const newClient = async (name: string) => {
+    const { id } = await ok('/admin/clients', { name: `${name} ${tag}`, accountManagerId: manager.id });
+    await ok(`/admin/clients/${id}/subscriptions`, { monthlyHours: 40, timezone: 'Europe/Berlin', startsOn: '2026-01-01' });
+    const contact = await ok(`/admin/clients/${id}/contacts`, { name: `Contact of ${name}`, email: `${name}-contact-${tag}@test.example` });
+    return { clientId: id, contact: await person('contactId', contact.id) };
+  };
+  const own = await newClient('northwind');
+  const other = await newClient('contoso');
+  return {
+    clientId: own.clientId,
+    otherClientId: other.clientId,
+    skills,
+    admin,
+    head,
+    manager,
+    client: own.contact,
+    otherClient: other.contact,
+    backendSenior,
+    backendJunior,
+    frontendSenior,
+  };
+}
