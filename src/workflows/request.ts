@@ -14,7 +14,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { Actor, Command, NewTask, RequestState } from '../domain';
 import { apply, billableHours, check, intake, isTerminal } from '../domain';
-import type { Action, RequestWorkflowInput, SignalCommand, UpdateCommand } from '../shared/contract';
+import type { Action, RequestWorkflowInput } from '../shared/contract';
 import {
   REJECTION_TYPES,
   SIGNAL_COMMANDS,
@@ -85,13 +85,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   setHandler(intakeUpdate, async () => projected(1));
   for (const type of UPDATE_COMMANDS) {
     setHandler(
-      actionUpdates[type as UpdateCommand] as typeof actionUpdates.triage,
+      actionUpdates[type],
       async (action: Action) => projected(await run(action)),
       { validator: (action: Action) => reject(action.command, action.actor, current()) },
     );
   }
   for (const type of SIGNAL_COMMANDS) {
-    setHandler(actionSignals[type as SignalCommand] as typeof actionSignals.rework, async (action: Action) => {
+    setHandler(actionSignals[type], async (action: Action) => {
       // A signal has no caller to answer: a signal that is not allowed now is recorded and dropped.
       const rejection = state ? check(state, action.actor, action.command) : { message: 'not yet taken in' };
       if (rejection) {

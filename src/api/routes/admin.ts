@@ -5,7 +5,39 @@ import { hashToken, newToken, requireRole } from '../auth';
 import { notFound, unprocessable } from '../errors';
 import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, uuidParam } from '../schemas';
 
-function staffView(r: Record<string, unknown>) {
+interface StaffRow {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  seniority: string | null;
+  skills: string[];
+  weekly_capacity_hours: number;
+  mentor_id: string | null;
+  timezone: string;
+  active: boolean;
+}
+interface ClientRow {
+  id: string;
+  name: string;
+  account_manager_id: string | null;
+}
+interface SubscriptionRow {
+  id: string;
+  monthly_hours: number;
+  timezone: string;
+  starts_on: string;
+  ends_on: string | null;
+  rollover_unused: boolean;
+  auto_close_after_days: number | null;
+}
+
+async function insertOne<T>(db: Db, table: string, row: object): Promise<T> {
+  const rows = (await db(table).insert(row).returning('*')) as T[];
+  return rows[0] as T;
+}
+
+function staffView(r: StaffRow) {
   return {
     id: r.id,
     name: r.name,
@@ -36,8 +68,7 @@ export function adminRouter({ db }: { db: Db }): Router {
       const mentor = await db('staff').where({ id: b.mentorId }).first<{ seniority: string | null } | undefined>('seniority');
       if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
     }
-    const [row] = await db('staff')
-      .insert({
+    const row = await insertOne<StaffRow>(db, 'staff', {
         id: randomUUID(),
         name: b.name,
         email: b.email.toLowerCase(),
@@ -47,14 +78,13 @@ export function adminRouter({ db }: { db: Db }): Router {
         weekly_capacity_hours: b.weeklyCapacityHours,
         mentor_id: b.mentorId ?? null,
         timezone: b.timezone,
-      })
-      .returning('*');
-    res.status(201).location(`/admin/staff/${String(row.id)}`).json(staffView(row as Record<string, unknown>));
+      });
+    res.status(201).location(`/admin/staff/${row.id}`).json(staffView(row));
   });
 
   router.get('/admin/staff', requireRole('admin', 'head', 'manager'), async (_req, res) => {
-    const rows = await db('staff').orderBy(['role', 'name']);
-    res.json({ items: (rows as Record<string, unknown>[]).map(staffView) });
+    const rows = await db<StaffRow>('staff').orderBy(['role', 'name']);
+    res.json({ items: rows.map(staffView) });
   });
 
   router.post('/admin/clients', admin, async (req, res) => {
@@ -62,22 +92,19 @@ export function adminRouter({ db }: { db: Db }): Router {
     if (b.accountManagerId && !(await db('staff').where({ id: b.accountManagerId, role: 'manager' }).first('id'))) {
       throw unprocessable('the account manager must be a manager on staff');
     }
-    const [row] = await db('clients')
-      .insert({ id: randomUUID(), name: b.name, account_manager_id: b.accountManagerId ?? null })
-      .returning(['id', 'name', 'account_manager_id']);
-    res.status(201).location(`/admin/clients/${String(row.id)}`).json({ id: row.id, name: row.name, accountManagerId: row.account_manager_id });
+    const row = await insertOne<ClientRow>(db, 'clients', { id: randomUUID(), name: b.name, account_manager_id: b.accountManagerId ?? null });
+    res.status(201).location(`/admin/clients/${row.id}`).json({ id: row.id, name: row.name, accountManagerId: row.account_manager_id });
   });
 
   router.get('/clients', requireRole('admin', 'head', 'manager'), async (_req, res) => {
-    const rows = await db('clients').select('id', 'name', 'account_manager_id').orderBy('name');
-    res.json({ items: rows.map((r: { id: string; name: string; account_manager_id: string | null }) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id })) });
+    const rows = await db<ClientRow>('clients').select('id', 'name', 'account_manager_id').orderBy('name');
+    res.json({ items: rows.map((r) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id })) });
   });
 
   router.post('/admin/clients/:id/subscriptions', admin, async (req, res) => {
     const clientId = await clientParam(req.params.id);
     const b = createSubscriptionBody.parse(req.body);
-    const [row] = await db('subscriptions')
-      .insert({
+    const row = await insertOne<SubscriptionRow>(db, 'subscriptions', {
         id: randomUUID(),
         client_id: clientId,
         monthly_hours: b.monthlyHours,
@@ -86,8 +113,7 @@ export function adminRouter({ db }: { db: Db }): Router {
         ends_on: b.endsOn ?? null,
         rollover_unused: b.rolloverUnused,
         auto_close_after_days: b.autoCloseAfterDays ?? null,
-      })
-      .returning('*');
+      });
     res.status(201).json({
       id: row.id,
       clientId,
@@ -103,9 +129,12 @@ export function adminRouter({ db }: { db: Db }): Router {
   router.post('/admin/clients/:id/contacts', admin, async (req, res) => {
     const clientId = await clientParam(req.params.id);
     const b = createContactBody.parse(req.body);
-    const [row] = await db('client_contacts')
-      .insert({ id: randomUUID(), client_id: clientId, name: b.name, email: b.email.toLowerCase() })
-      .returning(['id', 'name', 'email']);
+    const row = await insertOne<{ id: string; name: string; email: string }>(db, 'client_contacts', {
+      id: randomUUID(),
+      client_id: clientId,
+      name: b.name,
+      email: b.email.toLowerCase(),
+    });
     res.status(201).json({ id: row.id, clientId, name: row.name, email: row.email });
   });
 
@@ -113,16 +142,14 @@ export function adminRouter({ db }: { db: Db }): Router {
   router.post('/admin/credentials', admin, async (req, res) => {
     const b = createCredentialBody.parse(req.body);
     const token = newToken();
-    const [row] = await db('api_credentials')
-      .insert({
+    const row = await insertOne<{ id: string; label: string; expires_at: Date | null }>(db, 'api_credentials', {
         id: randomUUID(),
         token_hash: hashToken(token),
         staff_id: b.staffId ?? null,
         contact_id: b.contactId ?? null,
         label: b.label,
         expires_at: b.expiresAt ?? null,
-      })
-      .returning(['id', 'label', 'expires_at']);
+      });
     res.status(201).json({ id: row.id, label: row.label, expiresAt: row.expires_at, token });
   });
 

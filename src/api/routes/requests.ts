@@ -101,7 +101,7 @@ export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): 
     if (actor.role === 'client' && body.clientId !== undefined && body.clientId !== actor.clientId) {
       throw forbidden('a client contact files requests only for their own organisation');
     }
-    const client = await db('clients').where({ id: clientId }).first('id');
+    const client = await db('clients').where({ id: clientId }).first<{ id: string } | undefined>('id');
     if (!client) throw unprocessable(`no client ${clientId}`);
 
     const key = req.get('idempotency-key');
@@ -226,15 +226,15 @@ export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): 
       const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
       const command = toCommand(body, req);
       const handle = temporal.workflow.getHandle(requestWorkflowId(row.id));
-      if (type === 'rework' || type === 'changeScope') {
+      const kind: UpdateCommand | SignalCommand = type;
+      if (kind === 'rework' || kind === 'changeScope') {
         const rejection = check(await liveState(row.id), actor, command);
         if (rejection) throw rejectionToHttp(rejection);
-        await handle.signal(actionSignals[type as SignalCommand], { actor, command: command as Extract<Command, { type: SignalCommand }> });
-        res.status(202).json({ accepted: true, requestId: row.id, action: type });
+        await handle.signal(actionSignals[kind], { actor, command });
+        res.status(202).json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      const update = actionUpdates[type as UpdateCommand] as typeof actionUpdates.triage;
-      const state = await handle.executeUpdate(update, { args: [{ actor, command: command as Extract<Command, { type: 'triage' }> }] }).catch(fromUpdateFailure);
+      const state = await handle.executeUpdate(actionUpdates[kind], { args: [{ actor, command }] }).catch(fromUpdateFailure);
       res.json(viewFor(actor, state));
     });
   }
