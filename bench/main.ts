@@ -1,5 +1,7 @@
 // `npm run bench`: how many commands per second the pure domain core checks and applies.
-import { apply, check, intake, type Actor, type Command, type RequestState } from '../src/domain';
+import { ALWAYS_OPEN, DEFAULT_TIMING, apply, check, intake, type Actor, type Command, type RequestState } from '../src/domain';
+
+const ctx = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
 
 const client: Actor = { id: 'c', role: 'client', clientId: 'org' };
 const manager: Actor = { id: 'm', role: 'manager' };
@@ -7,7 +9,7 @@ const sam: Actor = { id: 's', role: 'specialist' };
 
 function lifecycle(i: number): RequestState {
   const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
-  let s = intake({ requestId: `r${i}`, clientId: 'org', title: 't', description: 'd', priority: 'normal', managerId: 'm', createdBy: client, at });
+  let s = intake({ requestId: `r${i}`, clientId: 'org', title: 't', description: 'd', priority: 'normal', managerId: 'm', createdBy: client, timeZone: 'UTC', at }, ctx);
   const steps: [Actor, Command][] = [
     [manager, { type: 'triage', decision: 'delegate' }],
     [manager, { type: 'decompose', brief: 'b', tasks: [{ title: 't', skill: 'backend', assigneeId: 's' }] }],
@@ -20,7 +22,7 @@ function lifecycle(i: number): RequestState {
   ];
   for (const [actor, cmd] of steps) {
     if (check(s, actor, cmd)) throw new Error(`${cmd.type} refused`);
-    s = apply(s, actor, cmd, at);
+    s = apply(s, actor, cmd, at, ctx);
   }
   return s;
 }

@@ -2,7 +2,9 @@
 // and compiled JavaScript: knex's directory scan would need a TypeScript loader at run time.
 import type { Knex } from 'knex';
 import * as initial from './20261127000000_initial';
+import * as lifecycle from './20261127010000_lifecycle';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
+  '20261127010000_lifecycle': lifecycle,
 };

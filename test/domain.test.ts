@@ -1,6 +1,8 @@
 // Plain unit tests of the pure domain core: no Temporal, no database.
 import { describe, expect, it } from 'vitest';
 import {
+  ALWAYS_OPEN,
+  DEFAULT_TIMING,
   apply,
   billability,
   billableHours,
@@ -10,8 +12,11 @@ import {
   riskBuffer,
   type Actor,
   type Command,
+  type RequestContext,
   type RequestState,
 } from '../src/domain';
+
+const ctx: RequestContext = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
 
 const client: Actor = { id: 'c1', role: 'client', clientId: 'org1' };
 const otherClient: Actor = { id: 'c2', role: 'client', clientId: 'org2' };
@@ -33,8 +38,9 @@ function fresh(): RequestState {
     priority: 'high',
     managerId: 'm1',
     createdBy: client,
+    timeZone: 'UTC',
     at: at(),
-  });
+  }, ctx);
 }
 
 /** Applies commands in order, failing the test on the first one `check` refuses. */
@@ -42,7 +48,7 @@ function run(state: RequestState, ...steps: [Actor, Command][]): RequestState {
   return steps.reduce((s, [actor, cmd]) => {
     const rejection = check(s, actor, cmd);
     if (rejection) throw new Error(`${cmd.type} refused: ${rejection.message}`);
-    return apply(s, actor, cmd, at());
+    return apply(s, actor, cmd, at(), ctx);
   }, state);
 }
 

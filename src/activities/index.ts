@@ -1,24 +1,51 @@
 // All I/O of the request workflow. Every activity is idempotent: a retry after a crash writes
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
-import type { AuditEvent, Priority, RequestState, TimeEntry } from '../domain';
-import { monthOf } from '../domain';
+import { createHmac } from 'node:crypto';
+import type { AuditEvent, Escalation, NewTask, Notification, Priority, RequestState, TimeEntry } from '../domain';
+import { monthOf, roundQuarter } from '../domain';
 import type { Db } from '../db/knex';
 
-
 export interface ProjectionInput {
-  /** The request's state without its event and time-entry lists, which travel separately. */
+  /** The request's state without its lists of events, entries, notifications and escalations: only the new ones travel. */
   state: RequestState;
   events: AuditEvent[];
   timeEntries: TimeEntry[];
+  notifications: Notification[];
+  escalations: Escalation[];
 }
+
+export interface Webhook {
+  url: string;
+  /** HMAC-SHA256 key: receivers check `Webhook-Signature` against it. */
+  secret: string;
+}
+
+/** `v1=` + HMAC-SHA256 over "<id>.<timestamp>.<body>", hex. */
+export function signWebhook(secret: string, id: string, timestamp: string, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
+}
+
+const OPEN_STAGES_SQL = "('Closed','Cancelled')";
 
 /** Before an estimate exists a task counts with this many hours of load. */
 export const DEFAULT_TASK_HOURS = 4;
 
-export function createActivities({ db }: { db: Db }) {
-  return {
-    /** R1: the client's account manager, else the manager with the fewest open requests. */
-    async pickManager({ clientId }: { clientId: string }): Promise<string> {
+export function createActivities({ db, webhook }: { db: Db; webhook?: Webhook | undefined }) {
+  /** Load in hours per hour of weekly capacity: remaining approved (or estimated, or default) hours of open tasks. */
+  const specialists = (skill: string) =>
+    db('staff as s')
+      .leftJoin('tasks as t', function () {
+        this.on('t.assignee_id', 's.id').andOnNotIn('t.status', ['done', 'cancelled']);
+      })
+      .where({ 's.role': 'specialist', 's.active': true })
+      .whereRaw('? = any(s.skills)', [skill])
+      .groupBy('s.id')
+      .orderByRaw(
+        `coalesce(sum(coalesce(t.approved_hours, t.estimate_hours + t.buffer_hours, ?)), 0) / greatest(s.weekly_capacity_hours, 1) asc, s.created_at asc, s.id asc`,
+        [DEFAULT_TASK_HOURS],
+      );
+
+  async function pickManager(clientId: string): Promise<string> {
       const client = await db('clients as c')
         .leftJoin('staff as s', 's.id', 'c.account_manager_id')
         .where('c.id', clientId)
@@ -34,27 +61,88 @@ export function createActivities({ db }: { db: Db }) {
         .first<{ id: string } | undefined>('s.id');
       if (!row) throw new Error('no active manager on staff');
       return row.id;
+  }
+
+  return {
+    /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
+    async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
+      const sub = await db('subscriptions')
+        .where({ client_id: clientId })
+        .orderBy('starts_on', 'desc')
+        .first<{ timezone: string; auto_close_after_days: number | null } | undefined>('timezone', 'auto_close_after_days');
+      return {
+        managerId: await pickManager(clientId),
+        timeZone: sub?.timezone ?? 'UTC',
+        ...(sub?.auto_close_after_days ? { autoCloseAfterDays: sub.auto_close_after_days } : {}),
+      };
     },
 
-    /** R6 (first cut): the active specialist with the skill and the lowest load in hours per capacity. */
-    async pickAssignee({ skill }: { requestId: string; skill: string; priority: Priority }): Promise<string | null> {
-      const row = await db('staff as s')
-        .leftJoin('tasks as t', function () {
-          this.on('t.assignee_id', 's.id').andOnNotIn('t.status', ['done']);
-        })
-        .where({ 's.role': 'specialist', 's.active': true })
-        .whereRaw('? = any(s.skills)', [skill])
-        .groupBy('s.id')
-        .orderByRaw(
-          `coalesce(sum(coalesce(t.approved_hours, t.estimate_hours + t.buffer_hours, ?)), 0) / greatest(s.weekly_capacity_hours, 1) asc, s.created_at asc, s.id asc`,
-          [DEFAULT_TASK_HOURS],
-        )
-        .first<{ id: string } | undefined>('s.id');
+    /**
+     * R6 (first cut): each task without an assignee goes to the active specialist with the skill and
+     * the lowest load; a named assignee must be an active specialist with the skill. A junior's
+     * senior mentor comes along (R10). `null` where nobody fits.
+     */
+    async resolveAssignees({ tasks }: { requestId: string; priority: Priority; tasks: NewTask[] }): Promise<({ assigneeId: string; mentorId?: string } | null)[]> {
+      const out: ({ assigneeId: string; mentorId?: string } | null)[] = [];
+      const pickedNow = new Map<string, number>();
+      for (const task of tasks) {
+        let id = task.assigneeId;
+        if (!id) {
+          const rows = await specialists(task.skill).select<{ id: string }[]>('s.id');
+          // Spread the tasks of one decomposition too: prefer whoever got fewer of them just now.
+          id = rows.map((r, rank) => ({ id: r.id, rank: rank + (pickedNow.get(r.id) ?? 0) * rows.length })).sort((a, b) => a.rank - b.rank)[0]?.id;
+        }
+        const person = id
+          ? await db('staff')
+              .where({ id, role: 'specialist', active: true })
+              .whereRaw('? = any(skills)', [task.skill])
+              .first<{ id: string; seniority: string; mentor_id: string | null } | undefined>('id', 'seniority', 'mentor_id')
+          : undefined;
+        if (!person) {
+          out.push(null);
+          continue;
+        }
+        pickedNow.set(person.id, (pickedNow.get(person.id) ?? 0) + 1);
+        out.push({ assigneeId: person.id, ...(person.seniority === 'junior' && person.mentor_id ? { mentorId: person.mentor_id } : {}) });
+      }
+      return out;
+    },
+
+    /** R16: a named active specialist, or the least-loaded one with the skill who is not on the task yet. */
+    async pickHelper({ specialistId, skill, exclude }: { specialistId?: string | undefined; skill: string; exclude: string[] }): Promise<string | null> {
+      if (specialistId) {
+        const row = await db('staff').where({ id: specialistId, role: 'specialist', active: true }).first<{ id: string } | undefined>('id');
+        return row?.id ?? null;
+      }
+      const row = await specialists(skill).whereNotIn('s.id', exclude).first<{ id: string } | undefined>('s.id');
       return row?.id ?? null;
     },
 
+    /**
+     * R14: hours left in the client's month: the subscription's hours, less what is written off in
+     * the month and what other open requests hold as approved budgets.
+     */
+    async hoursLeft({ clientId, requestId, at }: { clientId: string; requestId: string; at: string }): Promise<number> {
+      const sub = await db('subscriptions')
+        .where({ client_id: clientId })
+        .where('starts_on', '<=', at.slice(0, 10))
+        .orderBy('starts_on', 'desc')
+        .first<{ monthly_hours: number; timezone: string } | undefined>('monthly_hours', 'timezone');
+      if (!sub) return 0;
+      const period = monthOf(at, sub.timezone);
+      const used = await db('hour_ledger').where({ client_id: clientId, period, kind: 'writeoff' }).sum<{ sum: number | null }>('hours as sum').first();
+      const held = await db('tasks as t')
+        .join('requests as r', 'r.id', 't.request_id')
+        .where('r.client_id', clientId)
+        .whereNot('r.id', requestId)
+        .whereRaw(`r.stage not in ${OPEN_STAGES_SQL}`)
+        .sum<{ sum: number | null }>('t.approved_hours as sum')
+        .first();
+      return roundQuarter(sub.monthly_hours - Number(used?.sum ?? 0) - Number(held?.sum ?? 0));
+    },
+
     /** Upserts the read model by state version; events and time entries are keyed and inserted once. */
-    async projectRequest({ state, events, timeEntries }: ProjectionInput): Promise<void> {
+    async projectRequest({ state, events, timeEntries, notifications, escalations }: ProjectionInput): Promise<void> {
       await db.transaction(async (trx) => {
         const row = {
           id: state.requestId,
@@ -70,6 +158,8 @@ export function createActivities({ db }: { db: Db }) {
           created_at: state.createdAt,
           updated_at: events.at(-1)?.at ?? state.createdAt,
           closed_at: state.closedAt ?? null,
+          deadline_at: state.deadlineAt ?? null,
+          linked_from: state.linkedFrom ?? null,
         };
         const updated = await trx('requests')
           .insert(row)
@@ -92,6 +182,10 @@ export function createActivities({ db }: { db: Db }) {
                 buffer_hours: t.bufferHours ?? null,
                 approved_hours: t.approvedHours ?? null,
                 rework_count: t.reworkCount,
+                mentor_id: t.mentorId ?? null,
+                helper_ids: t.helperIds,
+                progress: t.progress,
+                deadline_at: t.deadlineAt ?? null,
                 updated_at: row.updated_at,
               })),
             )
@@ -134,7 +228,82 @@ export function createActivities({ db }: { db: Db }) {
             .onConflict('id')
             .ignore();
         }
+        if (escalations.length > 0) {
+          await trx('escalations')
+            .insert(
+              escalations.map((e) => ({
+                id: `${state.requestId}:${e.id}`,
+                request_id: state.requestId,
+                kind: e.kind,
+                owner_role: e.ownerRole,
+                owner_id: e.ownerId ?? null,
+                task_id: e.taskId ?? null,
+                cause: e.cause,
+                raised_at: e.at,
+              })),
+            )
+            .onConflict('id')
+            .ignore();
+        }
+        if (notifications.length > 0) {
+          await trx('notifications')
+            .insert(
+              notifications.map((n) => ({
+                id: `${state.requestId}:${n.id}`,
+                request_id: state.requestId,
+                client_id: state.clientId,
+                recipient_role: n.recipientRole,
+                recipient_id: n.recipientId ?? null,
+                kind: n.kind,
+                text: n.text,
+                created_at: n.at,
+              })),
+            )
+            .onConflict('id')
+            .ignore();
+        }
       });
+    },
+
+    /**
+     * Delivers notifications to the webhook, signed, each at most once successfully: a delivered
+     * one is skipped on retry. Receivers deduplicate by `Webhook-Id` for the rare resend after a
+     * crash between delivery and bookkeeping. Without a webhook configured, the inbox is the channel.
+     */
+    async deliverNotifications({ requestId, ids }: { requestId: string; ids: string[] }): Promise<number> {
+      if (!webhook) return 0;
+      const rows = (await db('notifications')
+        .whereIn('id', ids.map((id) => `${requestId}:${id}`))
+        .whereNull('delivered_at')
+        .orderBy('created_at')) as { id: string; request_id: string; client_id: string; recipient_role: string; recipient_id: string | null; kind: string; text: string; created_at: Date }[];
+      for (const n of rows) {
+        await db('notifications').where({ id: n.id }).increment('delivery_attempts', 1);
+        const body = JSON.stringify({
+          id: n.id,
+          requestId: n.request_id,
+          clientId: n.client_id,
+          recipientRole: n.recipient_role,
+          recipientId: n.recipient_id,
+          kind: n.kind,
+          text: n.text,
+          createdAt: n.created_at.toISOString(),
+        });
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const res = await fetch(webhook.url, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'Webhook-Id': n.id,
+            'Webhook-Timestamp': timestamp,
+            'Webhook-Signature': signWebhook(webhook.secret, n.id, timestamp, body),
+          },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!res.ok) throw new Error(`webhook answered ${res.status} for ${n.id}`);
+        await db('notifications').where({ id: n.id }).update({ delivered_at: db.fn.now() });
+      }
+      return rows.length;
     },
 
     /** R24: the request's billable hours leave the client's month once, keyed by the request. */

@@ -1,17 +1,23 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Db } from '../db/knex';
+import type { RequestContext } from '../domain';
+import { TASK_QUEUE } from '../shared/contract';
 import { actorOf, authenticate } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { adminRouter } from './routes/admin';
+import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
+  /** Calendar and timer policy given to each new request. */
+  context: RequestContext;
+  taskQueue?: string;
 }
 
-export function createApp({ db, temporal }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE }: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -24,7 +30,8 @@ export function createApp({ db, temporal }: AppDeps) {
     res.json(actorOf(req));
   });
   app.use(adminRouter({ db }));
-  app.use(requestsRouter({ db, temporal }));
+  app.use(requestsRouter({ db, temporal, context, taskQueue }));
+  app.use(inboxRouter({ db }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

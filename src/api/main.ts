@@ -9,7 +9,7 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient();
-  const server = createApp({ db, temporal }).listen(config.port, () => {
+  const server = createApp({ db, temporal, context: config.requestContext }).listen(config.port, () => {
     console.log(JSON.stringify({ level: 'info', msg: 'api listening', port: config.port }));
   });
   const stop = () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPLEXITIES, PRIORITIES, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
+import { COMPLEXITIES, DEADLINE_CAUSES, PRIORITIES, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const id = z.uuid();
@@ -30,6 +30,8 @@ export const listRequestsQuery = z.strictObject({
 });
 
 const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional() });
+const taskRef = z.string().regex(/^T\d{1,4}$/, 'a task id such as T1');
+const verdict = z.strictObject({ verdict: z.enum(['approve', 'return']), comment: z.string().trim().max(5_000).default('') });
 
 export const actionBodies = {
   triage: z.discriminatedUnion('decision', [
@@ -37,18 +39,35 @@ export const actionBodies = {
     z.strictObject({ decision: z.literal('delegate') }),
   ]),
   decompose: z.strictObject({ brief: text(20_000), tasks: z.array(newTask).min(1).max(50) }),
+  askQuestion: z.strictObject({ taskId: taskRef.optional(), text: text(5_000) }),
+  answerQuestion: z.strictObject({ answer: text(5_000) }),
+  askClient: z.strictObject({ text: text(5_000) }),
+  answerClient: z.strictObject({ answer: text(5_000) }),
   estimate: z.strictObject({ hours: z.number().positive().max(1000), complexity: z.enum(COMPLEXITIES) }),
-  approveEstimate: z.strictObject({}),
+  reviewEstimate: verdict,
+  approveEstimate: z.strictObject({ acceptOverage: z.boolean().optional() }),
+  reportProgress: z.strictObject({ percent: z.number().int().min(0).max(100) }),
+  reportBlocker: z.strictObject({ description: text(5_000) }),
+  proposeDeadline: z.strictObject({
+    newDeadline: z.iso.datetime({ offset: true }),
+    extraHours: z.number().min(0).max(1000).default(0),
+    cause: z.enum(DEADLINE_CAUSES),
+    note: text(5_000),
+  }),
+  agreeDeadline: z.strictObject({ agree: z.boolean(), comment: z.string().trim().max(5_000).optional() }),
+  addSpecialist: z.strictObject({ specialistId: id.optional(), skill: skill.optional() }),
+  reviewResult: verdict,
+  openLinkedRequest: z.strictObject({ title: text(200), description: text(10_000) }),
   rejectEstimate: z.strictObject({ comment: text(5_000), next: z.enum(['reestimate', 'cancel']) }),
   logTime: z.strictObject({
-    taskId: z.string().regex(/^T\d{1,4}$/).optional(),
+    taskId: taskRef.optional(),
     minutes: z.number().int().positive().max(24 * 60),
     category: z.enum(TIME_CATEGORIES),
     note: z.string().trim().max(2_000).default(''),
   }),
   completeTask: z.strictObject({ result: text(10_000) }),
   acceptResult: z.strictObject({}),
-  rework: z.strictObject({ reason: text(5_000), taskIds: z.array(z.string().regex(/^T\d{1,4}$/)).min(1).max(50).optional() }),
+  rework: z.strictObject({ reason: text(5_000), taskIds: z.array(taskRef).min(1).max(50).optional() }),
   changeScope: z.strictObject({ reason: text(5_000), tasks: z.array(newTask).min(1).max(50) }),
   confirmClosure: z.strictObject({ note: text(2_000).optional() }),
   cancel: z.strictObject({ reason: text(5_000) }),
@@ -91,4 +110,17 @@ export const createCredentialBody = z
   .refine((c) => (c.staffId === undefined) !== (c.contactId === undefined), { message: 'name exactly one of staffId or contactId' });
 
 export const uuidParam = id;
-export const taskIdParam = z.string().regex(/^T\d{1,4}$/);
+export const taskIdParam = taskRef;
+export const questionIdParam = z.string().regex(/^Q\d{1,4}$/);
+export const proposalIdParam = z.string().regex(/^D\d{1,4}$/);
+
+export const inboxQuery = z.strictObject({
+  unread: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const escalationsQuery = z.strictObject({
+  state: z.enum(['open', 'acknowledged', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});

@@ -80,7 +80,7 @@ async function main() {
   const temporalClient = await connectClient();
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker({ connection, namespace, db });
+  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
   const workerDone = worker.run();
   stops.unshift(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -89,7 +89,7 @@ async function main() {
   });
 
   const server: Server = await new Promise((resolve) => {
-    const s = createApp({ db, temporal: temporalClient }).listen(config.port, () => resolve(s));
+    const s = createApp({ db, temporal: temporalClient, context: config.requestContext }).listen(config.port, () => resolve(s));
   });
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

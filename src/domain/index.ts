@@ -3,3 +3,4 @@ export * from './policy';
 export * from './request';
 export * from './billing';
 export * from './calendar';
+export * from './timeline';

@@ -1,4 +1,4 @@
-import type { Complexity, Role, TimeCategory } from './types';
+import type { Complexity, Priority, Role, TimeCategory } from './types';
 
 /** Hours are kept in quarter hours everywhere: estimates, buffers and billing round to 0.25 h. */
 export function roundQuarter(hours: number): number {
@@ -42,3 +42,26 @@ export function billability(
   }
   return { billable: true, reason: `${category} is billable` };
 }
+
+/** Durations of the request's timers, in ms. Tests run with short ones; nothing waits on wall-clock minutes. */
+export interface TimingPolicy {
+  /** R3: working time from intake to triage, by priority. */
+  triageSlaMs: Record<Priority, number>;
+  /** R17: after a missed deadline the manager is alerted at once, the head after this grace period. */
+  deadlineGraceMs: number;
+  /** R21: a silent client in client review is reminded this often, at most `clientReminderMax` times. */
+  clientReminderEveryMs: number;
+  clientReminderMax: number;
+  /** Length of one day of a subscription's auto-close policy ("close after N silent days"). */
+  dayMs: number;
+}
+
+const HOUR = 3600_000;
+
+export const DEFAULT_TIMING: TimingPolicy = {
+  triageSlaMs: { critical: 1 * HOUR, high: 4 * HOUR, normal: 8 * HOUR, low: 24 * HOUR },
+  deadlineGraceMs: 4 * HOUR,
+  clientReminderEveryMs: 48 * HOUR,
+  clientReminderMax: 3,
+  dayMs: 24 * HOUR,
+};

@@ -52,21 +52,115 @@ export interface Actor {
   clientId?: string;
 }
 
-export type TaskStatus = 'estimating' | 'estimated' | 'in_progress' | 'done';
+export type TaskStatus =
+  | 'estimating'
+  /** R10: a junior's estimate waits for the senior mentor. */
+  | 'estimate_review'
+  | 'estimated'
+  | 'in_progress'
+  /** R10: a junior's result waits for the senior mentor. */
+  | 'result_review'
+  | 'done'
+  /** R25: the request was cancelled; the assignee is released. */
+  | 'cancelled';
+
+export const DEADLINE_CAUSES = ['client_side', 'external', 'wrong_estimate', 'specialist_mistake'] as const;
+export type DeadlineCause = (typeof DEADLINE_CAUSES)[number];
+/** R18: client-side and external causes are objective; the others are internal and never billed. */
+export const OBJECTIVE_CAUSES: readonly DeadlineCause[] = ['client_side', 'external'];
+
+export interface Extension {
+  hours: number;
+  cause: DeadlineCause;
+  objective: boolean;
+  agreedAt: string;
+}
 
 export interface Task {
   id: string;
   title: string;
   skill: string;
   assigneeId: string;
+  /** Set when the assignee is a junior: the senior who checks estimate and result (R10). */
+  mentorId?: string;
+  /** Specialists the manager added to help (R16). */
+  helperIds: string[];
   status: TaskStatus;
+  /** 0–100, reported by the assignee. */
+  progress: number;
   estimateHours?: number;
   bufferHours?: number;
   complexity?: Complexity;
   /** Hours approved by the client for this task: estimate plus buffer, set on approval. */
   approvedHours?: number;
+  /** Agreed moves of the deadline with their cause (R18). */
+  extensions: Extension[];
+  deadlineAt?: string;
   result?: string;
   reworkCount: number;
+}
+
+export interface Question {
+  id: string;
+  taskId?: string;
+  askedBy: string;
+  text: string;
+  /** 'client': the manager relayed it to the client, and the SLA clock is paused (R13). */
+  status: 'open' | 'client' | 'answered';
+  clientQuestion?: string;
+  answer?: string;
+  askedAt: string;
+  answeredAt?: string;
+}
+
+export interface Blocker {
+  id: string;
+  taskId: string;
+  reportedBy: string;
+  description: string;
+  at: string;
+}
+
+export interface DeadlineProposal {
+  id: string;
+  taskId: string;
+  newDeadline: string;
+  extraHours: number;
+  cause: DeadlineCause;
+  note: string;
+  proposedBy: string;
+  at: string;
+  status: 'pending' | 'agreed' | 'declined';
+}
+
+export type EscalationKind = 'triage_overdue' | 'deadline_missed' | 'deadline_unresolved' | 'blocker';
+
+export interface Escalation {
+  id: string;
+  kind: EscalationKind;
+  ownerRole: 'manager' | 'head';
+  /** The manager of the request; escalations to the head go to every head. */
+  ownerId?: string;
+  taskId?: string;
+  cause: string;
+  at: string;
+}
+
+export interface Notification {
+  id: string;
+  recipientRole: Role;
+  /** A person, or every person of the role when absent (the head). */
+  recipientId?: string;
+  kind: string;
+  text: string;
+  at: string;
+}
+
+export interface SlaPause {
+  from: string;
+  to?: string;
+  waitingOn: 'client';
+  reason: string;
 }
 
 export interface TimeEntry {
@@ -108,11 +202,31 @@ export interface RequestState {
   resolution?: string;
   tasks: Task[];
   estimateTotalHours?: number;
+  /** Subscription hours left in the month when the estimate went to the client (R14). */
+  hoursLeft?: number;
+  overageAcceptedHours?: number;
   estimateRejections: { comment: string; at: string }[];
+  /** Local time zone of the client and its auto-close policy (days of silence; none: never). */
+  timeZone: string;
+  autoCloseAfterDays?: number;
+  triageDueAt: string;
+  deadlineAt?: string;
+  startedAt?: string;
+  slaPauses: SlaPause[];
+  questions: Question[];
+  blockers: Blocker[];
+  proposals: DeadlineProposal[];
+  escalations: Escalation[];
+  notifications: Notification[];
+  /** When the request entered client review, and how many reminders the client has had (R21). */
+  clientReviewSince?: string;
+  remindersSent: number;
+  linkedFrom?: string;
+  linked: string[];
   reworkCount: number;
   timeEntries: TimeEntry[];
   events: AuditEvent[];
   closedAt?: string;
-  closure?: { by: string; role: Role; note?: string };
+  closure?: { by: string; role: Role | 'system'; note?: string };
   cancellation?: { by: string; role: Role; reason: string };
 }

@@ -2,7 +2,7 @@
 // Imported by the workflow, the worker and the API alike.
 import { defineSearchAttributeKey, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, Command, CommandType, Priority, RequestState } from '../domain';
+import type { Actor, Command, CommandType, Priority, RequestContext, RequestState } from '../domain';
 
 export const TASK_QUEUE = 'retainer-desk';
 
@@ -23,6 +23,19 @@ export interface RequestWorkflowInput {
   description: string;
   priority: Priority;
   createdBy: Actor;
+  /** The working calendar and timer policy, fixed for the life of the request. */
+  context: RequestContext;
+  linkedFrom?: string;
+  /** Set by continue-as-new: the state so far and how much of it is already projected. */
+  carried?: { state: RequestState; projected: ProjectedCounts };
+}
+
+export interface ProjectedCounts {
+  version: number;
+  events: number;
+  timeEntries: number;
+  notifications: number;
+  escalations: number;
 }
 
 /** A human action as the workflow receives it: who did it, and what. */
@@ -35,12 +48,24 @@ export interface Action<C extends Command = Command> {
 export const UPDATE_COMMANDS = [
   'triage',
   'decompose',
+  'askQuestion',
+  'answerQuestion',
+  'askClient',
+  'answerClient',
   'estimate',
+  'reviewEstimate',
   'approveEstimate',
   'rejectEstimate',
+  'reportProgress',
   'logTime',
+  'reportBlocker',
+  'proposeDeadline',
+  'agreeDeadline',
+  'addSpecialist',
   'completeTask',
+  'reviewResult',
   'acceptResult',
+  'openLinkedRequest',
   'confirmClosure',
   'cancel',
 ] as const satisfies readonly CommandType[];
@@ -74,13 +99,17 @@ export const searchAttributes = {
   managerId: defineSearchAttributeKey('ManagerId', 'KEYWORD'),
   priority: defineSearchAttributeKey('Priority', 'KEYWORD'),
   assignees: defineSearchAttributeKey('Assignees', 'KEYWORD_LIST'),
+  deadline: defineSearchAttributeKey('RequestDeadline', 'DATETIME'),
+  overdue: defineSearchAttributeKey('Overdue', 'BOOL'),
 };
 
 /** `temporal server start-dev --search-attribute` arguments for the attributes above. */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = {
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList' | 'Datetime' | 'Bool'> = {
   RequestStage: 'Keyword',
   ClientId: 'Keyword',
   ManagerId: 'Keyword',
   Priority: 'Keyword',
   Assignees: 'KeywordList',
+  RequestDeadline: 'Datetime',
+  Overdue: 'Bool',
 };

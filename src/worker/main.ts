@@ -9,7 +9,7 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker({ connection, namespace, db });
+  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
   // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
   await worker.run();
   await connection.close();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type Webhook } from '../activities';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
@@ -18,14 +18,15 @@ export interface WorkerDeps {
   db: Db;
   workflowBundle?: WorkflowBundle;
   taskQueue?: string;
+  webhook?: Webhook | undefined;
 }
 
-export async function createWorker({ connection, namespace, db, workflowBundle, taskQueue = TASK_QUEUE }: WorkerDeps) {
+export async function createWorker({ connection, namespace, db, workflowBundle, webhook, taskQueue = TASK_QUEUE }: WorkerDeps) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db }),
+    activities: createActivities({ db, webhook }),
   });
 }

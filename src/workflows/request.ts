@@ -1,20 +1,24 @@
 // One client request, from intake to closure. The rules live in ../domain; this is the shell:
-// message handlers, the projection loop and search attributes.
+// message handlers, durable timers, the projection loop, search attributes and continue-as-new.
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type * as activities from '../activities';
-import type { Actor, Command, NewTask, RequestState } from '../domain';
-import { apply, billableHours, check, intake, isTerminal } from '../domain';
-import type { Action, RequestWorkflowInput } from '../shared/contract';
+import type { Actor, Command, RequestState } from '../domain';
+import { apply, applyTimer, billableHours, check, intake, isPaused, isTerminal, nextTimer } from '../domain';
+import type { Action, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import {
   REJECTION_TYPES,
   SIGNAL_COMMANDS,
@@ -22,6 +26,7 @@ import {
   actionSignals,
   actionUpdates,
   intakeUpdate,
+  requestWorkflowId,
   searchAttributes,
   stateQuery,
 } from '../shared/contract';
@@ -31,109 +36,204 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
+/** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
+const delivery = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
+});
+
+function rejected(type: keyof typeof REJECTION_TYPES, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: REJECTION_TYPES[type], message, nonRetryable: true });
+}
+
 function reject(cmd: Command, actor: Actor, state: RequestState): void {
   const rejection = check(state, actor, cmd);
-  if (rejection) throw ApplicationFailure.create({ type: REJECTION_TYPES[rejection.code], message: rejection.message, nonRetryable: true });
+  if (rejection) throw rejected(rejection.code, rejection.message);
+}
+
+/** What a person sees on the workflow in the Temporal UI. */
+function details(s: RequestState): string {
+  const waiting = isPaused(s) ? ' · waiting for the client' : '';
+  const deadline = s.deadlineAt ? ` · deadline ${s.deadlineAt}` : '';
+  const tasks = s.tasks.map((t) => `- ${t.id} ${t.title} (${t.skill}): ${t.status}, ${t.progress}%`).join('\n');
+  return `**${s.stage}** · ${s.priority} · ${s.title}${waiting}${deadline}\n${tasks}`;
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
+  const ctx = input.context;
   const now = () => new Date().toISOString();
-  let state: RequestState | undefined;
-  let projectedVersion = 0;
-  let projectedEvents = 0;
-  let projectedEntries = 0;
+  let state: RequestState | undefined = input.carried?.state;
+  const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
 
   const current = (): RequestState => {
-    if (!state) throw ApplicationFailure.create({ type: REJECTION_TYPES.conflict, message: 'the request is still being taken in', nonRetryable: true });
+    if (!state) throw rejected('conflict', 'the request is still being taken in');
     return state;
   };
-  const projected = async (version: number) => {
-    await condition(() => projectedVersion >= version);
+  const deliveries: Promise<unknown>[] = [];
+  const whenProjected = async (version: number) => {
+    await condition(() => projected.version >= version);
     return current();
   };
 
-  /** Tasks without an assignee get one from the assignment activity (R6), in order. */
-  const assign = async (tasks: NewTask[], s: RequestState): Promise<NewTask[]> => {
-    const out: NewTask[] = [];
-    for (const t of tasks) {
-      const assigneeId =
-        t.assigneeId ?? (await acts.pickAssignee({ requestId: s.requestId, skill: t.skill, priority: s.priority }));
-      if (!assigneeId) {
-        throw ApplicationFailure.create({
-          type: REJECTION_TYPES.conflict,
-          message: `no specialist on staff has the skill "${t.skill}"`,
-          nonRetryable: true,
-        });
+  /** Fills in what a command needs from the outside world (staff, hours), then checks it again. */
+  const resolve = async (action: Action): Promise<{ cmd: Command; hoursLeft?: number }> => {
+    const cmd = action.command;
+    const s = current();
+    switch (cmd.type) {
+      case 'decompose':
+      case 'changeScope': {
+        const resolved = await acts.resolveAssignees({ requestId: s.requestId, priority: s.priority, tasks: cmd.tasks });
+        const missing = resolved.findIndex((r) => r === null);
+        const task = cmd.tasks[missing];
+        if (task?.assigneeId) throw rejected('conflict', `${task.assigneeId} is not an active specialist with the skill "${task.skill}"`);
+        if (task) throw rejected('conflict', `no specialist on staff has the skill "${task.skill}"`);
+        return { cmd: { ...cmd, tasks: cmd.tasks.map((t, i) => ({ ...t, ...resolved[i] })) } };
       }
-      out.push({ ...t, assigneeId });
+      case 'addSpecialist': {
+        const task = s.tasks.find((t) => t.id === cmd.taskId);
+        const helper = await acts.pickHelper({
+          specialistId: cmd.specialistId,
+          skill: cmd.skill ?? task?.skill ?? '',
+          exclude: task ? [task.assigneeId, ...task.helperIds] : [],
+        });
+        if (!helper) throw rejected('conflict', cmd.specialistId ? 'no such active specialist' : `no other specialist has the skill "${cmd.skill ?? task?.skill}"`);
+        return { cmd: { ...cmd, specialistId: helper } };
+      }
+      case 'estimate':
+      case 'reviewEstimate':
+        return { cmd, hoursLeft: await acts.hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() }) };
+      case 'openLinkedRequest': {
+        // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
+        const linkedRequestId = uuid4();
+        await startChild(requestWorkflow, {
+          workflowId: requestWorkflowId(linkedRequestId),
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [
+            {
+              requestId: linkedRequestId,
+              clientId: s.clientId,
+              title: cmd.title,
+              description: cmd.description,
+              priority: s.priority,
+              createdBy: action.actor,
+              context: ctx,
+              linkedFrom: s.requestId,
+            },
+          ],
+          typedSearchAttributes: [
+            { key: searchAttributes.clientId, value: s.clientId },
+            { key: searchAttributes.priority, value: s.priority },
+          ],
+          staticSummary: `${s.priority} · ${cmd.title} (linked to ${s.requestId})`.slice(0, 200),
+        });
+        return { cmd: { ...cmd, linkedRequestId } };
+      }
+      default:
+        return { cmd };
     }
-    return out;
   };
 
-  /** Runs a command: resolve what needs I/O, check again after awaiting, then apply. */
   const run = async (action: Action): Promise<number> => {
-    let cmd = action.command;
-    if (cmd.type === 'decompose' || cmd.type === 'changeScope') {
-      cmd = { ...cmd, tasks: await assign(cmd.tasks, current()) };
-    }
+    const { cmd, hoursLeft } = await resolve(action);
+    // Another message may have moved the request while we waited on I/O.
     reject(cmd, action.actor, current());
-    state = apply(current(), action.actor, cmd, now());
-    return state.version;
+    let next = apply(current(), action.actor, cmd, now(), ctx);
+    if (hoursLeft !== undefined && next.stage === 'ClientApproval') next = { ...next, hoursLeft };
+    state = next;
+    return next.version;
   };
 
   setHandler(stateQuery, current);
-  setHandler(intakeUpdate, async () => projected(1));
+  setHandler(intakeUpdate, async () => whenProjected(1));
   for (const type of UPDATE_COMMANDS) {
-    setHandler(
-      actionUpdates[type],
-      async (action: Action) => projected(await run(action)),
-      { validator: (action: Action) => reject(action.command, action.actor, current()) },
-    );
+    setHandler(actionUpdates[type], async (action: Action) => whenProjected(await run(action)), {
+      validator: (action: Action) => reject(action.command, action.actor, current()),
+    });
   }
   for (const type of SIGNAL_COMMANDS) {
     setHandler(actionSignals[type], async (action: Action) => {
-      // A signal has no caller to answer: a signal that is not allowed now is recorded and dropped.
+      // A signal has no caller to answer: one that is not allowed now is logged and dropped.
       const rejection = state ? check(state, action.actor, action.command) : { message: 'not yet taken in' };
       if (rejection) {
         log.warn('signal rejected', { type, reason: rejection.message });
         return;
       }
-      await run(action);
+      try {
+        await run(action);
+      } catch (err) {
+        log.warn('signal failed', { type, error: String(err) });
+      }
     });
   }
 
-  const managerId = await acts.pickManager({ clientId: input.clientId });
-  state = intake({ ...input, managerId, at: now() });
+  if (!state) {
+    const intakeCtx = await acts.intakeContext({ clientId: input.clientId });
+    state = intake({ ...input, ...intakeCtx, at: now() }, ctx);
+  }
 
-  while (true) {
-    await condition(() => current().version > projectedVersion);
-    const snapshot = current();
+  for (;;) {
+    const timer = nextTimer(current(), ctx);
+    const wait = timer ? Date.parse(timer.at) - Date.now() : undefined;
+    const moved = wait !== undefined && wait <= 0 ? false : await condition(() => current().version > projected.version, wait);
+    if (!moved && timer) state = applyTimer(current(), timer.command, now());
+
+    const s = current();
+    if (s.version > projected.version) await project(s);
+    if (isTerminal(s.stage) && projected.version === current().version) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await Promise.all(deliveries);
+      if (current().version === projected.version) {
+        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected } });
+      }
+    }
+  }
+
+  async function project(s: RequestState): Promise<void> {
+    const overdue = s.stage === 'Execution' && s.tasks.some((t) => t.status === 'in_progress' && t.deadlineAt !== undefined && t.deadlineAt <= now());
     upsertSearchAttributes([
-      { key: searchAttributes.stage, value: snapshot.stage },
-      { key: searchAttributes.managerId, value: snapshot.managerId },
-      { key: searchAttributes.assignees, value: [...new Set(snapshot.tasks.map((t) => t.assigneeId))] },
-    ] satisfies SearchAttributeUpdatePair[]);
-    await acts.projectRequest({
-      state: { ...snapshot, events: [], timeEntries: [] },
-      events: snapshot.events.slice(projectedEvents),
-      timeEntries: snapshot.timeEntries.slice(projectedEntries),
+      { key: searchAttributes.stage, value: s.stage },
+      { key: searchAttributes.managerId, value: s.managerId },
+      { key: searchAttributes.assignees, value: [...new Set(s.tasks.flatMap((t) => [t.assigneeId, ...t.helperIds]))] },
+      { key: searchAttributes.overdue, value: overdue },
+      ...(s.deadlineAt ? [{ key: searchAttributes.deadline, value: new Date(s.deadlineAt) }] : []),
+    ]);
+    setCurrentDetails(details(s));
+    const notifications = s.notifications.slice(projected.notifications);
+    await acts.projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}` }, [
+      {
+        state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
+        events: s.events.slice(projected.events),
+        timeEntries: s.timeEntries.slice(projected.timeEntries),
+        notifications,
+        escalations: s.escalations.slice(projected.escalations),
+      },
+    ]);
+    Object.assign(projected, {
+      version: s.version,
+      events: s.events.length,
+      timeEntries: s.timeEntries.length,
+      notifications: s.notifications.length,
+      escalations: s.escalations.length,
     });
-    projectedVersion = snapshot.version;
-    projectedEvents = snapshot.events.length;
-    projectedEntries = snapshot.timeEntries.length;
-    if (isTerminal(snapshot.stage) && projectedVersion === current().version) break;
+    if (notifications.length > 0) {
+      // Delivery runs beside the request: a webhook that is down never holds the request up.
+      deliveries.push(
+        delivery.deliverNotifications
+          .executeWithOptions({ summary: `deliver ${notifications.map((n) => n.kind).join(', ')}` }, [
+            { requestId: s.requestId, ids: notifications.map((n) => n.id) },
+          ])
+          .catch((err: unknown) => log.warn('webhook delivery gave up', { error: String(err) })),
+      );
+    }
   }
 
   const final = current();
-  if (final.stage === 'Closed' || final.stage === 'Cancelled') {
-    await acts.writeOff({
-      requestId: final.requestId,
-      clientId: final.clientId,
-      hours: billableHours(final),
-      at: final.closedAt ?? now(),
-    });
-  }
+  await acts.writeOff.executeWithOptions({ summary: `write off ${billableHours(final)} h` }, [
+    { requestId: final.requestId, clientId: final.clientId, hours: billableHours(final), at: final.closedAt ?? now() },
+  ]);
   await condition(allHandlersFinished);
+  await Promise.all(deliveries);
   log.info('request finished', { workflowId: workflowInfo().workflowId, stage: final.stage });
   return final;
 }

@@ -13,6 +13,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    workflowBundleCode: string;
   }
 }
 
@@ -28,17 +29,21 @@ export default async function setup(project: TestProject) {
     port: await freePort(),
     uiPort: await freePort(),
     logFile: path.join(dir, 'temporal.log'),
+    // Long requests continue as new early, so every test exercises it.
+    extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
   });
   const db = createDb(pg.url);
   await migrateLatest(db);
 
   const env = { ...process.env, TEMPORAL_ADDRESS: temporal.address };
   const { connection, namespace } = await connectWorker(env);
-  const worker = await createWorker({ connection, namespace, db, workflowBundle: await bundleWorkflows() });
+  const workflowBundle = await bundleWorkflows();
+  const worker = await createWorker({ connection, namespace, db, workflowBundle });
   const running = worker.run();
 
   project.provide('databaseUrl', pg.url);
   project.provide('temporalAddress', temporal.address);
+  project.provide('workflowBundleCode', workflowBundle.code);
 
   return async () => {
     worker.shutdown();

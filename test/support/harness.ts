@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import supertest from 'supertest';
 import { inject } from 'vitest';
+import { randomUUID as uuid } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { Webhook } from '../../src/activities';
 import { createApp } from '../../src/api/app';
+import { ALWAYS_OPEN, DEFAULT_TIMING, type RequestContext } from '../../src/domain';
+import { TASK_QUEUE } from '../../src/shared/contract';
+import { connectWorker } from '../../src/temporal/connection';
+import { createWorker } from '../../src/worker/worker';
 import { hashToken, newToken } from '../../src/api/auth';
 import { createDb, type Db } from '../../src/db/knex';
 import { connectClient } from '../../src/temporal/connection';
@@ -16,10 +23,40 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(): Promise<Harness> {
+/** Working time is wall-clock time, and the timers are those of production unless a test shortens them. */
+export const TEST_CONTEXT: RequestContext = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
+
+export interface HarnessOptions {
+  context?: RequestContext;
+  /** A worker of this file's own, on its own task queue, delivering to this webhook. */
+  webhook?: Webhook;
+}
+
+export async function openHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = createDb(inject('databaseUrl'), { min: 0, max: 5 });
-  const temporal = await connectClient({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') });
-  const http = supertest(createApp({ db, temporal }));
+  const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') };
+  const temporal = await connectClient(env);
+  let taskQueue = TASK_QUEUE;
+  let stopWorker = (): Promise<void> => Promise.resolve();
+  if (options.webhook) {
+    taskQueue = `test-${uuid()}`;
+    const { connection, namespace } = await connectWorker(env);
+    const worker: Worker = await createWorker({
+      connection,
+      namespace,
+      db,
+      taskQueue,
+      webhook: options.webhook,
+      workflowBundle: { code: inject('workflowBundleCode') },
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  }
+  const http = supertest(createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue }));
   return {
     db,
     temporal,
@@ -27,6 +64,7 @@ export async function openHarness(): Promise<Harness> {
     get: (path, token) => http.get(path).set('Authorization', `Bearer ${token}`),
     post: (path, token, body = {}) => http.post(path).set('Authorization', `Bearer ${token}`).send(body as object),
     close: async () => {
+      await stopWorker();
       await temporal.connection.close();
       await db.destroy();
     },

@@ -9,11 +9,10 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import { COMMAND_ROLES, check, type Actor, type Command, type RequestState, type Rejection } from '../../domain';
+import { COMMAND_ROLES, check, describeEvent, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState, type Rejection } from '../../domain';
 import type { Db } from '../../db/knex';
 import {
   REJECTION_TYPES,
-  TASK_QUEUE,
   actionSignals,
   actionUpdates,
   intakeUpdate,
@@ -27,7 +26,7 @@ import {
 import { requestWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
 import { HttpError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
-import { actionBodies, createRequestBody, listRequestsQuery, taskIdParam, uuidParam } from '../schemas';
+import { actionBodies, createRequestBody, listRequestsQuery, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
 /** What an actor may see of a request: a client never sees internal (non-billable) time. */
 export function viewFor(actor: Actor, state: RequestState) {
@@ -70,7 +69,7 @@ function decodeCursor(cursor: string): [string, string] {
   throw badRequest('the cursor is not one this API issued');
 }
 
-export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): Router {
+export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string }): Router {
   const router = Router();
 
   /** The read-model row, or 404 when it does not exist or belongs to another organisation. */
@@ -131,13 +130,14 @@ export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): 
       description: body.description,
       priority: body.priority,
       createdBy: actor,
+      context,
     };
     let state: RequestState;
     try {
       state = await temporal.workflow.executeUpdateWithStart(intakeUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
           workflowId: requestWorkflowId(requestId),
-          taskQueue: TASK_QUEUE,
+          taskQueue,
           args: [input],
           // A retry joins the running workflow; a finished one is never started again.
           workflowIdConflictPolicy: 'USE_EXISTING',
@@ -239,24 +239,59 @@ export function requestsRouter({ db, temporal }: { db: Db; temporal: Client }): 
     });
   }
 
-  const taskId = (req: Request) => {
-    const parsed = taskIdParam.safeParse(req.params.taskId);
-    if (!parsed.success) throw notFound('no such task');
+  const param = (schema: typeof taskIdParam, name: string, what: string) => (req: Request) => {
+    const parsed = schema.safeParse(req.params[name]);
+    if (!parsed.success) throw notFound(`no such ${what}`);
     return parsed.data;
   };
+  const taskId = param(taskIdParam, 'taskId', 'task');
+  const questionId = param(questionIdParam, 'questionId', 'question');
+  const proposalId = param(proposalIdParam, 'proposalId', 'proposal');
 
   action('/requests/:id/triage', 'triage', (b) => ({ type: 'triage', ...b }));
   action('/requests/:id/decompose', 'decompose', (b) => ({ type: 'decompose', ...b }));
+  action('/requests/:id/questions', 'askQuestion', (b) => ({ type: 'askQuestion', ...b }));
+  action('/requests/:id/questions/:questionId/answer', 'answerQuestion', (b, req) => ({ type: 'answerQuestion', questionId: questionId(req), ...b }));
+  action('/requests/:id/questions/:questionId/ask-client', 'askClient', (b, req) => ({ type: 'askClient', questionId: questionId(req), ...b }));
+  action('/requests/:id/ask-client', 'askClient', (b) => ({ type: 'askClient', ...b }));
+  action('/requests/:id/questions/:questionId/client-answer', 'answerClient', (b, req) => ({ type: 'answerClient', questionId: questionId(req), ...b }));
   action('/requests/:id/tasks/:taskId/estimate', 'estimate', (b, req) => ({ type: 'estimate', taskId: taskId(req), ...b }));
-  action('/requests/:id/approve', 'approveEstimate', () => ({ type: 'approveEstimate' }));
+  action('/requests/:id/tasks/:taskId/estimate-review', 'reviewEstimate', (b, req) => ({ type: 'reviewEstimate', taskId: taskId(req), ...b }));
+  action('/requests/:id/approve', 'approveEstimate', (b) => ({ type: 'approveEstimate', ...b }));
   action('/requests/:id/reject', 'rejectEstimate', (b) => ({ type: 'rejectEstimate', ...b }));
   action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
+  action('/requests/:id/tasks/:taskId/progress', 'reportProgress', (b, req) => ({ type: 'reportProgress', taskId: taskId(req), ...b }));
+  action('/requests/:id/tasks/:taskId/blocker', 'reportBlocker', (b, req) => ({ type: 'reportBlocker', taskId: taskId(req), ...b }));
+  action('/requests/:id/tasks/:taskId/deadline-proposal', 'proposeDeadline', (b, req) => ({ type: 'proposeDeadline', taskId: taskId(req), ...b }));
+  action('/requests/:id/deadline-proposals/:proposalId/answer', 'agreeDeadline', (b, req) => ({ type: 'agreeDeadline', proposalId: proposalId(req), ...b }));
+  action('/requests/:id/tasks/:taskId/helpers', 'addSpecialist', (b, req) => ({ type: 'addSpecialist', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/complete', 'completeTask', (b, req) => ({ type: 'completeTask', taskId: taskId(req), ...b }));
+  action('/requests/:id/tasks/:taskId/result-review', 'reviewResult', (b, req) => ({ type: 'reviewResult', taskId: taskId(req), ...b }));
   action('/requests/:id/accept-result', 'acceptResult', () => ({ type: 'acceptResult' }));
   action('/requests/:id/rework', 'rework', (b) => ({ type: 'rework', ...b }));
   action('/requests/:id/scope', 'changeScope', (b) => ({ type: 'changeScope', ...b }));
+  action('/requests/:id/linked-requests', 'openLinkedRequest', (b) => ({ type: 'openLinkedRequest', ...b }));
   action('/requests/:id/confirm-closure', 'confirmClosure', (b) => ({ type: 'confirmClosure', ...b }));
   action('/requests/:id/cancel', 'cancel', (b) => ({ type: 'cancel', ...b }));
+
+  /** A readable history of the request, drawn from the same events as the workflow; a client sees what concerns them. */
+  router.get('/requests/:id/timeline', async (req, res) => {
+    const actor = actorOf(req);
+    const row = await visibleRequest(req);
+    const events = (await db('audit_events').where({ request_id: row.id }).orderBy('seq')) as {
+      seq: number;
+      at: Date;
+      actor_id: string;
+      actor_role: AuditEvent['actorRole'];
+      type: string;
+      detail: Record<string, unknown>;
+    }[];
+    const items = events
+      .map((e) => ({ e, d: describeEvent({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }) }))
+      .filter(({ d }) => actor.role !== 'client' || d.audience === 'all')
+      .map(({ e, d }) => ({ seq: e.seq, at: e.at.toISOString(), actorRole: e.actor_role, type: e.type, text: d.text }));
+    res.json({ requestId: row.id, items });
+  });
 
   return router;
 }

@@ -1,0 +1,106 @@
+import { Router } from 'express';
+import type { Db } from '../../db/knex';
+import { actorOf, requireRole } from '../auth';
+import { badRequest, notFound } from '../errors';
+import { escalationsQuery, inboxQuery } from '../schemas';
+
+interface NotificationRow {
+  id: string;
+  request_id: string | null;
+  kind: string;
+  text: string;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+export function inboxRouter({ db }: { db: Db }): Router {
+  const router = Router();
+
+  /** What is addressed to this person: to them by name, or to everyone of their role (the head, a client's contacts). */
+  const mine = (req: Parameters<Parameters<Router['get']>[1]>[0]) => {
+    const actor = actorOf(req);
+    return db('notifications').where((q) => {
+      q.where('recipient_id', actor.id).orWhere((b) => {
+        b.whereNull('recipient_id').where('recipient_role', actor.role);
+        if (actor.role === 'client') b.where('client_id', actor.clientId ?? '');
+      });
+    });
+  };
+
+  router.get('/inbox', async (req, res) => {
+    const q = inboxQuery.parse(req.query);
+    let query = mine(req)
+      .select('id', 'request_id', 'kind', 'text', 'created_at', 'read_at')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(q.limit + 1);
+    if (q.unread === 'true') query = query.whereNull('read_at');
+    if (q.cursor) {
+      const [at, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
+      if (!at || !id || Number.isNaN(Date.parse(at))) throw badRequest('the cursor is not one this API issued');
+      query = query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [at, id]);
+    }
+    const rows = (await query) as NotificationRow[];
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    res.json({
+      items: page.map((n) => ({ id: n.id, requestId: n.request_id, kind: n.kind, text: n.text, createdAt: n.created_at.toISOString(), read: n.read_at !== null })),
+      nextCursor: rows.length > q.limit && last ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
+    });
+  });
+
+  router.post('/inbox/:notificationId/read', async (req, res) => {
+    const n = await mine(req).where('id', String(req.params.notificationId)).update({ read_at: db.fn.now() });
+    if (n === 0) throw notFound('no such notification');
+    res.status(204).end();
+  });
+
+  /** Escalations: a manager sees their own, the head every one; each is acknowledged by its owner. */
+  router.get('/escalations', requireRole('manager', 'head'), async (req, res) => {
+    const actor = actorOf(req);
+    const q = escalationsQuery.parse(req.query);
+    let query = db('escalations').orderBy('raised_at', 'desc').limit(q.limit);
+    if (actor.role === 'manager') query = query.where('owner_id', actor.id);
+    if (q.state === 'open') query = query.whereNull('acknowledged_at');
+    if (q.state === 'acknowledged') query = query.whereNotNull('acknowledged_at');
+    const rows = (await query) as {
+      id: string;
+      request_id: string | null;
+      kind: string;
+      owner_role: string;
+      owner_id: string | null;
+      task_id: string | null;
+      cause: string;
+      raised_at: Date;
+      acknowledged_at: Date | null;
+      acknowledged_by: string | null;
+    }[];
+    res.json({
+      items: rows.map((e) => ({
+        id: e.id,
+        requestId: e.request_id,
+        kind: e.kind,
+        ownerRole: e.owner_role,
+        ownerId: e.owner_id,
+        taskId: e.task_id,
+        cause: e.cause,
+        raisedAt: e.raised_at.toISOString(),
+        acknowledgedAt: e.acknowledged_at?.toISOString() ?? null,
+        acknowledgedBy: e.acknowledged_by,
+      })),
+    });
+  });
+
+  router.post('/escalations/:escalationId/acknowledge', requireRole('manager', 'head'), async (req, res) => {
+    const actor = actorOf(req);
+    let query = db('escalations').where('id', String(req.params.escalationId)).whereNull('acknowledged_at');
+    if (actor.role === 'manager') query = query.where('owner_id', actor.id);
+    const n = await query.update({ acknowledged_at: db.fn.now(), acknowledged_by: actor.id });
+    if (n === 0) throw notFound('no such open escalation of yours');
+    res.status(204).end();
+  });
+
+  return router;
+}
