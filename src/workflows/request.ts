@@ -181,9 +181,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (s.version > projected.version) await project(s);
     if (isTerminal(s.stage) && projected.version === current().version) break;
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
       await Promise.all(deliveries);
-      if (current().version === projected.version) {
+      // A running handler may be waiting for its projection: then project first and come back.
+      await condition(() => allHandlersFinished() || current().version > projected.version);
+      if (allHandlersFinished() && current().version === projected.version) {
         await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected } });
       }
     }

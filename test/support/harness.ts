@@ -94,7 +94,7 @@ export interface Company {
  * A company of its own for each test file, built through the admin API. Skill codes are unique
  * per company, so assignment in one file never picks a specialist of another.
  */
-export async function makeCompany(h: Harness): Promise<Company> {
+export async function makeCompany(h: Harness, subscription: { monthlyHours?: number; autoCloseAfterDays?: number } = {}): Promise<Company> {
   const tag = randomUUID().slice(0, 8);
   const adminId = randomUUID();
   await h.db('staff').insert({ id: adminId, name: `Admin ${tag}`, email: `admin-${tag}@test.example`, role: 'admin' });
@@ -129,7 +129,12 @@ export async function makeCompany(h: Harness): Promise<Company> {
 
   const newClient = async (name: string) => {
     const { id } = await ok('/admin/clients', { name: `${name} ${tag}`, accountManagerId: manager.id });
-    await ok(`/admin/clients/${id}/subscriptions`, { monthlyHours: 40, timezone: 'Europe/Berlin', startsOn: '2026-01-01' });
+    await ok(`/admin/clients/${id}/subscriptions`, {
+      monthlyHours: subscription.monthlyHours ?? 40,
+      timezone: 'Europe/Berlin',
+      startsOn: '2026-01-01',
+      ...(subscription.autoCloseAfterDays ? { autoCloseAfterDays: subscription.autoCloseAfterDays } : {}),
+    });
     const contact = await ok(`/admin/clients/${id}/contacts`, { name: `Contact of ${name}`, email: `${name}-contact-${tag}@test.example` });
     return { clientId: id, contact: await person('contactId', contact.id) };
   };
