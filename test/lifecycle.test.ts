@@ -1,9 +1,7 @@
 // A request through the HTTP API against a real Temporal server, worker and PostgreSQL.
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestState, Stage } from '../src/domain';
 import { requestWorkflowId, stateQuery } from '../src/shared/contract';
-import { workflowsPath } from '../src/worker/worker';
 import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
 
 let h: Harness;
@@ -266,15 +264,5 @@ describe('request lifecycle through the API', () => {
     expect(res.status).toBe(200);
     await expectStage(id, res.body as RequestState, 'Cancelled');
     expect((await h.temporal.workflow.getHandle(requestWorkflowId(id)).result()).cancellation?.reason).toBe('solved it ourselves');
-  });
-
-  it('a finished request replays deterministically from its saved history', async () => {
-    const { requestId: id } = await fileRequest('replayed');
-    await h.post(`/requests/${id}/triage`, co.manager.token, { decision: 'resolve', resolution: 'Done.' }).expect(200);
-    await h.post(`/requests/${id}/confirm-closure`, co.client.token, {}).expect(200);
-    const handle = h.temporal.workflow.getHandle(requestWorkflowId(id));
-    await handle.result();
-    const history = await handle.fetchHistory();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, requestWorkflowId(id))).resolves.toBeUndefined();
   });
 });

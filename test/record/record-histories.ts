@@ -1,0 +1,82 @@
+// `npm run record-histories`: drives three representative requests on a fresh stack and saves
+// every run's history to test/histories/, where test/replay.test.ts replays them against the
+// current workflow code. Record again only when a change to the workflow is meant to be
+// incompatible (and running workflows have been drained or versioned).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { findTemporalCli } from '../../src/dev/stack';
+import { requestWorkflowId } from '../../src/shared/contract';
+import { Flow, eventually } from '../support/flow';
+import { makeCompany, openHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+let f: Flow;
+
+beforeAll(async () => {
+  h = await openHarness();
+  f = new Flow(h, await makeCompany(h));
+});
+afterAll(async () => h?.close());
+
+async function save(name: string, requestId: string) {
+  const workflowId = requestWorkflowId(requestId);
+  await h.temporal.workflow.getHandle(workflowId).result();
+  const runs: string[] = [];
+  for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
+  runs.reverse();
+  for (const [i, runId] of runs.entries()) {
+    // The CLI writes the same JSON the SDK's historyFromJSON reads.
+    const json = execFileSync(findTemporalCli(), ['workflow', 'show', '-w', workflowId, '-r', runId, '--output', 'json', '--address', inject('temporalAddress')]);
+    const file = path.join(__dirname, '../histories', `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
+    fs.writeFileSync(file, json);
+  }
+  expect(runs.length).toBeGreaterThan(0);
+}
+
+it('records a request the manager resolved himself', async () => {
+  const id = await f.file('Where is the March invoice?');
+  await f.act(`/requests/${id}/time`, f.co.manager, { minutes: 10, category: 'communication', note: 'looked it up' });
+  await f.act(`/requests/${id}/triage`, f.co.manager, { decision: 'resolve', resolution: 'Sent again.' });
+  await f.act(`/requests/${id}/confirm-closure`, f.co.client);
+  await save('self-resolved', id);
+});
+
+it('records a decomposed request with a clarification, a blocker, a renegotiated deadline and rework', async () => {
+  const { co } = f;
+  const id = await f.decomposed([
+    { title: 'API', skill: co.skills.backend, assigneeId: co.backendSenior.id },
+    { title: 'UI', skill: co.skills.frontend },
+  ]);
+  await f.act(`/requests/${id}/questions`, co.backendSenior, { taskId: 'T1', text: 'Which format?' });
+  await f.act(`/requests/${id}/questions/Q1/ask-client`, co.manager, { text: 'CSV or XLSX?' });
+  await f.act(`/requests/${id}/questions/Q1/client-answer`, co.client, { answer: 'CSV.' });
+  await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 4, complexity: 'medium' });
+  await f.act(`/requests/${id}/tasks/T2/estimate`, co.frontendSenior, { hours: 2, complexity: 'low' });
+  await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
+  await f.act(`/requests/${id}/tasks/T1/blocker`, co.backendSenior, { description: 'Waiting for the vendor.' });
+  await f.act(`/requests/${id}/tasks/T1/deadline-proposal`, co.manager, {
+    newDeadline: new Date(Date.now() + 86_400_000).toISOString(),
+    extraHours: 1,
+    cause: 'external',
+    note: 'The vendor is late.',
+  });
+  await f.act(`/requests/${id}/deadline-proposals/D1/answer`, co.client, { agree: true });
+  await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes: 240, category: 'execution', note: 'API' });
+  await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'API done.' });
+  await f.act(`/requests/${id}/tasks/T2/complete`, co.frontendSenior, { result: 'UI done.' });
+  await h.post(`/requests/${id}/rework`, co.manager.token, { reason: 'Missing header row.', taskIds: ['T1'] }).expect(202);
+  await eventually(() => f.state(id), (s) => s.stage === 'Execution', 'rework');
+  await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'Header added.' });
+  await f.act(`/requests/${id}/accept-result`, co.manager);
+  await f.act(`/requests/${id}/confirm-closure`, co.client);
+  await save('decomposed-rework-deadline', id);
+});
+
+it('records a request cancelled by the client during execution', async () => {
+  const id = await f.executing();
+  await f.act(`/requests/${id}/time`, f.co.backendSenior, { taskId: 'T1', minutes: 60, category: 'execution', note: 'started' });
+  await f.act(`/requests/${id}/cancel`, f.co.client, { reason: 'Budget cut.' });
+  await save('cancelled', id);
+});
