@@ -263,6 +263,7 @@ describe('execution', () => {
       await f.act(`/requests/${id}/confirm-closure`, co.client);
     }
     await eventually(() => ledger(internal), (l) => l !== undefined, 'the write-off');
+    await eventually(() => ledger(objective), (l) => l !== undefined, 'the write-off');
     expect((await ledger(objective))?.hours).toBe(5);
     expect((await ledger(internal))?.hours).toBe(2.25);
   });
@@ -278,8 +279,12 @@ describe('review, delivery and closure', () => {
     const back = await eventually(() => f.state(id), (s) => s.stage === 'Execution', 'rework');
     expect(back.reworkCount).toBe(1);
     expect(back.tasks[0]?.reworkCount).toBe(1);
-    const events = await h.db('audit_events').where({ request_id: id, type: 'rework' });
-    expect(events[0].detail).toEqual({ reason: 'The totals are off by one day.' });
+    const events = await eventually(
+      () => h.db('audit_events').where({ request_id: id, type: 'rework' }) as Promise<{ detail: unknown }[]>,
+      (rows) => rows.length > 0,
+      'the rework event in the read model',
+    );
+    expect(events[0]?.detail).toEqual({ reason: 'The totals are off by one day.' });
   });
 
   it('R20 the client asks for in-scope changes (rework) or out-of-scope work becomes a new request linked both ways', async () => {

