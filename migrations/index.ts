@@ -3,8 +3,10 @@
 import type { Knex } from 'knex';
 import * as initial from './20261127000000_initial';
 import * as lifecycle from './20261127010000_lifecycle';
+import * as allocation from './20261127020000_allocation';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
   '20261127010000_lifecycle': lifecycle,
+  '20261127020000_allocation': allocation,
 };

@@ -19,6 +19,8 @@ export interface Config {
   requestContext: RequestContext;
   /** Where notifications are delivered, signed with the secret; unset: the inbox only. */
   webhook: { url: string; secret: string } | undefined;
+  /** How often the workload review Schedule runs (R8, R12). */
+  workloadReviewMinutes: number;
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -27,7 +29,7 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a whole number from 0 to 65535, got "${raw}"`);
   return n;
 }
 
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     requestContext: { calendar: calendar(env), policy: DEFAULT_TIMING },
     webhook: webhook(env),
+    workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
   };
 }
 
@@ -88,6 +91,7 @@ export const ENV_VARS = [
   'HOLIDAYS',
   'WEBHOOK_URL',
   'WEBHOOK_SECRET',
+  'WORKLOAD_REVIEW_MINUTES',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

@@ -73,7 +73,7 @@ it('keeps a request waiting for approval across a restart of npm run dev, then c
     brief: 'Add an index for search.',
     tasks: [{ title: 'Index', skill: 'backend' }],
   });
-  const specialist = tokenOf(decomposed.tasks[0]!.assigneeId);
+  const specialist = tokenOf(decomposed.tasks[0]!.assigneeId!);
   const waiting = await call('POST', `/requests/${id}/tasks/T1/estimate`, specialist, { hours: 3, complexity: 'low' });
   expect(waiting.stage).toBe('ClientApproval');
 

@@ -13,12 +13,16 @@ const TABLES = [
   'escalations',
   'hour_ledger',
   'notifications',
+  'reassignment_proposals',
   'request_idempotency_keys',
   'requests',
   'staff',
+  'staff_absences',
   'subscriptions',
+  'task_assignments',
   'tasks',
   'time_entries',
+  'workload_reviews',
 ];
 
 let admin: Db;

@@ -1,9 +1,12 @@
 // All I/O of the request workflow. Every activity is idempotent: a retry after a crash writes
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
 import { createHmac } from 'node:crypto';
-import type { AuditEvent, Escalation, NewTask, Notification, Priority, RequestState, TimeEntry } from '../domain';
-import { monthOf, roundQuarter } from '../domain';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestState, TimeEntry } from '../domain';
+import { DEFAULT_TASK_HOURS, monthOf, priorityRank, roundQuarter } from '../domain';
 import type { Db } from '../db/knex';
+import { requestWorkflowId, taskAssignedSignal } from '../shared/contract';
+import { allocate, decline, dispatchQueued, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
   /** The request's state without its lists of events, entries, notifications and escalations: only the new ones travel. */
@@ -27,10 +30,39 @@ export function signWebhook(secret: string, id: string, timestamp: string, body:
 
 const OPEN_STAGES_SQL = "('Closed','Cancelled')";
 
-/** Before an estimate exists a task counts with this many hours of load. */
-export const DEFAULT_TASK_HOURS = 4;
+function toResult(a: Allocation): AllocationResult {
+  if (a.status === 'assigned') return { assigneeId: a.assigneeId, ...(a.mentorId ? { mentorId: a.mentorId } : {}) };
+  return { waitingFor: a.status === 'missing_skill' ? 'skill' : 'capacity' };
+}
 
-export function createActivities({ db, webhook }: { db: Db; webhook?: Webhook | undefined }) {
+export interface ActivityDeps {
+  db: Db;
+  webhook?: Webhook | undefined;
+  /** To tell request workflows of assignments made outside them (the dispatcher). */
+  temporal?: Client | undefined;
+}
+
+export function createActivities({ db, webhook, temporal }: ActivityDeps) {
+  /** Dispatches waiting tasks and signals each request; an assignment is marked told only after its signal. */
+  async function dispatchAndTell(): Promise<number> {
+    const made = await dispatchQueued(db);
+    for (const d of made) {
+      if (temporal) {
+        try {
+          await temporal.workflow
+            .getHandle(requestWorkflowId(d.requestId))
+            .signal(taskAssignedSignal, { taskId: d.taskId, assigneeId: d.assigneeId, ...(d.mentorId ? { mentorId: d.mentorId } : {}) });
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          // The request has ended meanwhile: its task needs nobody.
+          await release(db, d.requestId, [d.taskId]);
+        }
+      }
+      await markNotified(db, d);
+    }
+    return made.length;
+  }
+
   /** Load in hours per hour of weekly capacity: remaining approved (or estimated, or default) hours of open tasks. */
   const specialists = (skill: string) =>
     db('staff as s')
@@ -77,35 +109,46 @@ export function createActivities({ db, webhook }: { db: Db; webhook?: Webhook | 
       };
     },
 
-    /**
-     * R6 (first cut): each task without an assignee goes to the active specialist with the skill and
-     * the lowest load; a named assignee must be an active specialist with the skill. A junior's
-     * senior mentor comes along (R10). `null` where nobody fits.
-     */
-    async resolveAssignees({ tasks }: { requestId: string; priority: Priority; tasks: NewTask[] }): Promise<({ assigneeId: string; mentorId?: string } | null)[]> {
-      const out: ({ assigneeId: string; mentorId?: string } | null)[] = [];
-      const pickedNow = new Map<string, number>();
-      for (const task of tasks) {
-        let id = task.assigneeId;
-        if (!id) {
-          const rows = await specialists(task.skill).select<{ id: string }[]>('s.id');
-          // Spread the tasks of one decomposition too: prefer whoever got fewer of them just now.
-          id = rows.map((r, rank) => ({ id: r.id, rank: rank + (pickedNow.get(r.id) ?? 0) * rows.length })).sort((a, b) => a.rank - b.rank)[0]?.id;
-        }
-        const person = id
-          ? await db('staff')
-              .where({ id, role: 'specialist', active: true })
-              .whereRaw('? = any(skills)', [task.skill])
-              .first<{ id: string; seniority: string; mentor_id: string | null } | undefined>('id', 'seniority', 'mentor_id')
-          : undefined;
-        if (!person) {
-          out.push(null);
-          continue;
-        }
-        pickedNow.set(person.id, (pickedNow.get(person.id) ?? 0) + 1);
-        out.push({ assigneeId: person.id, ...(person.seniority === 'junior' && person.mentor_id ? { mentorId: person.mentor_id } : {}) });
-      }
+    /** R6, R8, R9: allocates the new tasks of a request, in order; each gets an assignee or waits. */
+    async allocateTasks({ requestId, priority, tasks }: { requestId: string; priority: Priority; tasks: { taskId: string; skill: string; specialistId?: string | undefined }[] }): Promise<AllocationResult[]> {
+      const out: AllocationResult[] = [];
+      for (const t of tasks) out.push(toResult(await allocate(db, { requestId, taskId: t.taskId, skill: t.skill, priority, ...(t.specialistId ? { specialistId: t.specialistId } : {}) })));
       return out;
+    },
+
+    /** R7: the task goes to the next candidate, never back to one who declined it. */
+    async declineTask({ requestId, taskId, skill, priority, specialistId }: { requestId: string; taskId: string; skill: string; priority: Priority; specialistId: string }): Promise<AllocationResult> {
+      const result = toResult(await decline(db, { requestId, taskId, skill, priority }, specialistId));
+      await dispatchAndTell();
+      return result;
+    },
+
+    /** Finished or cancelled tasks give their hours back, and waiting tasks take them at once (R8). */
+    async releaseTasks({ requestId, taskIds }: { requestId: string; taskIds: string[] }): Promise<number> {
+      await release(db, requestId, taskIds);
+      return dispatchAndTell();
+    },
+
+    /** Approved budgets replace the default size of a task in its assignee's load. */
+    async updateTaskHours({ requestId, hours }: { requestId: string; hours: Record<string, number> }): Promise<void> {
+      for (const [taskId, h] of Object.entries(hours)) {
+        await db('task_assignments').where({ request_id: requestId, task_id: taskId }).update({ hours: h });
+      }
+    },
+
+    /** R11: a new priority reorders the queue, and may let the task go first. */
+    async reprioritize({ requestId, priority }: { requestId: string; priority: Priority }): Promise<number> {
+      await db('task_assignments').where({ request_id: requestId }).update({ priority, priority_rank: priorityRank(priority) });
+      return dispatchAndTell();
+    },
+
+    /** Assigns waiting tasks where there is room now and tells their requests; idempotent. */
+    dispatchQueued: dispatchAndTell,
+
+    /** R8, R12: the periodic workload review; dispatches first, so the report shows what still waits. */
+    async reviewWorkload(): Promise<WorkloadReport> {
+      await dispatchAndTell();
+      return reviewWorkload(db);
     },
 
     /** R16: a named active specialist, or the least-loaded one with the skill who is not on the task yet. */
@@ -175,7 +218,7 @@ export function createActivities({ db, webhook }: { db: Db; webhook?: Webhook | 
                 task_id: t.id,
                 title: t.title,
                 skill: t.skill,
-                assignee_id: t.assigneeId,
+                assignee_id: t.assigneeId ?? null,
                 status: t.status,
                 priority: state.priority,
                 estimate_hours: t.estimateHours ?? null,

@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { adminRouter } from './routes/admin';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
+import { workloadRouter } from './routes/workload';
 
 export interface AppDeps {
   db: Db;
@@ -29,9 +30,10 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE }: App
   app.get('/me', (req, res) => {
     res.json(actorOf(req));
   });
-  app.use(adminRouter({ db }));
+  app.use(adminRouter({ db, temporal, taskQueue }));
   app.use(requestsRouter({ db, temporal, context, taskQueue }));
   app.use(inboxRouter({ db }));
+  app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -57,6 +57,9 @@ export const actionBodies = {
   agreeDeadline: z.strictObject({ agree: z.boolean(), comment: z.string().trim().max(5_000).optional() }),
   addSpecialist: z.strictObject({ specialistId: id.optional(), skill: skill.optional() }),
   reviewResult: verdict,
+  declineTask: z.strictObject({ reason: text(5_000) }),
+  changePriority: z.strictObject({ priority: z.enum(PRIORITIES), reason: text(2_000) }),
+  reassignTask: z.strictObject({ specialistId: id, reason: text(2_000) }),
   openLinkedRequest: z.strictObject({ title: text(200), description: text(10_000) }),
   rejectEstimate: z.strictObject({ comment: text(5_000), next: z.enum(['reestimate', 'cancel']) }),
   logTime: z.strictObject({
@@ -124,3 +127,7 @@ export const escalationsQuery = z.strictObject({
   state: z.enum(['open', 'acknowledged', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
+
+export const absenceBody = z
+  .strictObject({ startsOn: z.iso.date(), endsOn: z.iso.date(), kind: z.enum(['vacation', 'sick', 'other']), note: z.string().trim().max(2_000).default('') })
+  .refine((a) => a.endsOn >= a.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });

@@ -31,3 +31,8 @@ export async function migrateRollbackAll(db: Db): Promise<string[]> {
   const [, reverted] = (await db.migrate.rollback(migrationConfig, true)) as [number, string[]];
   return reverted;
 }
+
+/** Knex types rows as `any`; this names what a query returns, at the one place it is awaited. */
+export async function rowsOf<T>(query: PromiseLike<unknown>): Promise<T> {
+  return (await query) as T;
+}

@@ -10,6 +10,7 @@ import { createApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db/knex';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { ensureSchedules } from '../worker/schedules';
 import { createWorker } from '../worker/worker';
 import { seedDemo } from './seed';
 import { MissingTemporalCli, findTemporalCli, startEmbeddedPostgres, startTemporalDevServer, type Running } from './stack';
@@ -81,6 +82,7 @@ async function main() {
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
+  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes });
   const workerDone = worker.run();
   stops.unshift(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -4,3 +4,4 @@ export * from './request';
 export * from './billing';
 export * from './calendar';
 export * from './timeline';
+export * from './load';

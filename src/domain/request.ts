@@ -26,6 +26,15 @@ export interface NewTask {
   assigneeId?: string;
   /** Filled in by the workflow from the staff records: the junior assignee's senior mentor. */
   mentorId?: string;
+  /** Filled in by the allocation when nobody could take it: it waits (R8, R9). */
+  waitingFor?: 'capacity' | 'skill';
+}
+
+/** What the allocation decided for one task: an assignee, or why it waits. */
+export interface AllocationResult {
+  assigneeId?: string;
+  mentorId?: string;
+  waitingFor?: 'capacity' | 'skill';
 }
 
 export type Command =
@@ -46,6 +55,9 @@ export type Command =
   | { type: 'proposeDeadline'; taskId: string; newDeadline: string; extraHours: number; cause: DeadlineCause; note: string }
   | { type: 'agreeDeadline'; proposalId: string; agree: boolean; comment?: string }
   | { type: 'addSpecialist'; taskId: string; specialistId?: string; skill?: string }
+  | { type: 'declineTask'; taskId: string; reason: string; allocation?: AllocationResult }
+  | { type: 'changePriority'; priority: Priority; reason: string }
+  | { type: 'reassignTask'; taskId: string; specialistId: string; reason: string; mentorId?: string }
   | { type: 'completeTask'; taskId: string; result: string }
   | { type: 'reviewResult'; taskId: string; verdict: 'approve' | 'return'; comment: string }
   | { type: 'acceptResult' }
@@ -62,7 +74,8 @@ export type SystemCommand =
   | { type: 'triageOverdue' }
   | { type: 'deadlineMissed'; taskId: string; level: 'manager' | 'head' }
   | { type: 'remindClient' }
-  | { type: 'autoClose' };
+  | { type: 'autoClose' }
+  | { type: 'assignTask'; taskId: string; assigneeId: string; mentorId?: string };
 
 export const SYSTEM: { id: 'system'; role: 'system' } = { id: 'system', role: 'system' };
 
@@ -334,6 +347,29 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
       }
       return undefined;
     }
+    case 'declineTask':
+      // R7: a busy specialist gives a task back before the work starts, with a reason.
+      return (
+        taskFor(state, actor, cmd.taskId, 'assignee', 'estimating', 'estimated', 'estimate_review') ??
+        (blank(cmd.reason) ? invalid('a reason is required') : undefined)
+      );
+    case 'reassignTask': {
+      // R8: the head assigns someone (over capacity if need be); a proposal of the workload review is applied.
+      const task = findTask(state, cmd.taskId);
+      return (
+        requireManager(state, actor) ??
+        (!task ? invalid(`no task ${cmd.taskId}`) : undefined) ??
+        (task && !['waiting', 'estimating', 'estimated', 'estimate_review'].includes(task.status) ? conflict(`task ${cmd.taskId} is ${task.status}; work has started`) : undefined) ??
+        (task?.assigneeId === cmd.specialistId ? conflict('the task is already theirs') : undefined) ??
+        (blank(cmd.reason) ? invalid('a reason is required') : undefined)
+      );
+    }
+    case 'changePriority':
+      return (
+        requireManager(state, actor) ??
+        (cmd.priority === state.priority ? conflict(`the request is already ${cmd.priority}`) : undefined) ??
+        (blank(cmd.reason) ? invalid('a reason is required') : undefined)
+      );
     case 'completeTask':
       return (
         taskFor(state, actor, cmd.taskId, 'assignee', 'in_progress') ??
@@ -428,15 +464,16 @@ function escalate(state: RequestState, e: Omit<Escalation, 'id'>): RequestState 
 
 function withTasks(state: RequestState, tasks: NewTask[]): Task[] {
   const added = tasks.map((t, i): Task => {
-    if (!t.assigneeId) throw new Error(`task "${t.title}" has no assignee`);
+    if (!t.assigneeId && !t.waitingFor) throw new Error(`task "${t.title}" was not allocated`);
     return {
       id: `T${state.tasks.length + i + 1}`,
       title: t.title,
       skill: t.skill,
-      assigneeId: t.assigneeId,
+      ...(t.assigneeId ? { assigneeId: t.assigneeId } : { waitingFor: t.waitingFor }),
       ...(t.mentorId ? { mentorId: t.mentorId } : {}),
       helperIds: [],
-      status: 'estimating',
+      declinedBy: [],
+      status: t.assigneeId ? 'estimating' : 'waiting',
       progress: 0,
       extensions: [],
       reworkCount: 0,
@@ -505,8 +542,30 @@ function finish(state: RequestState, at: string): RequestState {
   return state.slaPauses.at(-1)?.to === undefined && state.slaPauses.length > 0 ? resumeSla(closed, at) : closed;
 }
 
+/** R8, R9: tasks nobody could take are escalated to the head. */
+function escalateWaiting(state: RequestState, at: string, taskIds: string[]): RequestState {
+  return state.tasks
+    .filter((t) => taskIds.includes(t.id) && t.status === 'waiting')
+    .reduce(
+      (s, t) =>
+        escalate(s, {
+          kind: t.waitingFor === 'skill' ? 'missing_skill' : 'all_hands',
+          ownerRole: 'head',
+          taskId: t.id,
+          cause:
+            t.waitingFor === 'skill'
+              ? `nobody on staff has the skill "${t.skill}" for ${t.id}`
+              : `everyone with the skill "${t.skill}" is at capacity; ${t.id} (${state.priority}) waits in the queue`,
+          at,
+        }),
+      state,
+    );
+}
+
 function toWorkers(state: RequestState, at: string, taskIds: string[], kind: string, text: string): RequestState {
-  const people = new Set(state.tasks.filter((t) => taskIds.includes(t.id)).flatMap((t) => [t.assigneeId, ...t.helperIds]));
+  const people = new Set(
+    state.tasks.filter((t) => taskIds.includes(t.id)).flatMap((t) => [...(t.assigneeId ? [t.assigneeId] : []), ...t.helperIds]),
+  );
   return [...people].reduce((s, id) => notify(s, at, 'specialist', id, kind, `${state.title}: ${text}`), state);
 }
 
@@ -522,7 +581,8 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
     case 'decompose': {
       const tasks = withTasks(state, cmd.tasks);
       const decomposed: RequestState = { ...next, brief: cmd.brief, tasks, stage: 'Estimation' };
-      return toWorkers(decomposed, at, tasks.map((t) => t.id), 'task.assigned', 'a task for you; read the brief and estimate it');
+      const ids = tasks.map((t) => t.id);
+      return escalateWaiting(toWorkers(decomposed, at, ids, 'task.assigned', 'a task for you; read the brief and estimate it'), at, ids);
     }
     case 'askQuestion': {
       const q = { id: `Q${state.questions.length + 1}`, askedBy: actor.id, text: cmd.text, status: 'open' as const, askedAt: at, ...(cmd.taskId ? { taskId: cmd.taskId } : {}) };
@@ -670,6 +730,30 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       const tasks = updateTask(state, cmd.taskId, (t) => ({ ...t, helperIds: [...t.helperIds, helper] }));
       return notify({ ...next, tasks }, at, 'specialist', helper, 'task.helper', `${state.title}: you were added to ${cmd.taskId}`);
     }
+    case 'declineTask': {
+      const a = cmd.allocation ?? { waitingFor: 'capacity' as const };
+      const tasks = updateTask(state, cmd.taskId, (t) => {
+        const { assigneeId: _a, mentorId: _m, estimateHours: _e, bufferHours: _b, complexity: _c, waitingFor: _w, ...rest } = t;
+        return {
+          ...rest,
+          declinedBy: [...t.declinedBy, actor.id],
+          ...(a.assigneeId ? { assigneeId: a.assigneeId, status: 'estimating' as const } : { waitingFor: a.waitingFor ?? 'capacity', status: 'waiting' as const }),
+          ...(a.mentorId ? { mentorId: a.mentorId } : {}),
+        };
+      });
+      const s1 = notify({ ...next, tasks }, at, 'manager', state.managerId, 'task.declined', `${state.title}: ${cmd.taskId} was declined: ${cmd.reason}`);
+      const s2 = a.assigneeId ? toWorkers(s1, at, [cmd.taskId], 'task.assigned', 'a task for you; read the brief and estimate it') : s1;
+      return escalateWaiting(s2, at, [cmd.taskId]);
+    }
+    case 'changePriority':
+      return { ...next, priority: cmd.priority };
+    case 'reassignTask': {
+      const tasks = updateTask(state, cmd.taskId, (t) => {
+        const { waitingFor: _w, mentorId: _m, estimateHours: _e, bufferHours: _b, complexity: _c, ...rest } = t;
+        return { ...rest, assigneeId: cmd.specialistId, status: 'estimating', ...(cmd.mentorId ? { mentorId: cmd.mentorId } : {}) };
+      });
+      return toWorkers({ ...next, tasks }, at, [cmd.taskId], 'task.assigned', 'a task for you; read the brief and estimate it');
+    }
     case 'completeTask': {
       const task = findTask(state, cmd.taskId) as Task;
       // R10: a junior's result goes to the senior mentor first.
@@ -699,7 +783,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       const tasks = withTasks(state, cmd.tasks);
       const added = tasks.slice(state.tasks.length).map((t) => t.id);
       const { estimateTotalHours: _t, hoursLeft: _h, clientReviewSince: _s, ...rest } = next;
-      return toWorkers({ ...rest, tasks, stage: 'Estimation' }, at, added, 'task.assigned', 'a task for you; read the brief and estimate it');
+      return escalateWaiting(toWorkers({ ...rest, tasks, stage: 'Estimation' }, at, added, 'task.assigned', 'a task for you; read the brief and estimate it'), at, added);
     }
     case 'openLinkedRequest':
       return cmd.linkedRequestId ? { ...next, linked: [...state.linked, cmd.linkedRequestId] } : next;
@@ -757,6 +841,15 @@ export function applyTimer(state: RequestState, cmd: SystemCommand, at: string):
     }
     case 'remindClient':
       return toClient({ ...next, remindersSent: state.remindersSent + 1 }, at, 'review.reminder', 'waiting for your confirmation');
+    case 'assignTask': {
+      const task = findTask(state, cmd.taskId);
+      if (!task || task.status !== 'waiting' || isTerminal(state.stage)) return state;
+      const tasks = updateTask(state, cmd.taskId, (t) => {
+        const { waitingFor: _w, ...rest } = t;
+        return { ...rest, assigneeId: cmd.assigneeId, status: 'estimating', ...(cmd.mentorId ? { mentorId: cmd.mentorId } : {}) };
+      });
+      return toWorkers({ ...next, tasks }, at, [cmd.taskId], 'task.assigned', 'a task for you; read the brief and estimate it');
+    }
     case 'autoClose':
       return finish({ ...next, stage: 'Closed', closure: { by: SYSTEM.id, role: 'system', note: `closed after ${state.autoCloseAfterDays} silent days, as the subscription provides` } }, at);
   }
@@ -780,6 +873,9 @@ export const COMMAND_ROLES: Record<CommandType, readonly Role[]> = {
   proposeDeadline: ['manager', 'head'],
   agreeDeadline: ['client'],
   addSpecialist: ['manager', 'head'],
+  declineTask: ['specialist'],
+  changePriority: ['manager', 'head'],
+  reassignTask: ['manager', 'head'],
   completeTask: ['specialist'],
   reviewResult: ['specialist'],
   acceptResult: ['manager', 'head'],

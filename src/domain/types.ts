@@ -53,6 +53,8 @@ export interface Actor {
 }
 
 export type TaskStatus =
+  /** R8, R9: nobody with the skill has room, or nobody has the skill: queued, the head is told. */
+  | 'waiting'
   | 'estimating'
   /** R10: a junior's estimate waits for the senior mentor. */
   | 'estimate_review'
@@ -80,7 +82,11 @@ export interface Task {
   id: string;
   title: string;
   skill: string;
-  assigneeId: string;
+  /** Unset while the task waits for someone with the skill and room (R8, R9). */
+  assigneeId?: string;
+  waitingFor?: 'capacity' | 'skill';
+  /** R7: who gave the task back; it never goes to them again. */
+  declinedBy: string[];
   /** Set when the assignee is a junior: the senior who checks estimate and result (R10). */
   mentorId?: string;
   /** Specialists the manager added to help (R16). */
@@ -133,7 +139,7 @@ export interface DeadlineProposal {
   status: 'pending' | 'agreed' | 'declined';
 }
 
-export type EscalationKind = 'triage_overdue' | 'deadline_missed' | 'deadline_unresolved' | 'blocker';
+export type EscalationKind = 'triage_overdue' | 'deadline_missed' | 'deadline_unresolved' | 'blocker' | 'all_hands' | 'missing_skill';
 
 export interface Escalation {
   id: string;

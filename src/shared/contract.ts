@@ -27,7 +27,14 @@ export interface RequestWorkflowInput {
   context: RequestContext;
   linkedFrom?: string;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
-  carried?: { state: RequestState; projected: ProjectedCounts };
+  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync };
+}
+
+/** What the allocation ledger already knows of this request's tasks. */
+export interface AllocationSync {
+  hours: Record<string, number>;
+  priority: Priority;
+  released: string[];
 }
 
 export interface ProjectedCounts {
@@ -62,6 +69,9 @@ export const UPDATE_COMMANDS = [
   'proposeDeadline',
   'agreeDeadline',
   'addSpecialist',
+  'declineTask',
+  'changePriority',
+  'reassignTask',
   'completeTask',
   'reviewResult',
   'acceptResult',
@@ -89,6 +99,9 @@ export const actionSignals = Object.fromEntries(SIGNAL_COMMANDS.map((type) => [t
 export const intakeUpdate = defineUpdate<RequestState>('intake');
 
 export const stateQuery = defineQuery<RequestState>('state');
+
+/** From the dispatcher: a waiting task got an assignee (R8, R9). */
+export const taskAssignedSignal = defineSignal<[{ taskId: string; assigneeId: string; mentorId?: string }]>('taskAssigned');
 
 /** The error types a validator or handler throws; the API maps them to HTTP statuses. */
 export const REJECTION_TYPES = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;

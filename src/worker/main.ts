@@ -2,6 +2,8 @@
 import { loadConfig } from '../config';
 import { createDb } from '../db/knex';
 import { connectWorker } from '../temporal/connection';
+import { Client } from '@temporalio/client';
+import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
 
 async function main() {
@@ -10,6 +12,7 @@ async function main() {
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
+  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes });
   // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
   await worker.run();
   await connection.close();

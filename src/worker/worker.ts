@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type Webhook } from '../activities';
 import type { Db } from '../db/knex';
@@ -27,6 +28,6 @@ export async function createWorker({ connection, namespace, db, workflowBundle, 
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db, webhook }),
+    activities: createActivities({ db, webhook, temporal: new Client({ connection, namespace }) }),
   });
 }

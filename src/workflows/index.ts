@@ -1,1 +1,2 @@
 export { requestWorkflow } from './request';
+export { dispatchWorkflow, workloadReviewWorkflow } from './workload';

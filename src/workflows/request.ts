@@ -18,7 +18,7 @@ import {
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
 import { apply, applyTimer, billableHours, check, intake, isPaused, isTerminal, nextTimer } from '../domain';
-import type { Action, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
+import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import {
   REJECTION_TYPES,
   SIGNAL_COMMANDS,
@@ -27,6 +27,7 @@ import {
   actionUpdates,
   intakeUpdate,
   requestWorkflowId,
+  taskAssignedSignal,
   searchAttributes,
   stateQuery,
 } from '../shared/contract';
@@ -64,6 +65,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   const now = () => new Date().toISOString();
   let state: RequestState | undefined = input.carried?.state;
   const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
+  const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [] };
 
   const current = (): RequestState => {
     if (!state) throw rejected('conflict', 'the request is still being taken in');
@@ -82,19 +84,37 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     switch (cmd.type) {
       case 'decompose':
       case 'changeScope': {
-        const resolved = await acts.resolveAssignees({ requestId: s.requestId, priority: s.priority, tasks: cmd.tasks });
-        const missing = resolved.findIndex((r) => r === null);
-        const task = cmd.tasks[missing];
-        if (task?.assigneeId) throw rejected('conflict', `${task.assigneeId} is not an active specialist with the skill "${task.skill}"`);
-        if (task) throw rejected('conflict', `no specialist on staff has the skill "${task.skill}"`);
+        // R6: each task goes to the least-loaded specialist with the skill, or waits (R8, R9).
+        const resolved = await acts.allocateTasks({
+          requestId: s.requestId,
+          priority: s.priority,
+          tasks: cmd.tasks.map((t, i) => ({ taskId: `T${s.tasks.length + i + 1}`, skill: t.skill, specialistId: t.assigneeId })),
+        });
+        const refused = cmd.tasks.find((t, i) => t.assigneeId && resolved[i]?.assigneeId !== t.assigneeId);
+        if (refused) throw rejected('conflict', `${refused.assigneeId} is not an active specialist with the skill "${refused.skill}"`);
         return { cmd: { ...cmd, tasks: cmd.tasks.map((t, i) => ({ ...t, ...resolved[i] })) } };
+      }
+      case 'reassignTask': {
+        const task = s.tasks.find((t) => t.id === cmd.taskId);
+        const [allocation] = await acts.allocateTasks({
+          requestId: s.requestId,
+          priority: s.priority,
+          tasks: [{ taskId: cmd.taskId, skill: task?.skill ?? '', specialistId: cmd.specialistId }],
+        });
+        if (allocation?.assigneeId !== cmd.specialistId) throw rejected('conflict', `${cmd.specialistId} is not an active specialist with the skill "${task?.skill}"`);
+        return { cmd: { ...cmd, ...(allocation.mentorId ? { mentorId: allocation.mentorId } : {}) } };
+      }
+      case 'declineTask': {
+        const task = s.tasks.find((t) => t.id === cmd.taskId);
+        const allocation = await acts.declineTask({ requestId: s.requestId, taskId: cmd.taskId, skill: task?.skill ?? '', priority: s.priority, specialistId: action.actor.id });
+        return { cmd: { ...cmd, allocation } };
       }
       case 'addSpecialist': {
         const task = s.tasks.find((t) => t.id === cmd.taskId);
         const helper = await acts.pickHelper({
           specialistId: cmd.specialistId,
           skill: cmd.skill ?? task?.skill ?? '',
-          exclude: task ? [task.assigneeId, ...task.helperIds] : [],
+          exclude: task ? [...(task.assigneeId ? [task.assigneeId] : []), ...task.helperIds] : [],
         });
         if (!helper) throw rejected('conflict', cmd.specialistId ? 'no such active specialist' : `no other specialist has the skill "${cmd.skill ?? task?.skill}"`);
         return { cmd: { ...cmd, specialistId: helper } };
@@ -150,6 +170,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       validator: (action: Action) => reject(action.command, action.actor, current()),
     });
   }
+  // R8, R9: the dispatcher found someone for a waiting task.
+  setHandler(taskAssignedSignal, (a) => {
+    if (state) state = applyTimer(state, { type: 'assignTask', ...a }, now());
+  });
   for (const type of SIGNAL_COMMANDS) {
     setHandler(actionSignals[type], async (action: Action) => {
       // A signal has no caller to answer: one that is not allowed now is logged and dropped.
@@ -178,15 +202,38 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (!moved && timer) state = applyTimer(current(), timer.command, now());
 
     const s = current();
-    if (s.version > projected.version) await project(s);
+    if (s.version > projected.version) {
+      await project(s);
+      await syncAllocation(s);
+    }
     if (isTerminal(s.stage) && projected.version === current().version) break;
     if (workflowInfo().continueAsNewSuggested) {
       await Promise.all(deliveries);
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
       if (allHandlersFinished() && current().version === projected.version) {
-        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected } });
+        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced } });
       }
+    }
+  }
+
+  /** Keeps the allocation ledger in step: budgets, priority, and hours given back by finished tasks. */
+  async function syncAllocation(s: RequestState): Promise<void> {
+    const hours = Object.fromEntries(
+      s.tasks.filter((t) => t.approvedHours !== undefined && synced.hours[t.id] !== t.approvedHours).map((t) => [t.id, t.approvedHours as number]),
+    );
+    if (Object.keys(hours).length > 0) {
+      await acts.updateTaskHours({ requestId: s.requestId, hours });
+      Object.assign(synced.hours, hours);
+    }
+    if (synced.priority !== s.priority) {
+      await acts.reprioritize({ requestId: s.requestId, priority: s.priority });
+      synced.priority = s.priority;
+    }
+    const finished = s.tasks.filter((t) => (t.status === 'done' || t.status === 'cancelled') && !synced.released.includes(t.id)).map((t) => t.id);
+    if (finished.length > 0) {
+      await acts.releaseTasks.executeWithOptions({ summary: `release ${finished.join(', ')}` }, [{ requestId: s.requestId, taskIds: finished }]);
+      synced.released.push(...finished);
     }
   }
 
@@ -195,7 +242,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     upsertSearchAttributes([
       { key: searchAttributes.stage, value: s.stage },
       { key: searchAttributes.managerId, value: s.managerId },
-      { key: searchAttributes.assignees, value: [...new Set(s.tasks.flatMap((t) => [t.assigneeId, ...t.helperIds]))] },
+      { key: searchAttributes.priority, value: s.priority },
+      { key: searchAttributes.assignees, value: [...new Set(s.tasks.flatMap((t) => [...(t.assigneeId ? [t.assigneeId] : []), ...t.helperIds]))] },
       { key: searchAttributes.overdue, value: overdue },
       ...(s.deadlineAt ? [{ key: searchAttributes.deadline, value: new Date(s.deadlineAt) }] : []),
     ]);

@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { findTemporalCli, freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../src/dev/stack';
 import { connectWorker } from '../../src/temporal/connection';
+import { ensureSchedules } from '../../src/worker/schedules';
 import { bundleWorkflows, createWorker } from '../../src/worker/worker';
 
 declare module 'vitest' {
@@ -40,6 +42,7 @@ export default async function setup(project: TestProject) {
   const workflowBundle = await bundleWorkflows();
   const worker = await createWorker({ connection, namespace, db, workflowBundle });
   const running = worker.run();
+  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: 60 });
 
   project.provide('databaseUrl', pg.url);
   project.provide('temporalAddress', temporal.address);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import { dispatchWorkflow } from '../../workflows';
 import type { Db } from '../../db/knex';
 import { hashToken, newToken, requireRole } from '../auth';
 import { notFound, unprocessable } from '../errors';
@@ -52,7 +54,7 @@ function staffView(r: StaffRow) {
   };
 }
 
-export function adminRouter({ db }: { db: Db }): Router {
+export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string }): Router {
   const router = Router();
   const admin = requireRole('admin');
 
@@ -79,6 +81,10 @@ export function adminRouter({ db }: { db: Db }): Router {
         mentor_id: b.mentorId ?? null,
         timezone: b.timezone,
       });
+    if (row.role === 'specialist') {
+      // R8, R9: a new specialist is new capacity: waiting tasks with their skills take it at once.
+      await temporal.workflow.start(dispatchWorkflow, { workflowId: `dispatch-${randomUUID()}`, taskQueue });
+    }
     res.status(201).location(`/admin/staff/${row.id}`).json(staffView(row));
   });
 

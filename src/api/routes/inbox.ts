@@ -76,6 +76,7 @@ export function inboxRouter({ db }: { db: Db }): Router {
       raised_at: Date;
       acknowledged_at: Date | null;
       acknowledged_by: string | null;
+      resolved_at: Date | null;
     }[];
     res.json({
       items: rows.map((e) => ({
@@ -89,6 +90,7 @@ export function inboxRouter({ db }: { db: Db }): Router {
         raisedAt: e.raised_at.toISOString(),
         acknowledgedAt: e.acknowledged_at?.toISOString() ?? null,
         acknowledgedBy: e.acknowledged_by,
+        resolvedAt: e.resolved_at?.toISOString() ?? null,
       })),
     });
   });
@@ -99,6 +101,15 @@ export function inboxRouter({ db }: { db: Db }): Router {
     if (actor.role === 'manager') query = query.where('owner_id', actor.id);
     const n = await query.update({ acknowledged_at: db.fn.now(), acknowledged_by: actor.id });
     if (n === 0) throw notFound('no such open escalation of yours');
+    res.status(204).end();
+  });
+
+  router.post('/escalations/:escalationId/resolve', requireRole('manager', 'head'), async (req, res) => {
+    const actor = actorOf(req);
+    let query = db('escalations').where('id', String(req.params.escalationId)).whereNull('resolved_at');
+    if (actor.role === 'manager') query = query.where('owner_id', actor.id);
+    const n = await query.update({ resolved_at: db.fn.now(), acknowledged_at: db.raw('coalesce(acknowledged_at, now())'), acknowledged_by: db.raw('coalesce(acknowledged_by, ?)', [actor.id]) });
+    if (n === 0) throw notFound('no such unresolved escalation of yours');
     res.status(204).end();
   });
 

@@ -265,6 +265,9 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
   action('/requests/:id/tasks/:taskId/deadline-proposal', 'proposeDeadline', (b, req) => ({ type: 'proposeDeadline', taskId: taskId(req), ...b }));
   action('/requests/:id/deadline-proposals/:proposalId/answer', 'agreeDeadline', (b, req) => ({ type: 'agreeDeadline', proposalId: proposalId(req), ...b }));
   action('/requests/:id/tasks/:taskId/helpers', 'addSpecialist', (b, req) => ({ type: 'addSpecialist', taskId: taskId(req), ...b }));
+  action('/requests/:id/tasks/:taskId/decline', 'declineTask', (b, req) => ({ type: 'declineTask', taskId: taskId(req), ...b }));
+  action('/requests/:id/priority', 'changePriority', (b) => ({ type: 'changePriority', ...b }));
+  action('/requests/:id/tasks/:taskId/reassign', 'reassignTask', (b, req) => ({ type: 'reassignTask', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/complete', 'completeTask', (b, req) => ({ type: 'completeTask', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/result-review', 'reviewResult', (b, req) => ({ type: 'reviewResult', taskId: taskId(req), ...b }));
   action('/requests/:id/accept-result', 'acceptResult', () => ({ type: 'acceptResult' }));

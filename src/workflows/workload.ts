@@ -1,0 +1,18 @@
+// Allocation across requests: the dispatcher and the periodic workload review (a Schedule).
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+
+const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Started when capacity appears outside a request (new staff, a head's decision): waiting tasks take it. */
+export async function dispatchWorkflow(): Promise<number> {
+  return acts.dispatchQueued();
+}
+
+/** R8, R12: run by the `workload-review` Schedule. */
+export async function workloadReviewWorkflow() {
+  return acts.reviewWorkload();
+}

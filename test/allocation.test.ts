@@ -1,0 +1,227 @@
+// Staff, skills and load (R6–R9, R11, R12): assignment across requests on the real stack.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { allocate } from '../src/activities/allocation';
+import { createDb } from '../src/db/knex';
+import type { Priority, RequestState } from '../src/domain';
+import { WORKLOAD_REVIEW_SCHEDULE } from '../src/worker/schedules';
+import { Flow, eventually } from './support/flow';
+import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
+
+let h: Harness;
+let co: Company;
+let f: Flow;
+
+beforeAll(async () => {
+  h = await openHarness();
+  co = await makeCompany(h);
+  f = new Flow(h, co);
+});
+afterAll(async () => h?.close());
+
+const skill = () => `skill-${randomUUID().slice(0, 8)}`;
+
+async function specialist(name: string, skillCode: string, weeklyCapacityHours = 40, seniority = 'middle'): Promise<Person> {
+  const res = await h.post('/admin/staff', co.admin.token, {
+    name,
+    email: `${name}-${randomUUID().slice(0, 8)}@test.example`,
+    role: 'specialist',
+    seniority,
+    skills: [skillCode],
+    weeklyCapacityHours,
+  });
+  expect(res.status).toBe(201);
+  const cred = await h.post('/admin/credentials', co.admin.token, { staffId: res.body.id, label: 'test' });
+  return { id: res.body.id as string, token: cred.body.token as string };
+}
+
+/** A request with one task of the skill, filed, delegated and decomposed; the allocation decides. */
+async function requestWithTask(skillCode: string, priority: Priority = 'normal', assigneeId?: string): Promise<{ id: string; state: RequestState }> {
+  const id = await f.file(`Work in ${skillCode}`, priority);
+  await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+  const state = await f.act(`/requests/${id}/decompose`, co.manager, {
+    brief: 'Do it.',
+    tasks: [{ title: 'The task', skill: skillCode, ...(assigneeId ? { assigneeId } : {}) }],
+  });
+  return { id, state };
+}
+
+const escalationsOf = (id: string) => h.db('escalations').where({ request_id: id }).pluck('kind') as Promise<string[]>;
+
+describe('assignment', () => {
+  it('R6 a task goes to the specialist with the skill and the lowest load', async () => {
+    const s = skill();
+    const busy = await specialist('busy', s);
+    const free = await specialist('free', s);
+    const other = await specialist('other-skill', skill());
+    await requestWithTask(s, 'normal', busy.id);
+    const { state } = await requestWithTask(s);
+    expect(state.tasks[0]?.assigneeId).toBe(free.id);
+    expect(state.tasks[0]?.assigneeId).not.toBe(other.id);
+    const ledger = await h.db('task_assignments').where({ status: 'assigned', skill: s }).select('assignee_id', 'hours');
+    expect(ledger.map((r: { assignee_id: string }) => r.assignee_id).sort()).toEqual([busy.id, free.id].sort());
+  });
+
+  it('R7 a specialist declines with a reason; the task goes to the next one and never back', async () => {
+    const s = skill();
+    const first = await specialist('first', s);
+    const second = await specialist('second', s);
+    const { id, state } = await requestWithTask(s);
+    const holder = state.tasks[0]?.assigneeId;
+    const [a, b] = holder === first.id ? [first, second] : [second, first];
+    expect((await h.post(`/requests/${id}/tasks/T1/decline`, a.token, {})).status).toBe(400);
+    const moved = await f.act(`/requests/${id}/tasks/T1/decline`, a, { reason: 'Two critical tasks this week.' });
+    expect(moved.tasks[0]).toMatchObject({ assigneeId: b.id, status: 'estimating', declinedBy: [a.id] });
+    const waiting = await f.act(`/requests/${id}/tasks/T1/decline`, b, { reason: 'On call.' });
+    expect(waiting.tasks[0]).toMatchObject({ status: 'waiting', waitingFor: 'capacity', declinedBy: [a.id, b.id] });
+    expect(waiting.tasks[0]?.assigneeId).toBeUndefined();
+    expect(await escalationsOf(id)).toContain('all_hands');
+    // Neither gets it back, whatever the load; a newcomer does.
+    const third = await specialist('third', s);
+    const assigned = await eventually(() => f.state(id), (st) => st.tasks[0]?.status === 'estimating', 'the newcomer assigned');
+    expect(assigned.tasks[0]?.assigneeId).toBe(third.id);
+  });
+
+  it('R8 with all hands busy the head is alerted, and freed capacity goes to the queued tasks critical first without anyone acting', async () => {
+    const s = skill();
+    await specialist('only', s, 4);
+    const holding = await requestWithTask(s, 'normal');
+    expect(holding.state.tasks[0]?.status).toBe('estimating');
+    const normal = await requestWithTask(s, 'normal');
+    const low = await requestWithTask(s, 'low');
+    const critical = await requestWithTask(s, 'critical');
+    for (const r of [normal, low, critical]) {
+      expect(r.state.tasks[0]).toMatchObject({ status: 'waiting', waitingFor: 'capacity' });
+      expect(await escalationsOf(r.id)).toEqual(['all_hands']);
+    }
+    const head = await h.get('/escalations', co.head.token);
+    expect(head.body.items.filter((e: { requestId: string; kind: string }) => [normal.id, low.id, critical.id].includes(e.requestId) && e.kind === 'all_hands')).toHaveLength(3);
+    const queue = (await h.get('/workload', co.manager.token)).body.skills.find((x: { skill: string }) => x.skill === s).queue;
+    expect(queue.map((q: { requestId: string }) => q.requestId)).toEqual([critical.id, normal.id, low.id]);
+
+    // Capacity frees: the holding request is cancelled. Nobody acts on the queue.
+    await f.act(`/requests/${holding.id}/cancel`, co.client, { reason: 'not needed' });
+    const got = await eventually(() => f.state(critical.id), (st) => st.tasks[0]?.status === 'estimating', 'the critical task assigned');
+    expect(got.tasks[0]?.assigneeId).toBeDefined();
+    expect((await f.state(normal.id)).tasks[0]?.status).toBe('waiting');
+    await f.act(`/requests/${critical.id}/cancel`, co.client, { reason: 'fixed elsewhere' });
+    await eventually(() => f.state(normal.id), (st) => st.tasks[0]?.status === 'estimating', 'the normal task assigned next');
+    expect((await f.state(low.id)).tasks[0]?.status).toBe('waiting');
+  });
+
+  it('R8 the head assigns someone over capacity', async () => {
+    const s = skill();
+    const only = await specialist('only', s, 4);
+    await requestWithTask(s);
+    const { id } = await requestWithTask(s, 'high');
+    const forced = await f.act(`/requests/${id}/tasks/T1/reassign`, co.head, { specialistId: only.id, reason: 'urgent; overtime agreed' });
+    expect(forced.tasks[0]).toMatchObject({ assigneeId: only.id, status: 'estimating' });
+    expect((await h.db('task_assignments').where({ request_id: id }).first()).over_capacity).toBe(true);
+  });
+
+  it('R9 nobody on staff has the skill: the head is alerted, and a qualified newcomer gets the task', async () => {
+    const s = skill();
+    const { id, state } = await requestWithTask(s);
+    expect(state.tasks[0]).toMatchObject({ status: 'waiting', waitingFor: 'skill' });
+    expect(await escalationsOf(id)).toEqual(['missing_skill']);
+    const inbox = await h.get('/inbox?unread=true', co.head.token);
+    expect(inbox.body.items.some((n: { requestId: string; kind: string }) => n.requestId === id && n.kind === 'escalation.missing_skill')).toBe(true);
+    const hired = await specialist('hired', s);
+    const assigned = await eventually(() => f.state(id), (st) => st.tasks[0]?.status === 'estimating', 'the hired specialist assigned');
+    expect(assigned.tasks[0]?.assigneeId).toBe(hired.id);
+  });
+
+  it('R11 a specialist sees their own tasks most urgent first', async () => {
+    const s = skill();
+    const me = await specialist('me', s, 80);
+    const low = await requestWithTask(s, 'low', me.id);
+    const critical = await requestWithTask(s, 'critical', me.id);
+    const normal = await requestWithTask(s, 'normal', me.id);
+    const mine = await h.get('/me/tasks', me.token);
+    expect(mine.body.items.map((t: { requestId: string }) => t.requestId)).toEqual([critical.id, normal.id, low.id]);
+    expect(mine.body.items.map((t: { priority: string }) => t.priority)).toEqual(['critical', 'normal', 'low']);
+  });
+
+  it('R11 raising the priority of a waiting request lets it go first', async () => {
+    const s = skill();
+    await specialist('only', s, 4);
+    const holding = await requestWithTask(s);
+    const first = await requestWithTask(s, 'normal');
+    const second = await requestWithTask(s, 'low');
+    await f.act(`/requests/${second.id}/priority`, co.head, { priority: 'critical', reason: 'production down' });
+    await f.act(`/requests/${holding.id}/cancel`, co.client, { reason: 'done' });
+    await eventually(() => f.state(second.id), (st) => st.tasks[0]?.status === 'estimating', 'the raised request first');
+    expect((await f.state(first.id)).tasks[0]?.status).toBe('waiting');
+  });
+
+  it('an absent specialist gets nothing', async () => {
+    const s = skill();
+    const away = await specialist('away', s);
+    const here = await specialist('here', s);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await h.post(`/admin/staff/${away.id}/absences`, co.admin.token, { startsOn: today, endsOn: today, kind: 'sick' })).status).toBe(201);
+    for (let i = 0; i < 2; i++) expect((await requestWithTask(s)).state.tasks[0]?.assigneeId).toBe(here.id);
+  });
+});
+
+describe('workload review', () => {
+  it('R12 the scheduled review reports idle specialists to the head and proposes a move that one call applies', async () => {
+    const s = skill();
+    const loaded = await specialist('loaded', s);
+    const idle = await specialist('idle', s);
+    const a = await requestWithTask(s, 'normal', loaded.id);
+    const b = await requestWithTask(s, 'normal', loaded.id);
+    const before = Number((await h.db('workload_reviews').max({ id: 'id' }).first())?.id ?? 0);
+    await h.temporal.schedule.getHandle(WORKLOAD_REVIEW_SCHEDULE).trigger();
+    const row = await eventually(
+      () => h.db('workload_reviews').where('id', '>', before).orderBy('id').first() as Promise<{ report: { idle: { id: string }[]; proposals: { id: string; requestId: string; toId: string }[] } } | undefined>,
+      (r) => r !== undefined,
+      'a review from the schedule',
+    );
+    const proposal = row!.report.proposals.find((p) => p.toId === idle.id);
+    expect(proposal).toBeDefined();
+    const now = await h.post('/workload/review', co.head.token);
+    expect(now.status).toBe(200);
+    const applied = await h.post(`/workload/proposals/${proposal!.id}/apply`, co.head.token);
+    expect(applied.status).toBe(200);
+    expect((applied.body as RequestState).tasks[0]?.assigneeId).toBe(idle.id);
+    expect((await h.post(`/workload/proposals/${proposal!.id}/apply`, co.head.token)).status).toBe(409);
+    expect([a.id, b.id]).toContain(proposal!.requestId);
+
+    const third = await specialist('third', s);
+    const report = (await h.post('/workload/review', co.head.token)).body as { idle: { id: string }[] };
+    expect(report.idle.map((p) => p.id)).toContain(third.id);
+    const inbox = await h.get('/inbox', co.head.token);
+    expect(inbox.body.items.some((n: { kind: string; text: string }) => n.kind === 'workload.review' && n.text.includes('idle'))).toBe(true);
+  });
+});
+
+describe('concurrency', () => {
+  it('100 tasks allocated at once across 10 specialists never exceed a capacity, and the load stays even', { timeout: 120_000 }, async () => {
+    const s = skill();
+    const people: Person[] = [];
+    for (let i = 0; i < 10; i++) people.push(await specialist(`c${i}`, s, 40));
+    const db = createDb(inject('databaseUrl'), { min: 0, max: 20 });
+    try {
+      const requestId = randomUUID();
+      const hours = Array.from({ length: 100 }, (_, i) => 2 + (i % 5)); // 2–6 h, 400 h in all
+      const results = await Promise.all(
+        hours.map((h, i) => allocate(db, { requestId, taskId: `T${i + 1}`, skill: s, priority: 'normal', hours: h })),
+      );
+      const held: { assignee_id: string; hours: number }[] = await db('task_assignments').where({ request_id: requestId, status: 'assigned' }).groupBy('assignee_id').select('assignee_id', db.raw('sum(hours)::float as hours'));
+      expect(held).toHaveLength(10);
+      for (const p of held) expect(p.hours).toBeLessThanOrEqual(40);
+      const loads = held.map((p) => p.hours);
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(6);
+      const assigned = results.filter((r) => r.status === 'assigned').length;
+      const queued = results.filter((r) => r.status === 'queued').length;
+      expect(assigned + queued).toBe(100);
+      expect(loads.reduce((a, b) => a + b, 0)).toBe(
+        hours.filter((_, i) => results[i]?.status === 'assigned').reduce((a, b) => a + b, 0),
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+});
