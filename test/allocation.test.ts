@@ -155,6 +155,42 @@ describe('assignment', () => {
     expect((await f.state(first.id)).tasks[0]?.status).toBe('waiting');
   });
 
+  it('R9 the head brings in an outside specialist; an admin gives an existing one the skill; either takes the waiting task', async () => {
+    const s = skill();
+    const first = await requestWithTask(s);
+    const second = await requestWithTask(s);
+    expect(first.state.tasks[0]?.status).toBe('waiting');
+    const manager = await h.post('/admin/staff', co.head.token, { name: 'M', email: `m-${randomUUID()}@test.example`, role: 'manager' });
+    expect(manager.status).toBe(403);
+    const outside = await h.post('/admin/staff', co.head.token, {
+      name: 'Outside',
+      email: `outside-${randomUUID()}@test.example`,
+      role: 'specialist',
+      seniority: 'senior',
+      skills: [s],
+      weeklyCapacityHours: 4,
+    });
+    expect(outside.status).toBe(201);
+    await eventually(() => f.state(first.id), (st) => st.tasks[0]?.assigneeId === outside.body.id, 'the outside specialist assigned');
+    expect((await f.state(second.id)).tasks[0]?.status).toBe('waiting');
+    const taught = await h.http
+      .patch(`/admin/staff/${co.frontendSenior.id}`)
+      .set('Authorization', `Bearer ${co.admin.token}`)
+      .send({ skills: [co.skills.frontend, s] });
+    expect(taught.status).toBe(200);
+    await eventually(() => f.state(second.id), (st) => st.tasks[0]?.assigneeId === co.frontendSenior.id, 'the newly skilled specialist assigned');
+  });
+
+  it('before an estimate a task weighs its expected complexity', async () => {
+    const s = skill();
+    await specialist('sized', s);
+    const id = await f.file('Sized');
+    await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+    await f.act(`/requests/${id}/decompose`, co.manager, { brief: 'b', tasks: [{ title: 'big', skill: s, complexity: 'high' }, { title: 'small', skill: s, complexity: 'low' }, { title: 'plain', skill: s }] });
+    const hours = await h.db('task_assignments').where({ request_id: id }).orderBy('task_id').pluck('hours');
+    expect(hours).toEqual([8, 2, 4]);
+  });
+
   it('an absent specialist gets nothing', async () => {
     const s = skill();
     const away = await specialist('away', s);

@@ -110,9 +110,11 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
     },
 
     /** R6, R8, R9: allocates the new tasks of a request, in order; each gets an assignee or waits. */
-    async allocateTasks({ requestId, priority, tasks }: { requestId: string; priority: Priority; tasks: { taskId: string; skill: string; specialistId?: string | undefined }[] }): Promise<AllocationResult[]> {
+    async allocateTasks({ requestId, priority, tasks }: { requestId: string; priority: Priority; tasks: { taskId: string; skill: string; specialistId?: string | undefined; hours?: number }[] }): Promise<AllocationResult[]> {
       const out: AllocationResult[] = [];
-      for (const t of tasks) out.push(toResult(await allocate(db, { requestId, taskId: t.taskId, skill: t.skill, priority, ...(t.specialistId ? { specialistId: t.specialistId } : {}) })));
+      for (const t of tasks) {
+        out.push(toResult(await allocate(db, { requestId, taskId: t.taskId, skill: t.skill, priority, ...(t.hours ? { hours: t.hours } : {}), ...(t.specialistId ? { specialistId: t.specialistId } : {}) })));
+      }
       return out;
     },
 

@@ -29,7 +29,8 @@ export const listRequestsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional() });
+/** `complexity`: the manager's expectation, which sizes the task in its assignee's load until it is estimated. */
+const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional(), complexity: z.enum(COMPLEXITIES).optional() });
 const taskRef = z.string().regex(/^T\d{1,4}$/, 'a task id such as T1');
 const verdict = z.strictObject({ verdict: z.enum(['approve', 'return']), comment: z.string().trim().max(5_000).default('') });
 
@@ -131,3 +132,13 @@ export const escalationsQuery = z.strictObject({
 export const absenceBody = z
   .strictObject({ startsOn: z.iso.date(), endsOn: z.iso.date(), kind: z.enum(['vacation', 'sick', 'other']), note: z.string().trim().max(2_000).default('') })
   .refine((a) => a.endsOn >= a.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
+
+export const updateStaffBody = z
+  .strictObject({
+    skills: z.array(skill).max(50).optional(),
+    weeklyCapacityHours: z.number().min(0).max(80).optional(),
+    mentorId: id.optional(),
+    seniority: z.enum(SENIORITIES).optional(),
+    active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });

@@ -1,10 +1,15 @@
 // Load and the choice of a specialist (R6, R8, R11), pure. The allocation activity feeds it the
 // candidates it has locked in PostgreSQL and writes back its choice in the same transaction.
-import type { Priority, Seniority } from './types';
+import type { Complexity, Priority, Seniority } from './types';
 import { PRIORITIES } from './types';
 
-/** Before an estimate exists a task counts with this many hours. */
+/** Before an estimate exists a task counts with a default size by its expected complexity. */
 export const DEFAULT_TASK_HOURS = 4;
+export const DEFAULT_HOURS_BY_COMPLEXITY: Record<Complexity, number> = { low: 2, medium: DEFAULT_TASK_HOURS, high: 8 };
+
+export function defaultTaskHours(complexity?: Complexity): number {
+  return complexity ? DEFAULT_HOURS_BY_COMPLEXITY[complexity] : DEFAULT_TASK_HOURS;
+}
 
 /** R11: urgent work weighs more in a person's load when choosing who is least loaded. */
 export const PRIORITY_WEIGHT: Record<Priority, number> = { critical: 1.5, high: 1.25, normal: 1, low: 0.75 };
@@ -32,8 +37,8 @@ export interface Candidate {
 }
 
 /**
- * Load, defined once: the remaining hours of a person's open tasks (approved budget, else
- * estimate plus buffer, else DEFAULT_TASK_HOURS), weighted by priority, per hour of weekly
+ * Load, defined once: the remaining hours of a person's open tasks (approved budget, else the
+ * default size by expected complexity), weighted by priority, per hour of weekly
  * capacity. Absent people have no capacity.
  */
 export function loadOf(c: Pick<Candidate, 'weightedLoadHours' | 'weeklyCapacityHours'>): number {

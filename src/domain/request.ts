@@ -24,6 +24,8 @@ export interface NewTask {
   skill: string;
   /** Chosen by the manager, or by the assignment activity before the command is applied. */
   assigneeId?: string;
+  /** The manager's expectation: sizes the task in its assignee's load until it is estimated. */
+  complexity?: Complexity;
   /** Filled in by the workflow from the staff records: the junior assignee's senior mentor. */
   mentorId?: string;
   /** Filled in by the allocation when nobody could take it: it waits (R8, R9). */

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
-import { apply, applyTimer, billableHours, check, intake, isPaused, isTerminal, nextTimer } from '../domain';
+import { apply, applyTimer, billableHours, check, defaultTaskHours, intake, isPaused, isTerminal, nextTimer } from '../domain';
 import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import {
   REJECTION_TYPES,
@@ -88,7 +88,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         const resolved = await acts.allocateTasks({
           requestId: s.requestId,
           priority: s.priority,
-          tasks: cmd.tasks.map((t, i) => ({ taskId: `T${s.tasks.length + i + 1}`, skill: t.skill, specialistId: t.assigneeId })),
+          tasks: cmd.tasks.map((t, i) => ({ taskId: `T${s.tasks.length + i + 1}`, skill: t.skill, specialistId: t.assigneeId, hours: defaultTaskHours(t.complexity) })),
         });
         const refused = cmd.tasks.find((t, i) => t.assigneeId && resolved[i]?.assigneeId !== t.assigneeId);
         if (refused) throw rejected('conflict', `${refused.assigneeId} is not an active specialist with the skill "${refused.skill}"`);

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { dispatchWorkflow } from '../../workflows';
-import type { Db } from '../../db/knex';
-import { hashToken, newToken, requireRole } from '../auth';
-import { notFound, unprocessable } from '../errors';
-import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, uuidParam } from '../schemas';
+import { rowsOf, type Db } from '../../db/knex';
+import { actorOf, hashToken, newToken, requireRole } from '../auth';
+import { forbidden, notFound, unprocessable } from '../errors';
+import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidParam } from '../schemas';
 
 interface StaffRow {
   id: string;
@@ -64,8 +64,12 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     return id.data;
   };
 
-  router.post('/admin/staff', admin, async (req, res) => {
+  const dispatch = () => temporal.workflow.start(dispatchWorkflow, { workflowId: `dispatch-${randomUUID()}`, taskQueue });
+
+  /** Admins manage people; the head may bring in an outside specialist when all hands are busy (R8, R9). */
+  router.post('/admin/staff', requireRole('admin', 'head'), async (req, res) => {
     const b = createStaffBody.parse(req.body);
+    if (actorOf(req).role === 'head' && b.role !== 'specialist') throw forbidden('the head adds specialists; other staff are added by an admin');
     if (b.mentorId) {
       const mentor = await db('staff').where({ id: b.mentorId }).first<{ seniority: string | null } | undefined>('seniority');
       if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
@@ -81,11 +85,37 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
         mentor_id: b.mentorId ?? null,
         timezone: b.timezone,
       });
-    if (row.role === 'specialist') {
-      // R8, R9: a new specialist is new capacity: waiting tasks with their skills take it at once.
-      await temporal.workflow.start(dispatchWorkflow, { workflowId: `dispatch-${randomUUID()}`, taskQueue });
-    }
+    // R8, R9: a new specialist is new capacity: waiting tasks with their skills take it at once.
+    if (row.role === 'specialist') await dispatch();
     res.status(201).location(`/admin/staff/${row.id}`).json(staffView(row));
+  });
+
+  /** Skills, capacity, mentor, leaving: a change that adds capacity lets waiting tasks take it. */
+  router.patch('/admin/staff/:id', requireRole('admin', 'head'), async (req, res) => {
+    const id = uuidParam.safeParse(req.params.id);
+    const b = updateStaffBody.parse(req.body);
+    if (b.mentorId) {
+      const mentor = await db('staff').where({ id: b.mentorId }).first<{ seniority: string | null } | undefined>('seniority');
+      if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
+    }
+    const rows = id.success
+      ? await rowsOf<StaffRow[]>(
+          db('staff')
+            .where({ id: id.data })
+            .update({
+              ...(b.skills !== undefined ? { skills: b.skills } : {}),
+              ...(b.weeklyCapacityHours !== undefined ? { weekly_capacity_hours: b.weeklyCapacityHours } : {}),
+              ...(b.mentorId !== undefined ? { mentor_id: b.mentorId } : {}),
+              ...(b.active !== undefined ? { active: b.active } : {}),
+              ...(b.seniority !== undefined ? { seniority: b.seniority } : {}),
+            })
+            .returning('*'),
+        )
+      : [];
+    const row = rows[0];
+    if (!row) throw notFound('no such person');
+    if (row.role === 'specialist') await dispatch();
+    res.json(staffView(row));
   });
 
   router.get('/admin/staff', requireRole('admin', 'head', 'manager'), async (_req, res) => {
