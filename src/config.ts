@@ -21,6 +21,8 @@ export interface Config {
   webhook: { url: string; secret: string } | undefined;
   /** How often the workload review Schedule runs (R8, R12). */
   workloadReviewMinutes: number;
+  /** R12: from this day of the month, a client whose hours would go unused is flagged to the manager. */
+  underuseCheckDay: number;
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestContext: { calendar: calendar(env), policy: DEFAULT_TIMING },
     webhook: webhook(env),
     workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
+    underuseCheckDay: Math.min(28, Math.max(1, intEnv(env, 'UNDERUSE_CHECK_DAY', 20))),
   };
 }
 
@@ -92,6 +95,7 @@ export const ENV_VARS = [
   'WEBHOOK_URL',
   'WEBHOOK_SECRET',
   'WORKLOAD_REVIEW_MINUTES',
+  'UNDERUSE_CHECK_DAY',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

@@ -119,9 +119,14 @@ describe('request lifecycle through the API', () => {
       'completeTask', 'completeTask', 'rework', 'completeTask', 'acceptResult', 'confirmClosure',
     ]);
     // 5.5 h spent on T1 within its 7.25 h budget; the manager's 10-minute call is a quick answer (R2).
-    const ledger = await h.db('hour_ledger').where({ request_id: id });
-    expect(ledger).toHaveLength(1);
-    expect(ledger[0]).toMatchObject({ kind: 'writeoff', hours: 5.5, client_id: co.clientId });
+    // Approval held 9.5 h; closure released them and wrote off what is billable.
+    const ledger = await h.db('hour_ledger').where({ request_id: id }).orderBy('id');
+    expect(ledger.map((r: { kind: string; hours: number }) => [r.kind, r.hours])).toEqual([
+      ['reservation', 9.5],
+      ['release', 9.5],
+      ['writeoff', 5.5],
+    ]);
+    expect(ledger[2]).toMatchObject({ client_id: co.clientId });
 
     const list = await h.get(`/requests?clientId=${co.clientId}&stage=Closed`, co.manager.token);
     expect(list.body.items.map((r: { requestId: string }) => r.requestId)).toContain(id);

@@ -18,6 +18,7 @@ const TABLES = [
   'requests',
   'staff',
   'staff_absences',
+  'statements',
   'subscriptions',
   'task_assignments',
   'tasks',

@@ -21,7 +21,7 @@ const escalations = (requestId: string) =>
   h.db('escalations').where({ request_id: requestId }).orderBy('raised_at') as Promise<{ kind: string; owner_role: string; owner_id: string | null; task_id: string | null }[]>;
 const notifications = (requestId: string) =>
   h.db('notifications').where({ request_id: requestId }).orderBy('created_at') as Promise<{ kind: string; recipient_role: string; recipient_id: string | null; text: string }[]>;
-const ledger = (requestId: string) => h.db('hour_ledger').where({ request_id: requestId }).first<{ hours: number } | undefined>();
+const ledger = (requestId: string) => h.db('hour_ledger').where({ request_id: requestId, kind: 'writeoff' }).first<{ hours: number } | undefined>();
 
 describe('triage, brief and decomposition', () => {
   it('R2 a manager quick answer is not billable, consultation and analysis are', async () => {

@@ -2,10 +2,11 @@
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestState, TimeEntry } from '../domain';
+import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestBilling, RequestState, TimeEntry } from '../domain';
 import { DEFAULT_TASK_HOURS, monthOf, priorityRank, roundQuarter } from '../domain';
 import type { Db } from '../db/knex';
 import { requestWorkflowId, taskAssignedSignal } from '../shared/contract';
+import { closePeriods, reserve, settle, underuseForecast } from './ledger';
 import { allocate, decline, dispatchQueued, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
@@ -268,10 +269,12 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
                 billable_reason: e.billableReason,
                 note: e.note,
                 logged_at: e.at,
+                revision: e.revision,
               })),
             )
             .onConflict('id')
-            .ignore();
+            .merge()
+            .where('time_entries.revision', '<', trx.raw('excluded.revision'));
         }
         if (escalations.length > 0) {
           await trx('escalations')
@@ -351,23 +354,21 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       return rows.length;
     },
 
-    /** R24: the request's billable hours leave the client's month once, keyed by the request. */
-    async writeOff({ requestId, clientId, hours, at }: { requestId: string; clientId: string; hours: number; at: string }) {
-      const sub = await db('subscriptions')
-        .where({ client_id: clientId })
-        .orderBy('starts_on', 'desc')
-        .first<{ timezone: string } | undefined>('timezone');
-      await db('hour_ledger')
-        .insert({
-          key: `writeoff:${requestId}`,
-          client_id: clientId,
-          request_id: requestId,
-          period: monthOf(at, sub?.timezone ?? 'UTC'),
-          kind: 'writeoff',
-          hours,
-        })
-        .onConflict('key')
-        .ignore();
+    /** R24: approved hours are held against the client's month. */
+    async reserveHours(r: { requestId: string; clientId: string; key: string; hours: number; at: string }): Promise<void> {
+      await reserve(db, r);
+    },
+
+    /** R24, R25: held hours released, billable hours written off, once each. */
+    async settle(r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
+      await settle(db, r);
+    },
+
+    /** The daily billing run: months that ended are closed with their statements; under-use is flagged (R12, R24). */
+    async monthlyRollover({ underuseCheckDay }: { underuseCheckDay: number }) {
+      const closed = await closePeriods(db);
+      const underused = await underuseForecast(db, underuseCheckDay);
+      return { closed, underused };
     },
   };
 }

@@ -6,6 +6,7 @@ import { TASK_QUEUE } from '../shared/contract';
 import { actorOf, authenticate } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { adminRouter } from './routes/admin';
+import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
 import { workloadRouter } from './routes/workload';
@@ -34,6 +35,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE }: App
   app.use(requestsRouter({ db, temporal, context, taskQueue }));
   app.use(inboxRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
+  app.use(billingRouter({ db }));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

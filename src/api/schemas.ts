@@ -70,6 +70,11 @@ export const actionBodies = {
     note: z.string().trim().max(2_000).default(''),
   }),
   completeTask: z.strictObject({ result: text(10_000) }),
+  correctTime: z.strictObject({
+    minutes: z.number().int().positive().max(24 * 60).optional(),
+    category: z.enum(TIME_CATEGORIES).optional(),
+    note: z.string().trim().max(2_000).optional(),
+  }),
   acceptResult: z.strictObject({}),
   rework: z.strictObject({ reason: text(5_000), taskIds: z.array(taskRef).min(1).max(50).optional() }),
   changeScope: z.strictObject({ reason: text(5_000), tasks: z.array(newTask).min(1).max(50) }),
@@ -142,3 +147,6 @@ export const updateStaffBody = z
     active: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+
+export const monthParam = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-11');
+export const reportQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional(), format: z.enum(['json', 'csv']).optional() });

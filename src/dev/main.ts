@@ -82,7 +82,7 @@ async function main() {
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
-  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes });
+  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
   const workerDone = worker.run();
   stops.unshift(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();

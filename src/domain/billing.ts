@@ -1,19 +1,73 @@
+// Billing arithmetic (R18, R23), pure.
+//
+// Per task: billable = min(actual billable hours, approved budget), where the approved budget is
+// the approved estimate with its buffer plus extensions agreed for objective causes. Finishing
+// early bills only what was spent. Hours past the budget are split off and tagged with their
+// cause: an agreed internal cause (wrong estimate, specialist mistake) when there is one, else
+// "over budget"; they are never billed. Time that is not billable by rule (rework, mentoring,
+// internal review, quick answers) is reported with its reason, never billed.
+//
+// Rounding: minutes are summed exactly; the request's billable total is rounded once, to the
+// nearest quarter hour (0.125 h rounds up). Per-task figures are reported unrounded, in hours
+// to two decimals.
 import { roundQuarter } from './policy';
-import type { RequestState } from './types';
+import type { DeadlineCause, RequestState } from './types';
 
-/**
- * R23: billable hours of a task = min(actual billable hours, approved budget); finishing early
- * bills only what was spent, an overrun past the budget is never billed. Billable time logged
- * on the request itself (a manager's consultation, analysis) is billed as spent.
- * Minutes are summed first and the total rounded to the quarter hour once.
- */
-export function billableHours(state: RequestState): number {
-  const billableMinutes = (taskId: string | undefined) =>
+export interface TaskBilling {
+  taskId: string;
+  actualHours: number;
+  budgetHours: number;
+  billableHours: number;
+  /** Past the budget: never billed, tagged with its cause. */
+  overrunHours: number;
+  overrunCause?: DeadlineCause | 'over_budget';
+}
+
+export interface RequestBilling {
+  tasks: TaskBilling[];
+  /** Billable time logged on the request itself (a manager's consultation, analysis): billed as spent. */
+  requestHours: number;
+  billableHours: number;
+  /** Hours that are not billed, by reason (overruns by cause, rework, mentoring, quick answers …). */
+  nonBillable: Record<string, number>;
+}
+
+const h2 = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
+
+export function billingOf(state: RequestState): RequestBilling {
+  const nonBillable: Record<string, number> = {};
+  const add = (reason: string, hours: number) => {
+    if (hours > 0) nonBillable[reason] = Math.round(((nonBillable[reason] ?? 0) + hours) * 100) / 100;
+  };
+  for (const e of state.timeEntries) if (!e.billable) add(e.billableReason, h2(e.minutes));
+
+  const minutesOn = (taskId: string | undefined) =>
     state.timeEntries.filter((e) => e.billable && e.taskId === taskId).reduce((sum, e) => sum + e.minutes, 0);
-  const onRequest = billableMinutes(undefined) / 60;
-  const onTasks = state.tasks.reduce(
-    (sum, t) => sum + Math.min(billableMinutes(t.id) / 60, t.approvedHours ?? 0),
-    0,
-  );
-  return roundQuarter(onRequest + onTasks);
+  const tasks = state.tasks
+    .filter((t) => t.approvedHours !== undefined || minutesOn(t.id) > 0)
+    .map((t): TaskBilling => {
+      const actual = minutesOn(t.id) / 60;
+      const budget = t.approvedHours ?? 0;
+      const billable = Math.min(actual, budget);
+      const overrun = Math.max(0, actual - budget);
+      const internal = [...t.extensions].reverse().find((x) => !x.objective);
+      const cause = overrun > 0 ? (internal?.cause ?? 'over_budget') : undefined;
+      if (cause) add(`overrun: ${cause}`, Math.round(overrun * 100) / 100);
+      return {
+        taskId: t.id,
+        actualHours: Math.round(actual * 100) / 100,
+        budgetHours: budget,
+        billableHours: Math.round(billable * 100) / 100,
+        overrunHours: Math.round(overrun * 100) / 100,
+        ...(cause ? { overrunCause: cause } : {}),
+      };
+    });
+  const requestHours = minutesOn(undefined) / 60;
+  const exact = requestHours + state.tasks.reduce((sum, t) => sum + Math.min(minutesOn(t.id) / 60, t.approvedHours ?? 0), 0);
+  return { tasks, requestHours: Math.round(requestHours * 100) / 100, billableHours: roundQuarter(exact), nonBillable };
+}
+
+/** R23: the hours written off the client's subscription for this request. */
+export function billableHours(state: RequestState): number {
+  return billingOf(state).billableHours;
 }

@@ -16,6 +16,7 @@ import type {
   Stage,
   Task,
   TimeCategory,
+  TimeEntry,
 } from './types';
 import { OBJECTIVE_CAUSES, TERMINAL_STAGES } from './types';
 
@@ -53,6 +54,7 @@ export type Command =
   | { type: 'rejectEstimate'; comment: string; next: 'reestimate' | 'cancel' }
   | { type: 'reportProgress'; taskId: string; percent: number }
   | { type: 'logTime'; taskId?: string; minutes: number; category: TimeCategory; note: string }
+  | { type: 'correctTime'; entryId: string; minutes?: number; category?: TimeCategory; note?: string }
   | { type: 'reportBlocker'; taskId: string; description: string }
   | { type: 'proposeDeadline'; taskId: string; newDeadline: string; extraHours: number; cause: DeadlineCause; note: string }
   | { type: 'agreeDeadline'; proposalId: string; agree: boolean; comment?: string }
@@ -312,6 +314,14 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
       if (!onRequest) return forbidden("only the request's manager, the head or a specialist on it may log time");
       if (cmd.taskId !== undefined && !findTask(state, cmd.taskId)) return invalid(`no task ${cmd.taskId}`);
       return !(cmd.minutes > 0) ? invalid('minutes must be positive') : undefined;
+    }
+    case 'correctTime': {
+      // R22: people correct their own entries; the audit trail keeps what was there before.
+      const entry = state.timeEntries.find((e) => e.id === cmd.entryId);
+      if (!entry) return invalid(`no time entry ${cmd.entryId}`);
+      if (entry.personId !== actor.id) return forbidden('people correct only their own time entries');
+      if (cmd.minutes === undefined && cmd.category === undefined && cmd.note === undefined) return invalid('nothing to correct');
+      return cmd.minutes !== undefined && !(cmd.minutes > 0) ? invalid('minutes must be positive') : undefined;
     }
     case 'reportBlocker':
       return (
@@ -669,6 +679,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       const decision = billability(cmd.category, actor.role, cmd.minutes);
       const entry = {
         id: `${state.requestId}:te:${state.timeEntries.length + 1}`,
+        revision: 1,
         personId: actor.id,
         role: actor.role,
         minutes: cmd.minutes,
@@ -680,6 +691,15 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
         ...(cmd.taskId !== undefined ? { taskId: cmd.taskId } : {}),
       };
       return { ...next, timeEntries: [...state.timeEntries, entry] };
+    }
+    case 'correctTime': {
+      const before = state.timeEntries.find((e) => e.id === cmd.entryId) as TimeEntry;
+      const minutes = cmd.minutes ?? before.minutes;
+      const category = cmd.category ?? before.category;
+      const decision = billability(category, before.role, minutes);
+      const after: TimeEntry = { ...before, minutes, category, note: cmd.note ?? before.note, billable: decision.billable, billableReason: decision.reason, revision: before.revision + 1 };
+      const audited = { ...next, events: next.events.map((e, i) => (i === next.events.length - 1 ? { ...e, detail: { ...e.detail, before: { minutes: before.minutes, category: before.category, note: before.note } } } : e)) };
+      return { ...audited, timeEntries: state.timeEntries.map((e) => (e.id === cmd.entryId ? after : e)) };
     }
     case 'reportBlocker': {
       const blocker = { id: `B${state.blockers.length + 1}`, taskId: cmd.taskId, reportedBy: actor.id, description: cmd.description, at };
@@ -871,6 +891,7 @@ export const COMMAND_ROLES: Record<CommandType, readonly Role[]> = {
   rejectEstimate: ['client'],
   reportProgress: ['specialist'],
   logTime: ['manager', 'head', 'specialist'],
+  correctTime: ['manager', 'head', 'specialist'],
   reportBlocker: ['specialist'],
   proposeDeadline: ['manager', 'head'],
   agreeDeadline: ['client'],

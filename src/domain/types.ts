@@ -171,6 +171,8 @@ export interface SlaPause {
 
 export interface TimeEntry {
   id: string;
+  /** Bumped by each correction; the audit trail keeps every earlier version. */
+  revision: number;
   personId: string;
   role: Role;
   taskId?: string;

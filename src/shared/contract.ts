@@ -35,6 +35,8 @@ export interface AllocationSync {
   hours: Record<string, number>;
   priority: Priority;
   released: string[];
+  /** Hours already held in the hour ledger. */
+  reserved: number;
 }
 
 export interface ProjectedCounts {
@@ -65,6 +67,7 @@ export const UPDATE_COMMANDS = [
   'rejectEstimate',
   'reportProgress',
   'logTime',
+  'correctTime',
   'reportBlocker',
   'proposeDeadline',
   'agreeDeadline',

@@ -12,7 +12,7 @@ async function main() {
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
-  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes });
+  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
   // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
   await worker.run();
   await connection.close();

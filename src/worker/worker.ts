@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities, type Webhook } from '../activities';
+import { createActivities, type Activities, type Webhook } from '../activities';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
@@ -20,14 +20,16 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundle;
   taskQueue?: string;
   webhook?: Webhook | undefined;
+  /** Fault injection for tests: wraps the activities the worker runs. */
+  wrapActivities?: (acts: Activities) => Activities;
 }
 
-export async function createWorker({ connection, namespace, db, workflowBundle, webhook, taskQueue = TASK_QUEUE }: WorkerDeps) {
+export async function createWorker({ connection, namespace, db, workflowBundle, webhook, wrapActivities = (a) => a, taskQueue = TASK_QUEUE }: WorkerDeps) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db, webhook, temporal: new Client({ connection, namespace }) }),
+    activities: wrapActivities(createActivities({ db, webhook, temporal: new Client({ connection, namespace }) })),
   });
 }

@@ -1,2 +1,3 @@
 export { requestWorkflow } from './request';
 export { dispatchWorkflow, workloadReviewWorkflow } from './workload';
+export { monthlyRolloverWorkflow } from './billing';

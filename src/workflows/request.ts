@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
-import { apply, applyTimer, billableHours, check, defaultTaskHours, intake, isPaused, isTerminal, nextTimer } from '../domain';
+import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer } from '../domain';
 import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import {
   REJECTION_TYPES,
@@ -65,7 +65,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   const now = () => new Date().toISOString();
   let state: RequestState | undefined = input.carried?.state;
   const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
-  const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [] };
+  const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [], reserved: 0 };
 
   const current = (): RequestState => {
     if (!state) throw rejected('conflict', 'the request is still being taken in');
@@ -217,8 +217,16 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
   }
 
-  /** Keeps the allocation ledger in step: budgets, priority, and hours given back by finished tasks. */
+  /** Keeps the allocation and hour ledgers in step: budgets, reservations, priority, hours given back by finished tasks. */
   async function syncAllocation(s: RequestState): Promise<void> {
+    // R24: approved hours (estimates with buffer, objective extensions) are held against the month.
+    const approved = roundQuarter(s.tasks.reduce((sum, t) => sum + (t.approvedHours ?? 0), 0));
+    if (approved > synced.reserved) {
+      await acts.reserveHours.executeWithOptions({ summary: `hold ${approved - synced.reserved} h` }, [
+        { requestId: s.requestId, clientId: s.clientId, key: `reserve:${s.requestId}:v${s.version}`, hours: roundQuarter(approved - synced.reserved), at: now() },
+      ]);
+      synced.reserved = approved;
+    }
     const hours = Object.fromEntries(
       s.tasks.filter((t) => t.approvedHours !== undefined && synced.hours[t.id] !== t.approvedHours).map((t) => [t.id, t.approvedHours as number]),
     );
@@ -253,7 +261,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       {
         state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
         events: s.events.slice(projected.events),
-        timeEntries: s.timeEntries.slice(projected.timeEntries),
+        // New entries, and corrected ones (the upsert keeps the highest revision).
+        timeEntries: [...s.timeEntries.slice(0, projected.timeEntries).filter((e) => e.revision > 1), ...s.timeEntries.slice(projected.timeEntries)],
         notifications,
         escalations: s.escalations.slice(projected.escalations),
       },
@@ -278,8 +287,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   const final = current();
-  await acts.writeOff.executeWithOptions({ summary: `write off ${billableHours(final)} h` }, [
-    { requestId: final.requestId, clientId: final.clientId, hours: billableHours(final), at: final.closedAt ?? now() },
+  const bill = billingOf(final);
+  await acts.settle.executeWithOptions({ summary: `settle: write off ${bill.billableHours} h` }, [
+    { requestId: final.requestId, clientId: final.clientId, hours: bill.billableHours, detail: bill, at: final.closedAt ?? now() },
   ]);
   await condition(allHandlersFinished);
   await Promise.all(deliveries);

@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { inject } from 'vitest';
 import { randomUUID as uuid } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
-import type { Webhook } from '../../src/activities';
+import type { Activities, Webhook } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { ALWAYS_OPEN, DEFAULT_TIMING, type RequestContext } from '../../src/domain';
 import { TASK_QUEUE } from '../../src/shared/contract';
@@ -28,8 +28,10 @@ export const TEST_CONTEXT: RequestContext = { calendar: ALWAYS_OPEN, policy: DEF
 
 export interface HarnessOptions {
   context?: RequestContext;
-  /** A worker of this file's own, on its own task queue, delivering to this webhook. */
+  /** A worker of this file's own, on its own task queue, delivering to this webhook … */
   webhook?: Webhook;
+  /** … or running these wrapped activities (fault injection). */
+  wrapActivities?: (acts: Activities) => Activities;
 }
 
 export async function openHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -38,7 +40,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
   const temporal = await connectClient(env);
   let taskQueue = TASK_QUEUE;
   let stopWorker = (): Promise<void> => Promise.resolve();
-  if (options.webhook) {
+  if (options.webhook || options.wrapActivities) {
     taskQueue = `test-${uuid()}`;
     const { connection, namespace } = await connectWorker(env);
     const worker: Worker = await createWorker({
@@ -47,6 +49,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       db,
       taskQueue,
       webhook: options.webhook,
+      ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
       workflowBundle: { code: inject('workflowBundleCode') },
     });
     const running = worker.run();

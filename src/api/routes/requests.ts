@@ -245,6 +245,11 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
     return parsed.data;
   };
   const taskId = param(taskIdParam, 'taskId', 'task');
+  const entryNo = (req: Request) => {
+    const n = Number(req.params.entryNo);
+    if (!Number.isInteger(n) || n < 1) throw notFound('no such time entry');
+    return n;
+  };
   const questionId = param(questionIdParam, 'questionId', 'question');
   const proposalId = param(proposalIdParam, 'proposalId', 'proposal');
 
@@ -260,6 +265,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
   action('/requests/:id/approve', 'approveEstimate', (b) => ({ type: 'approveEstimate', ...b }));
   action('/requests/:id/reject', 'rejectEstimate', (b) => ({ type: 'rejectEstimate', ...b }));
   action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
+  action('/requests/:id/time/:entryNo/correct', 'correctTime', (b, req) => ({ type: 'correctTime', entryId: `${String(req.params.id)}:te:${entryNo(req)}`, ...b }));
   action('/requests/:id/tasks/:taskId/progress', 'reportProgress', (b, req) => ({ type: 'reportProgress', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/blocker', 'reportBlocker', (b, req) => ({ type: 'reportBlocker', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/deadline-proposal', 'proposeDeadline', (b, req) => ({ type: 'proposeDeadline', taskId: taskId(req), ...b }));

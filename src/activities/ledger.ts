@@ -1,0 +1,274 @@
+// The hour ledger (R24): every movement of a client's subscription hours, once per key.
+// Reservations hold approved hours in the month of approval; settlement at closure or
+// cancellation releases them and writes the billable hours off in the month of closure.
+// Periods are calendar months in the subscription's time zone.
+import type { Knex } from 'knex';
+import { rowsOf, type Db } from '../db/knex';
+import { monthOf, roundQuarter, type RequestBilling } from '../domain';
+
+interface Sub {
+  monthly_hours: number;
+  timezone: string;
+  starts_on: string;
+  rollover_unused: boolean;
+}
+
+async function subscriptionAt(db: Db | Knex.Transaction, clientId: string, period: string): Promise<Sub | undefined> {
+  const lastDay = new Date(Date.parse(`${period}T00:00:00Z`) + 31 * 86_400_000).toISOString().slice(0, 8) + '01';
+  return db('subscriptions')
+    .where({ client_id: clientId })
+    .where('starts_on', '<', lastDay)
+    .where((q) => q.whereNull('ends_on').orWhere('ends_on', '>=', period))
+    .orderBy('starts_on', 'desc')
+    .first<Sub | undefined>('monthly_hours', 'timezone', 'starts_on', 'rollover_unused');
+}
+
+async function timeZoneOf(db: Db | Knex.Transaction, clientId: string): Promise<string> {
+  const sub = await db('subscriptions').where({ client_id: clientId }).orderBy('starts_on', 'desc').first<{ timezone: string } | undefined>('timezone');
+  return sub?.timezone ?? 'UTC';
+}
+
+const nextPeriod = (period: string) => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+};
+
+/** R24: the approved hours of a request are held against the month the client approved them in. */
+export async function reserve(db: Db, r: { requestId: string; clientId: string; key: string; hours: number; at: string }): Promise<void> {
+  if (r.hours <= 0) return;
+  await db('hour_ledger')
+    .insert({ key: r.key, client_id: r.clientId, request_id: r.requestId, period: monthOf(r.at, await timeZoneOf(db, r.clientId)), kind: 'reservation', hours: r.hours })
+    .onConflict('key')
+    .ignore();
+}
+
+/**
+ * At closure or cancellation (R24, R25): held hours are released in the months they were held,
+ * and the billable hours written off in the month of closure, with the breakdown behind them.
+ * Every row has a key of its own: a retry after a crash writes nothing twice.
+ */
+export async function settle(db: Db, r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
+  await db.transaction(async (trx) => {
+    const held = await rowsOf<{ period: string; hours: number }[]>(
+      trx('hour_ledger')
+        .where({ request_id: r.requestId })
+        .whereIn('kind', ['reservation', 'release'])
+        .groupBy('period')
+        .select('period', trx.raw("sum(case when kind = 'reservation' then hours else -hours end)::float as hours")),
+    );
+    for (const p of held.filter((x) => x.hours > 0)) {
+      await trx('hour_ledger')
+        .insert({ key: `release:${r.requestId}:${p.period}`, client_id: r.clientId, request_id: r.requestId, period: p.period, kind: 'release', hours: p.hours })
+        .onConflict('key')
+        .ignore();
+    }
+    await trx('hour_ledger')
+      .insert({
+        key: `writeoff:${r.requestId}`,
+        client_id: r.clientId,
+        request_id: r.requestId,
+        period: monthOf(r.at, await timeZoneOf(trx, r.clientId)),
+        kind: 'writeoff',
+        hours: r.hours,
+        detail: JSON.stringify(r.detail),
+      })
+      .onConflict('key')
+      .ignore();
+  });
+}
+
+export interface MonthSummary {
+  period: string;
+  timeZone: string;
+  /** The subscription's hours, plus what rolled over from the month before where it provides. */
+  includedHours: number;
+  rolledOverHours: number;
+  /** Held by approved, open requests. */
+  committedHours: number;
+  /** Written off by closed requests. */
+  consumedHours: number;
+  freeHours: number;
+  overageHours: number;
+}
+
+export async function monthSummary(db: Db, clientId: string, period: string): Promise<MonthSummary> {
+  const sub = await subscriptionAt(db, clientId, period);
+  const sums = await rowsOf<{ kind: string; hours: number }[]>(
+    db('hour_ledger').where({ client_id: clientId, period }).groupBy('kind').select('kind', db.raw('sum(hours)::float as hours')),
+  );
+  const sum = (kind: string) => sums.find((s) => s.kind === kind)?.hours ?? 0;
+  const rolledOver = sum('adjustment');
+  const included = roundQuarter(Number(sub?.monthly_hours ?? 0) + rolledOver);
+  const committed = roundQuarter(sum('reservation') - sum('release'));
+  const consumed = roundQuarter(sum('writeoff'));
+  return {
+    period,
+    timeZone: sub?.timezone ?? (await timeZoneOf(db, clientId)),
+    includedHours: included,
+    rolledOverHours: rolledOver,
+    committedHours: committed,
+    consumedHours: consumed,
+    freeHours: Math.max(0, roundQuarter(included - committed - consumed)),
+    overageHours: Math.max(0, roundQuarter(consumed - included)),
+  };
+}
+
+export interface Statement {
+  clientId: string;
+  clientName: string;
+  summary: MonthSummary;
+  requests: { requestId: string; title: string; closedAt: string | null; stage: string; billableHours: number; nonBillable?: Record<string, number> }[];
+  totals: { billableHours: number; nonBillableHours?: number };
+  /** Staff only: non-billable internal hours by cause. */
+  nonBillableByReason?: Record<string, number>;
+  closed: boolean;
+}
+
+/** R24: the month's statement; staff see the non-billable internal hours and their causes, a client does not. */
+export async function statementOf(db: Db, clientId: string, period: string, audience: 'staff' | 'client'): Promise<Statement> {
+  const stored = await db('statements').where({ client_id: clientId, period }).first<{ statement: Statement } | undefined>('statement');
+  const full = stored ? { ...stored.statement, closed: true } : await buildStatement(db, clientId, period);
+  if (audience === 'staff') return full;
+  const { nonBillableByReason: _n, ...rest } = full;
+  return {
+    ...rest,
+    requests: full.requests.map(({ nonBillable: _x, ...r }) => r),
+    totals: { billableHours: full.totals.billableHours },
+  };
+}
+
+async function buildStatement(db: Db, clientId: string, period: string): Promise<Statement> {
+  const client = await db('clients').where({ id: clientId }).first<{ name: string }>('name');
+  const rows = await rowsOf<{ request_id: string; hours: number; detail: RequestBilling | null; title: string; closed_at: Date | null; stage: string }[]>(
+    db('hour_ledger as l')
+      .join('requests as r', 'r.id', 'l.request_id')
+      .where({ 'l.client_id': clientId, 'l.period': period, 'l.kind': 'writeoff' })
+      .orderBy([{ column: 'r.closed_at' }, { column: 'r.id' }])
+      .select('l.request_id', 'l.hours', 'l.detail', 'r.title', 'r.closed_at', 'r.stage'),
+  );
+  const byReason: Record<string, number> = {};
+  for (const r of rows) {
+    for (const [reason, hours] of Object.entries(r.detail?.nonBillable ?? {})) byReason[reason] = Math.round(((byReason[reason] ?? 0) + hours) * 100) / 100;
+  }
+  const requests = rows.map((r) => ({
+    requestId: r.request_id,
+    title: r.title,
+    closedAt: r.closed_at?.toISOString() ?? null,
+    stage: r.stage,
+    billableHours: Number(r.hours),
+    nonBillable: r.detail?.nonBillable ?? {},
+  }));
+  return {
+    clientId,
+    clientName: client.name,
+    summary: await monthSummary(db, clientId, period),
+    requests,
+    totals: {
+      billableHours: roundQuarter(requests.reduce((s, r) => s + r.billableHours, 0)),
+      nonBillableHours: Math.round(Object.values(byReason).reduce((s, h) => s + h, 0) * 100) / 100,
+    },
+    nonBillableByReason: byReason,
+    closed: false,
+  };
+}
+
+const csvCell = (s: string) => {
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""').replace(/^([=+\-@])/, "'$1")}"` : s;
+};
+
+/** The same statement as CSV: one row per request, then the month's figures. Cells that a spreadsheet would run as formulas are quoted. */
+export function statementCsv(st: Statement): string {
+  const staff = st.nonBillableByReason !== undefined;
+  const lines = [['request_id', 'title', 'stage', 'closed_at', 'billable_hours', ...(staff ? ['non_billable_hours'] : [])]];
+  for (const r of st.requests) {
+    const nb = Object.values(r.nonBillable ?? {}).reduce((s, h) => s + h, 0);
+    lines.push([r.requestId, r.title, r.stage, r.closedAt ?? '', String(r.billableHours), ...(staff ? [String(Math.round(nb * 100) / 100)] : [])]);
+  }
+  const s = st.summary;
+  lines.push([]);
+  for (const [k, v] of [
+    ['period', s.period],
+    ['included_hours', s.includedHours],
+    ['rolled_over_hours', s.rolledOverHours],
+    ['committed_hours', s.committedHours],
+    ['consumed_hours', s.consumedHours],
+    ['free_hours', s.freeHours],
+    ['overage_hours', s.overageHours],
+  ] as const) {
+    lines.push([k, String(v)]);
+  }
+  if (staff) for (const [reason, h] of Object.entries(st.nonBillableByReason ?? {})) lines.push([`non_billable: ${reason}`, String(h)]);
+  return lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * Monthly rollover (a Temporal Schedule runs it daily): every month that has ended in the
+ * client's time zone gets its statement frozen, and unused hours roll into the next month
+ * where the subscription says so. Idempotent: a closed month is never closed again.
+ */
+export async function closePeriods(db: Db, now = new Date()): Promise<{ clientId: string; period: string }[]> {
+  const subs = await rowsOf<{ client_id: string; timezone: string; starts_on: string; rollover_unused: boolean }[]>(
+    db('subscriptions').distinctOn('client_id').orderBy([{ column: 'client_id' }, { column: 'starts_on', order: 'desc' }]).select('client_id', 'timezone', 'starts_on', 'rollover_unused'),
+  );
+  const closed: { clientId: string; period: string }[] = [];
+  for (const sub of subs) {
+    const current = monthOf(now.toISOString(), sub.timezone);
+    const last = await db('statements').where({ client_id: sub.client_id }).max<{ max: string | null }>('period as max').first();
+    let period = last?.max ? nextPeriod(last.max) : `${sub.starts_on.slice(0, 7)}-01`;
+    for (let i = 0; i < 24 && period < current; i++, period = nextPeriod(period)) {
+      const statement = await buildStatement(db, sub.client_id, period);
+      await db.transaction(async (trx) => {
+        const inserted = await trx('statements')
+          .insert({ client_id: sub.client_id, period, statement: JSON.stringify({ ...statement, closed: true }), closed_at: now })
+          .onConflict(['client_id', 'period'])
+          .ignore()
+          .returning('period');
+        if (inserted.length > 0 && sub.rollover_unused && statement.summary.freeHours > 0) {
+          await trx('hour_ledger')
+            .insert({ key: `rollover:${sub.client_id}:${nextPeriod(period)}`, client_id: sub.client_id, period: nextPeriod(period), kind: 'adjustment', hours: statement.summary.freeHours })
+            .onConflict('key')
+            .ignore();
+        }
+      });
+      closed.push({ clientId: sub.client_id, period });
+    }
+  }
+  return closed;
+}
+
+/**
+ * R12, under-use: from a configurable day of the month, the month's burn (consumed and committed
+ * hours) is projected to its end; when hours would go unused, the account manager is told once.
+ */
+export async function underuseForecast(db: Db, checkDay: number, now = new Date()): Promise<{ clientId: string; projectedHours: number; includedHours: number }[]> {
+  const clients = await rowsOf<{ id: string; account_manager_id: string | null }[]>(db('clients').select('id', 'account_manager_id'));
+  const flagged: { clientId: string; projectedHours: number; includedHours: number }[] = [];
+  for (const c of clients) {
+    const tz = await timeZoneOf(db, c.id);
+    const period = monthOf(now.toISOString(), tz);
+    const sub = await subscriptionAt(db, c.id, period);
+    if (!sub || !c.account_manager_id) continue;
+    const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, day: 'numeric' }).formatToParts(now);
+    const day = Number(parts.find((p) => p.type === 'day')?.value);
+    if (day < checkDay) continue;
+    const [y, m] = period.split('-').map(Number) as [number, number];
+    const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const s = await monthSummary(db, c.id, period);
+    const projected = roundQuarter(((s.consumedHours + s.committedHours) * daysInMonth) / day);
+    if (projected >= s.includedHours) continue;
+    flagged.push({ clientId: c.id, projectedHours: projected, includedHours: s.includedHours });
+    await db('notifications')
+      .insert({
+        id: `underuse:${c.id}:${period}`,
+        client_id: c.id,
+        recipient_role: 'manager',
+        recipient_id: c.account_manager_id,
+        kind: 'subscription.underused',
+        text: `At this pace the client will use about ${projected} of ${s.includedHours} h this month: time to propose improvements to their project.`,
+        created_at: now,
+      })
+      .onConflict('id')
+      .ignore();
+  }
+  return flagged;
+}

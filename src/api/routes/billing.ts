@@ -1,0 +1,119 @@
+import { Router, type Request } from 'express';
+import { monthSummary, statementCsv, statementOf } from '../../activities/ledger';
+import { rowsOf, type Db } from '../../db/knex';
+import { roundQuarter } from '../../domain';
+import { actorOf, requireRole } from '../auth';
+import { forbidden, notFound } from '../errors';
+import { monthParam, reportQuery, uuidParam } from '../schemas';
+
+export function billingRouter({ db }: { db: Db }): Router {
+  const router = Router();
+
+  /** A client reads only their own organisation's months (another's is 404); staff read every client's. */
+  async function clientAndPeriod(req: Request): Promise<{ clientId: string; period: string }> {
+    const actor = actorOf(req);
+    const id = uuidParam.safeParse(req.params.id);
+    const month = monthParam.safeParse(req.params.month);
+    if (!id.success || !month.success) throw notFound('no such client or month');
+    if (actor.role === 'client' && actor.clientId !== id.data) throw notFound('no such client');
+    if (actor.role === 'specialist' || actor.role === 'admin') throw forbidden('statements are for clients, managers and the head');
+    if (!(await db('clients').where({ id: id.data }).first('id'))) throw notFound('no such client');
+    return { clientId: id.data, period: `${month.data}-01` };
+  }
+
+  router.get('/clients/:id/months/:month', async (req, res) => {
+    const { clientId, period } = await clientAndPeriod(req);
+    res.json(await monthSummary(db, clientId, period));
+  });
+
+  /** R24: the month's statement, JSON or CSV (`?format=csv` or `Accept: text/csv`). */
+  router.get('/clients/:id/statements/:month', async (req, res) => {
+    const { clientId, period } = await clientAndPeriod(req);
+    const statement = await statementOf(db, clientId, period, actorOf(req).role === 'client' ? 'client' : 'staff');
+    const csv = req.query.format === 'csv' || (req.query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+    if (csv) {
+      res
+        .type('text/csv')
+        .set('Content-Disposition', `attachment; filename="statement-${req.params.month}.csv"`)
+        .send(statementCsv(statement));
+      return;
+    }
+    res.json(statement);
+  });
+
+  /** Actual against estimate per specialist and kind of work, and the buffer it suggests next time. */
+  router.get('/reports/estimate-accuracy', requireRole('manager', 'head'), async (req, res) => {
+    const q = reportQuery.parse(req.query);
+    let query = db('tasks as t')
+      .join('staff as s', 's.id', 't.assignee_id')
+      .leftJoin('time_entries as e', function () {
+        this.on('e.request_id', 't.request_id').andOn('e.task_id', 't.task_id');
+      })
+      .where('t.status', 'done')
+      .whereNotNull('t.estimate_hours')
+      .groupBy('t.request_id', 't.task_id', 's.id', 's.name', 't.skill', 't.estimate_hours', 't.updated_at')
+      .select('s.id as specialist_id', 's.name', 't.skill', 't.estimate_hours', db.raw('coalesce(sum(e.minutes), 0)::float / 60 as actual'));
+    if (q.month) query = query.whereRaw("to_char(t.updated_at at time zone 'UTC', 'YYYY-MM') = ?", [q.month]);
+    const rows = await rowsOf<{ specialist_id: string; name: string; skill: string; estimate_hours: number; actual: number }[]>(query);
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) groups.set(`${r.specialist_id}|${r.skill}`, [...(groups.get(`${r.specialist_id}|${r.skill}`) ?? []), r]);
+    const items = [...groups.values()].map((g) => {
+      const estimated = g.reduce((s, r) => s + Number(r.estimate_hours), 0);
+      const actual = g.reduce((s, r) => s + r.actual, 0);
+      const ratios = g.map((r) => r.actual / Number(r.estimate_hours)).sort((a, b) => a - b);
+      const median = ratios[Math.floor((ratios.length - 1) / 2)] ?? 1;
+      return {
+        specialistId: g[0]?.specialist_id,
+        name: g[0]?.name,
+        skill: g[0]?.skill,
+        tasks: g.length,
+        estimatedHours: roundQuarter(estimated),
+        actualHours: roundQuarter(actual),
+        ratio: Math.round((actual / estimated) * 100) / 100,
+        // The typical overrun becomes the buffer to add next time, in 5 % steps.
+        suggestedBufferShare: Math.max(0, Math.ceil((median - 1) * 20) / 20),
+      };
+    });
+    res.json({ month: q.month ?? null, items });
+  });
+
+  /** Logged hours against capacity per specialist in a month (UTC). */
+  router.get('/reports/utilisation', requireRole('manager', 'head'), async (req, res) => {
+    const q = reportQuery.parse(req.query);
+    const month = q.month ?? new Date().toISOString().slice(0, 7);
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const rows = await rowsOf<{ id: string; name: string; weekly_capacity_hours: number; logged: number; billable: number }[]>(
+      db('staff as s')
+        .leftJoin('time_entries as e', function () {
+          this.on(db.raw('e.person_id = s.id::text')).andOn(db.raw("to_char(e.logged_at at time zone 'UTC', 'YYYY-MM') = ?", [month]));
+        })
+        .where({ 's.role': 'specialist', 's.active': true })
+        .groupBy('s.id', 's.name', 's.weekly_capacity_hours')
+        .orderBy('s.name')
+        .select(
+          's.id',
+          's.name',
+          's.weekly_capacity_hours',
+          db.raw('coalesce(sum(e.minutes), 0)::float / 60 as logged'),
+          db.raw('coalesce(sum(e.minutes) filter (where e.billable), 0)::float / 60 as billable'),
+        ),
+    );
+    res.json({
+      month,
+      items: rows.map((r) => {
+        const capacity = roundQuarter((Number(r.weekly_capacity_hours) * days) / 7);
+        return {
+          specialistId: r.id,
+          name: r.name,
+          capacityHours: capacity,
+          loggedHours: roundQuarter(r.logged),
+          billableHours: roundQuarter(r.billable),
+          utilisation: capacity > 0 ? Math.round((r.logged / capacity) * 1000) / 1000 : 0,
+        };
+      }),
+    });
+  });
+
+  return router;
+}
