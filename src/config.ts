@@ -23,6 +23,10 @@ export interface Config {
   workloadReviewMinutes: number;
   /** R12: from this day of the month, a client whose hours would go unused is flagged to the manager. */
   underuseCheckDay: number;
+  /** API calls per minute per token (429 with Retry-After beyond); 0 turns it off. */
+  rateLimitPerMinute: number;
+  /** Where the worker's Temporal runtime serves its Prometheus metrics (`/metrics`); 0: nowhere. */
+  workerMetricsPort: number;
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -76,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhook: webhook(env),
     workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
     underuseCheckDay: Math.min(28, Math.max(1, intEnv(env, 'UNDERUSE_CHECK_DAY', 20))),
+    rateLimitPerMinute: intEnv(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
   };
 }
 
@@ -96,6 +102,8 @@ export const ENV_VARS = [
   'WEBHOOK_SECRET',
   'WORKLOAD_REVIEW_MINUTES',
   'UNDERUSE_CHECK_DAY',
+  'RATE_LIMIT_PER_MINUTE',
+  'WORKER_METRICS_PORT',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

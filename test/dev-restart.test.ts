@@ -48,6 +48,7 @@ it('keeps a request waiting for approval across a restart of npm run dev, then c
     EMBEDDED_PG_PORT: String(await freePort()),
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    WORKER_METRICS_PORT: String(await freePort()),
   };
   const api = `http://127.0.0.1:${env.PORT}`;
   const call = async (method: string, url: string, token: string, body?: object) => {
@@ -97,5 +98,8 @@ it('keeps a request waiting for approval across a restart of npm run dev, then c
     items: [expect.objectContaining({ requestId: id, stage: 'Closed' })],
   });
 
+  // The worker's own Temporal runtime metrics are served for Prometheus.
+  const workerMetrics = await (await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).text();
+  expect(workerMetrics).toMatch(/temporal_workflow_completed|temporal_request/);
   expect(await stopDev(second.proc)).toBe(0);
 });

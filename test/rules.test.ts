@@ -103,8 +103,9 @@ describe('estimate and approval', () => {
     const s = await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendJunior, { hours: 3, complexity: 'medium' });
     expect(s.tasks[0]).toMatchObject({ status: 'estimate_review', mentorId: co.backendSenior.id });
     expect(s.stage).toBe('Estimation');
-    // Only the mentor checks it; the client sees nothing yet.
-    await f.act(`/requests/${id}/tasks/T1/estimate-review`, co.frontendSenior, { verdict: 'approve' }, 403);
+    // Only the mentor checks it (to anyone else off the request it does not exist); the client sees nothing yet.
+    await f.act(`/requests/${id}/tasks/T1/estimate-review`, co.frontendSenior, { verdict: 'approve' }, 404);
+    await f.act(`/requests/${id}/tasks/T1/estimate-review`, co.backendJunior, { verdict: 'approve' }, 403);
     expect((await notifications(id)).some((n) => n.kind === 'estimate.ready')).toBe(false);
     const returned = await f.act(`/requests/${id}/tasks/T1/estimate-review`, co.backendSenior, { verdict: 'return', comment: 'forgot the migration' });
     expect(returned.tasks[0]?.status).toBe('estimating');
@@ -247,7 +248,8 @@ describe('execution', () => {
       cause: 'wrong_estimate',
       note: 'We underestimated the migration.',
     });
-    const moved = await f.act(`/requests/${internal}/deadline-proposals/D1/answer`, co.client, { agree: true });
+    await f.act(`/requests/${internal}/deadline-proposals/D1/answer`, co.client, { agree: true });
+    const moved = await f.state(internal);
     expect(moved.tasks[0]).toMatchObject({ approvedHours: 2.25, extensions: [expect.objectContaining({ hours: 3, objective: false })] });
 
     for (const id of [objective, internal]) {
@@ -364,7 +366,9 @@ describe('what people see', () => {
     }
     await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'Done.' });
     await f.act(`/requests/${id}/accept-result`, co.manager);
-    const closed = await f.act(`/requests/${id}/confirm-closure`, co.client);
+    await f.act(`/requests/${id}/confirm-closure`, co.client);
+    const closed = await f.state(id);
+    expect(closed.stage).toBe('Closed');
     expect(closed.timeEntries).toHaveLength(30);
     const runs: string[] = [];
     for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${requestWorkflowId(id)}'` })) runs.push(wf.runId);

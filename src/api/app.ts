@@ -3,7 +3,9 @@ import express from 'express';
 import type { Db } from '../db/knex';
 import type { RequestContext } from '../domain';
 import { TASK_QUEUE } from '../shared/contract';
+import { createHttpMetrics, createLogger, type Logger } from '../observability';
 import { actorOf, authenticate } from './auth';
+import { RateLimiter, rateLimit, requestContext } from './middleware';
 import { errorHandler, notFoundHandler } from './errors';
 import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
@@ -17,17 +19,34 @@ export interface AppDeps {
   /** Calendar and timer policy given to each new request. */
   context: RequestContext;
   taskQueue?: string;
+  logger?: Logger;
+  /** Calls per minute per token; 0 turns the limit off. */
+  rateLimitPerMinute?: number;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600 }: AppDeps) {
   const app = express();
+  const metrics = createHttpMetrics();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestContext(logger, metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  /** Ready = PostgreSQL and Temporal both answer. */
+  app.get('/readyz', async (_req, res) => {
+    const check = async (fn: () => Promise<unknown>) =>
+      Promise.race([fn().then(() => 'ok' as const), new Promise<'down'>((r) => setTimeout(() => r('down'), 2000).unref())]).catch(() => 'down' as const);
+    const [postgres, temporalState] = await Promise.all([check(() => db.raw('select 1')), check(() => temporal.workflowService.getSystemInfo({}))]);
+    const ready = postgres === 'ok' && temporalState === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, temporal: temporalState });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(db));
+  app.use(rateLimit(new RateLimiter(rateLimitPerMinute)));
   app.get('/me', (req, res) => {
     res.json(actorOf(req));
   });

@@ -31,9 +31,10 @@ export function authenticate(db: Db): RequestHandler {
       .whereNull('k.revoked_at')
       .where((q) => q.whereNull('k.expires_at').orWhere('k.expires_at', '>', db.fn.now()))
       .first<
-        { staff_id: string | null; role: Role | null; active: boolean | null; contact_id: string | null; client_id: string | null } | undefined
-      >('k.staff_id', 's.role', 's.active', 'k.contact_id', 'c.client_id');
+        { id: string; staff_id: string | null; role: Role | null; active: boolean | null; contact_id: string | null; client_id: string | null } | undefined
+      >('k.id', 'k.staff_id', 's.role', 's.active', 'k.contact_id', 'c.client_id');
     if (!row) throw unauthorized('the token is unknown, revoked or expired');
+    req.credentialId = row.id;
     if (row.staff_id && row.role && row.active) req.actor = { id: row.staff_id, role: row.role };
     else if (row.contact_id && row.client_id) req.actor = { id: row.contact_id, role: 'client', clientId: row.client_id };
     else throw unauthorized('the token belongs to nobody active');

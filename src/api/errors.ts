@@ -27,11 +27,12 @@ export function sendProblem(res: Parameters<RequestHandler>[1], err: HttpError):
     .status(err.status)
     .set(err.headers)
     .type('application/problem+json')
-    .json({ type: 'about:blank', title: err.title, status: err.status, detail: err.message, ...err.extra });
+    .json({ type: 'about:blank', title: err.title, status: err.status, detail: err.message, ...err.extra, ...(res.req.id ? { requestId: res.req.id } : {}) });
 }
 
 /** Maps every error to problem+json in one place: zod → 400, body-parser's → 400/413/415, pg's → 409/422. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (res.headersSent) return;
   if (err instanceof HttpError) return sendProblem(res, err);
   if (err instanceof z.ZodError) {
     return sendProblem(
@@ -50,7 +51,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
   if (e.code === '23505') return sendProblem(res, conflict(`already exists (${e.constraint ?? 'unique'})`));
   if (e.code === '23503') return sendProblem(res, unprocessable(`refers to something that does not exist (${e.constraint ?? 'foreign key'})`));
   if (e.code === '23514') return sendProblem(res, unprocessable(`violates a rule (${e.constraint ?? 'check'})`));
-  console.error(err);
+  (_req.log ?? console).error({ err }, 'unhandled error');
   return sendProblem(res, new HttpError(500, 'Internal Server Error', 'an unexpected error occurred'));
 };
 

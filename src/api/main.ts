@@ -2,6 +2,7 @@
 import { loadConfig } from '../config';
 import { createDb } from '../db/knex';
 import { connectClient } from '../temporal/connection';
+import { createLogger } from '../observability';
 import { createApp } from './app';
 
 async function main() {
@@ -9,8 +10,9 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient();
-  const server = createApp({ db, temporal, context: config.requestContext }).listen(config.port, () => {
-    console.log(JSON.stringify({ level: 'info', msg: 'api listening', port: config.port }));
+  const logger = createLogger(config.logLevel);
+  const server = createApp({ db, temporal, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute }).listen(config.port, () => {
+    logger.info({ port: config.port }, 'api listening');
   });
   const stop = () => {
     server.close(() => {

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { createLogger, temporalLogger } from '../observability';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db/knex';
@@ -77,7 +78,12 @@ async function main() {
   if (applied.length) say(`migrated: ${applied.join(', ')}`);
   const demo = await seedDemo(db, path.join(config.dataDir, 'demo-credentials.json'));
 
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  const logger = createLogger(config.logLevel);
+  Runtime.install({
+    shutdownSignals: [],
+    logger: temporalLogger(logger, 'WARN'),
+    ...(config.workerMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}` } } } } : {}),
+  });
   const temporalClient = await connectClient();
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
@@ -91,7 +97,7 @@ async function main() {
   });
 
   const server: Server = await new Promise((resolve) => {
-    const s = createApp({ db, temporal: temporalClient, context: config.requestContext }).listen(config.port, () => resolve(s));
+    const s = createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute }).listen(config.port, () => resolve(s));
   });
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

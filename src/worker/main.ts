@@ -3,11 +3,18 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/knex';
 import { connectWorker } from '../temporal/connection';
 import { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { createLogger, temporalLogger } from '../observability';
 import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
 
 async function main() {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  Runtime.install({
+    logger: temporalLogger(logger, 'INFO'),
+    ...(config.workerMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.workerMetricsPort}` } } } } : {}),
+  });
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();

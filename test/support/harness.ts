@@ -6,6 +6,7 @@ import { randomUUID as uuid } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { Activities, Webhook } from '../../src/activities';
 import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/observability';
 import { ALWAYS_OPEN, DEFAULT_TIMING, type RequestContext } from '../../src/domain';
 import { TASK_QUEUE } from '../../src/shared/contract';
 import { connectWorker } from '../../src/temporal/connection';
@@ -32,6 +33,7 @@ export interface HarnessOptions {
   webhook?: Webhook;
   /** … or running these wrapped activities (fault injection). */
   wrapActivities?: (acts: Activities) => Activities;
+  rateLimitPerMinute?: number;
 }
 
 export async function openHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -59,7 +61,9 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const http = supertest(createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue }));
+  const http = supertest(
+    createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600 }),
+  );
   return {
     db,
     temporal,

@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { COMMAND_ROLES, check, describeEvent, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState, type Rejection } from '../../domain';
+import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import {
   REJECTION_TYPES,
@@ -25,14 +26,10 @@ import {
 } from '../../shared/contract';
 import { requestWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
+import { viewFor } from '../views';
 import { HttpError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
 import { actionBodies, createRequestBody, listRequestsQuery, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
-/** What an actor may see of a request: a client never sees internal (non-billable) time. */
-export function viewFor(actor: Actor, state: RequestState) {
-  if (actor.role !== 'client') return state;
-  return { ...state, timeEntries: state.timeEntries.filter((e) => e.billable) };
-}
 
 function rejectionToHttp(r: Rejection): HttpError {
   if (r.code === 'forbidden') return forbidden(r.message);
@@ -72,14 +69,36 @@ function decodeCursor(cursor: string): [string, string] {
 export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string }): Router {
   const router = Router();
 
-  /** The read-model row, or 404 when it does not exist or belongs to another organisation. */
+  /**
+   * Who may see a request, in one place: a client their organisation's; a specialist those they
+   * work on (assignee, helper, mentor); a manager their clients' (as the request's manager or the
+   * client's account manager); the head every one. Anything else is 404, never 403.
+   */
+  function visibleTo<Q extends Knex.QueryBuilder>(actor: Actor, q: Q): Q {
+    if (actor.role === 'client') return q.where('requests.client_id', actor.clientId ?? '') as Q;
+    if (actor.role === 'specialist') {
+      return q.whereExists(
+        db('tasks')
+          .whereRaw('tasks.request_id = requests.id')
+          .where((w) => w.where('tasks.assignee_id', actor.id).orWhere('tasks.mentor_id', actor.id).orWhereRaw('? = any(tasks.helper_ids)', [actor.id])),
+      ) as Q;
+    }
+    if (actor.role === 'manager') {
+      return q.where((w) =>
+        w.where('requests.manager_id', actor.id).orWhereExists(db('clients').whereRaw('clients.id = requests.client_id').where('clients.account_manager_id', actor.id)),
+      ) as Q;
+    }
+    return q;
+  }
+
+  /** The read-model row, or 404 when it does not exist or is not this actor's to see. */
   async function visibleRequest(req: Request): Promise<{ id: string; client_id: string }> {
     const actor = actorOf(req);
+    if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const id = uuidParam.safeParse(req.params.id);
     if (!id.success) throw notFound('no such request');
-    const row = await db('requests').where({ id: id.data }).first<{ id: string; client_id: string } | undefined>('id', 'client_id');
-    if (!row || (actor.role === 'client' && actor.clientId !== row.client_id)) throw notFound('no such request');
-    if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
+    const row = await visibleTo(actor, db('requests').where('requests.id', id.data)).first<{ id: string; client_id: string } | undefined>('requests.id', 'requests.client_id');
+    if (!row) throw notFound('no such request');
     return row;
   }
 
@@ -171,13 +190,8 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
         { column: 'id', order: 'desc' },
       ])
       .limit(q.limit + 1);
-    if (actor.role === 'client') {
-      if (q.clientId !== undefined && q.clientId !== actor.clientId) return res.json({ items: [], nextCursor: null });
-      query = query.where('client_id', actor.clientId);
-    } else if (q.clientId) query = query.where('client_id', q.clientId);
-    if (actor.role === 'specialist') {
-      query = query.whereExists(db('tasks').whereRaw('tasks.request_id = requests.id').where('tasks.assignee_id', actor.id));
-    }
+    query = visibleTo(actor, query);
+    if (q.clientId) query = query.where('client_id', q.clientId);
     if (q.stage) query = query.where('stage', q.stage);
     if (q.priority) query = query.where('priority', q.priority);
     if (q.managerId) query = query.where('manager_id', q.managerId);
