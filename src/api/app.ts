@@ -6,6 +6,7 @@ import { TASK_QUEUE } from '../shared/contract';
 import { createHttpMetrics, createLogger, type Logger } from '../observability';
 import { actorOf, authenticate } from './auth';
 import { RateLimiter, rateLimit, requestContext } from './middleware';
+import { docsPage, openApiDocument } from './openapi';
 import { errorHandler, notFoundHandler } from './errors';
 import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
@@ -43,6 +44,12 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
   });
   app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(db));

@@ -66,6 +66,9 @@ function decodeCursor(cursor: string): [string, string] {
   throw badRequest('the cursor is not one this API issued');
 }
 
+/** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
+export const ACTION_ROUTES = new Map<string, UpdateCommand | SignalCommand>();
+
 export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string }): Router {
   const router = Router();
 
@@ -231,6 +234,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
     type: T,
     toCommand: (body: z.infer<(typeof actionBodies)[T]>, req: Request) => Extract<Command, { type: T }>,
   ) {
+    ACTION_ROUTES.set(path, type);
     router.post(path, async (req, res) => {
       const actor = actorOf(req);
       if (!COMMAND_ROLES[type].includes(actor.role)) {

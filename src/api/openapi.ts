@@ -1,0 +1,149 @@
+// The API's OpenAPI 3.1 description, generated from the same zod schemas that validate requests
+// (z.toJSONSchema): the request routes' actions come from the router itself, the rest from the
+// table below; a test checks that the table and the routes Express serves are the same set.
+import { z } from 'zod';
+import { COMMAND_ROLES, type Role } from '../domain';
+import { ACTION_ROUTES } from './routes/requests';
+import * as s from './schemas';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+export interface Operation {
+  method: Method;
+  path: string;
+  summary: string;
+  roles: readonly Role[] | 'public';
+  body?: z.ZodType;
+  query?: z.ZodType;
+  status: number;
+  /** What the success answers with, when it is not JSON. */
+  produces?: string;
+}
+
+const staff: Role[] = ['manager', 'head'];
+const everyone: Role[] = ['client', 'manager', 'specialist', 'head', 'admin'];
+
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'public', status: 200 },
+  { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer', roles: 'public', status: 200 },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'public', status: 200, produces: 'text/plain' },
+  { method: 'get', path: '/openapi.json', summary: 'This description', roles: 'public', status: 200 },
+  { method: 'get', path: '/docs', summary: 'This description as a readable page', roles: 'public', status: 200, produces: 'text/html' },
+  { method: 'get', path: '/me', summary: 'Who the token belongs to', roles: everyone, status: 200 },
+  { method: 'post', path: '/requests', summary: 'File a request (honours Idempotency-Key)', roles: ['client', 'manager', 'head'], body: s.createRequestBody, status: 201 },
+  { method: 'get', path: '/requests', summary: 'List requests from the read model, keyset-paginated', roles: ['client', 'manager', 'specialist', 'head'], query: s.listRequestsQuery, status: 200 },
+  { method: 'get', path: '/requests/:id', summary: "A request's live state", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'get', path: '/requests/:id/timeline', summary: 'A readable history of the request', roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'post', path: '/admin/staff', summary: 'Add a person to staff (the head: specialists only)', roles: ['admin', 'head'], body: s.createStaffBody, status: 201 },
+  { method: 'patch', path: '/admin/staff/:id', summary: "Change a person's skills, capacity, mentor, seniority or activity", roles: ['admin', 'head'], body: s.updateStaffBody, status: 200 },
+  { method: 'get', path: '/admin/staff', summary: 'List staff', roles: ['admin', 'head', 'manager'], status: 200 },
+  { method: 'post', path: '/admin/staff/:id/absences', summary: 'Record an absence', roles: ['admin', 'head'], body: s.absenceBody, status: 201 },
+  { method: 'post', path: '/admin/clients', summary: 'Add a client', roles: ['admin'], body: s.createClientBody, status: 201 },
+  { method: 'get', path: '/clients', summary: 'List clients', roles: ['admin', 'head', 'manager'], status: 200 },
+  { method: 'post', path: '/admin/clients/:id/subscriptions', summary: "Add a client's subscription", roles: ['admin'], body: s.createSubscriptionBody, status: 201 },
+  { method: 'post', path: '/admin/clients/:id/contacts', summary: 'Add a client contact', roles: ['admin'], body: s.createContactBody, status: 201 },
+  { method: 'post', path: '/admin/credentials', summary: 'Issue a token (shown once)', roles: ['admin'], body: s.createCredentialBody, status: 201 },
+  { method: 'delete', path: '/admin/credentials/:id', summary: 'Revoke a token', roles: ['admin'], status: 204 },
+  { method: 'get', path: '/clients/:id/months/:month', summary: "A client's month: included, committed, consumed, free, overage hours", roles: ['client', 'manager', 'head'], status: 200 },
+  { method: 'get', path: '/clients/:id/statements/:month', summary: "A client's monthly statement (JSON or CSV)", roles: ['client', 'manager', 'head'], status: 200 },
+  { method: 'get', path: '/reports/estimate-accuracy', summary: 'Actual against estimate per specialist and skill', roles: staff, query: s.reportQuery, status: 200 },
+  { method: 'get', path: '/reports/utilisation', summary: 'Logged hours against capacity per specialist', roles: staff, query: s.reportQuery, status: 200 },
+  { method: 'get', path: '/inbox', summary: 'My notifications', roles: everyone, query: s.inboxQuery, status: 200 },
+  { method: 'post', path: '/inbox/:notificationId/read', summary: 'Mark a notification read', roles: everyone, status: 204 },
+  { method: 'get', path: '/escalations', summary: 'Escalations: a manager their own, the head all', roles: staff, query: s.escalationsQuery, status: 200 },
+  { method: 'post', path: '/escalations/:escalationId/acknowledge', summary: 'Acknowledge an escalation', roles: staff, status: 204 },
+  { method: 'post', path: '/escalations/:escalationId/resolve', summary: 'Resolve an escalation', roles: staff, status: 204 },
+  { method: 'get', path: '/workload', summary: 'Load per specialist and per skill, with the queue', roles: staff, status: 200 },
+  { method: 'get', path: '/me/tasks', summary: 'My tasks, most urgent first', roles: ['specialist'], status: 200 },
+  { method: 'post', path: '/workload/dispatch', summary: 'Give waiting tasks to whoever has room now', roles: ['admin', 'head', 'manager'], status: 200 },
+  { method: 'post', path: '/workload/review', summary: 'Run the workload review now', roles: staff, status: 200 },
+  { method: 'get', path: '/workload/review', summary: 'The latest workload review', roles: staff, status: 200 },
+  { method: 'post', path: '/workload/proposals/:id/apply', summary: 'Apply a reassignment proposal', roles: staff, status: 200 },
+];
+
+/** All operations: the table above and every action route of the request router. */
+export function allOperations(): Operation[] {
+  const actions = [...ACTION_ROUTES].map(([path, type]): Operation => ({
+    method: 'post',
+    path,
+    summary: `${type}: ${type === 'rework' || type === 'changeScope' ? 'a Signal, accepted with 202 after a stage check' : 'a Temporal Update; answers with the new state'}`,
+    roles: COMMAND_ROLES[type],
+    body: s.actionBodies[type],
+    status: type === 'rework' || type === 'changeScope' ? 202 : 200,
+  }));
+  return [...OPERATIONS, ...actions];
+}
+
+const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
+
+const problem = {
+  description: 'Problem details (RFC 9457)',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        required: ['type', 'title', 'status'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          requestId: { type: 'string' },
+          errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+};
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of allOperations()) {
+    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const queryProps = op.query ? ((jsonSchema(op.query).properties ?? {}) as Record<string, unknown>) : {};
+    const query = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '422': problem, '429': problem };
+    const success =
+      op.status === 204
+        ? { description: 'Done' }
+        : { description: 'Success', content: { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : { type: 'object' } } } };
+    (paths[toOpenApiPath(op.path)] ??= {})[op.method] = {
+      summary: op.summary,
+      ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}.` }),
+      parameters: [...params, ...query, ...(op.path === '/requests' && op.method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }] : [])],
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      responses: { [String(op.status)]: success, ...errors },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Retainer Desk API', version: '0.1.0', description: 'A service desk for subscription support; every client request is a Temporal workflow.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
+
+const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A readable page of the same description, served without any script or outside asset. */
+export function docsPage(): string {
+  const rows = allOperations()
+    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
+    .map((op) => {
+      const body = op.body ? `<details><summary>body</summary><pre>${esc(JSON.stringify(jsonSchema(op.body), null, 2))}</pre></details>` : '';
+      return `<tr><td><code>${op.method.toUpperCase()}</code></td><td><code>${esc(op.path)}</code></td><td>${esc(op.summary)}${body}</td><td>${op.roles === 'public' ? 'no token' : esc(op.roles.join(', '))}</td><td>${op.status}</td></tr>`;
+    })
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Retainer Desk API</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}pre{background:#f6f6f6;padding:.5rem}</style></head>
+<body><h1>Retainer Desk API</h1><p>Bearer tokens; errors are <code>application/problem+json</code>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>
+<table><tr><th>method</th><th>path</th><th>what</th><th>who</th><th>success</th></tr>
+${rows}
+</table></body></html>`;
+}

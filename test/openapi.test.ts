@@ -1,0 +1,59 @@
+// The OpenAPI description is generated from the zod schemas, and covers exactly the routes served.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApp } from '../src/api/app';
+import { allOperations } from '../src/api/openapi';
+import { createLogger } from '../src/observability';
+import { TEST_CONTEXT, openHarness, type Harness } from './support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openHarness();
+});
+afterAll(async () => h?.close());
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+function served(app: { router: { stack: Layer[] } }): string[] {
+  const out: string[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push(`${m} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk(app.router.stack);
+  return [...new Set(out)].sort();
+}
+
+it('documents exactly the routes Express serves', () => {
+  const app = createApp({ db: h.db, temporal: h.temporal, context: TEST_CONTEXT, logger: createLogger('silent') }) as unknown as { router: { stack: Layer[] } };
+  const documented = [...new Set(allOperations().map((o) => `${o.method} ${o.path}`))].sort();
+  expect(documented).toEqual(served(app));
+});
+
+it('serves OpenAPI 3.1 with request bodies generated from the zod schemas', async () => {
+  const res = await h.http.get('/openapi.json');
+  expect(res.status).toBe(200);
+  expect(res.body.openapi).toBe('3.1.0');
+  const create = res.body.paths['/requests'].post;
+  const schema = create.requestBody.content['application/json'].schema;
+  expect(schema).toMatchObject({ type: 'object', additionalProperties: false, required: expect.arrayContaining(['title', 'description']) });
+  expect(schema.properties.title).toMatchObject({ type: 'string', minLength: 1, maxLength: 200 });
+  expect(schema.properties.priority.enum).toEqual(['critical', 'high', 'normal', 'low']);
+  expect(create.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+  const estimate = res.body.paths['/requests/{id}/tasks/{taskId}/estimate'].post;
+  expect(estimate.requestBody.content['application/json'].schema.properties.complexity.enum).toEqual(['low', 'medium', 'high']);
+  expect(estimate.responses['409'].content['application/problem+json']).toBeDefined();
+  expect(res.body.paths['/requests/{id}/rework'].post.responses['202']).toBeDefined();
+});
+
+it('serves a readable docs page', async () => {
+  const res = await h.http.get('/docs');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toContain('text/html');
+  expect(res.text).toContain('/requests/:id/approve');
+  expect(res.text).toContain('approveEstimate');
+});
