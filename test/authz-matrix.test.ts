@@ -1,0 +1,121 @@
+// The authorization matrix: every documented endpoint × every role × own/other organisation.
+// A role that may never call an endpoint gets 403; a request or client that is not theirs to
+// see is 404; whoever may read it reads it; nothing of the request leaks into a refusal.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { allOperations, type Operation } from '../src/api/openapi';
+import type { Role } from '../src/domain';
+import { Flow } from './support/flow';
+import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
+
+let h: Harness;
+let co: Company;
+let requestId: string;
+let strangerSpecialist: Person;
+let otherManager: Person;
+const SECRET = `secret-${randomUUID()}`;
+
+beforeAll(async () => {
+  h = await openHarness({ rateLimitPerMinute: 0 });
+  co = await makeCompany(h);
+  const f = new Flow(h, co);
+  const id = await f.file(SECRET);
+  await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+  await f.act(`/requests/${id}/decompose`, co.manager, { brief: SECRET, tasks: [{ title: SECRET, skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
+  requestId = id;
+  const staff = async (role: string, extra: object) => {
+    const res = await h.post('/admin/staff', co.admin.token, { name: role, email: `${role}-${randomUUID()}@test.example`, role, ...extra });
+    const cred = await h.post('/admin/credentials', co.admin.token, { staffId: res.body.id, label: 'matrix' });
+    return { id: res.body.id as string, token: cred.body.token as string };
+  };
+  strangerSpecialist = await staff('specialist', { seniority: 'middle', skills: [co.skills.backend] });
+  otherManager = await staff('manager', {});
+});
+afterAll(async () => h?.close());
+
+interface Caller {
+  name: string;
+  role: Role;
+  person: () => Person;
+  /** Does the request (and its client) belong to what this caller may see? */
+  owns: boolean;
+}
+
+const callers: Caller[] = [
+  { name: 'own client', role: 'client', person: () => co.client, owns: true },
+  { name: 'other client', role: 'client', person: () => co.otherClient, owns: false },
+  { name: 'responsible manager', role: 'manager', person: () => co.manager, owns: true },
+  { name: 'other manager', role: 'manager', person: () => otherManager, owns: false },
+  { name: 'assigned specialist', role: 'specialist', person: () => co.backendSenior, owns: true },
+  { name: 'stranger specialist', role: 'specialist', person: () => strangerSpecialist, owns: false },
+  { name: 'head', role: 'head', person: () => co.head, owns: true },
+  { name: 'admin', role: 'admin', person: () => co.admin, owns: true },
+];
+
+const month = new Date().toISOString().slice(0, 7);
+
+function url(op: Operation): string {
+  return op.path
+    .replace(':id', op.path.startsWith('/clients/') ? co.clientId : op.path.startsWith('/admin/staff/') ? co.backendJunior.id : op.path.startsWith('/requests/') ? requestId : randomUUID())
+    .replace(':taskId', 'T1')
+    .replace(':questionId', 'Q1')
+    .replace(':proposalId', 'D1')
+    .replace(':entryNo', '1')
+    .replace(':month', month)
+    .replace(':notificationId', 'none')
+    .replace(':escalationId', 'none');
+}
+
+const scoped = (op: Operation) => op.path.startsWith('/requests/:id') || op.path.startsWith('/clients/:id');
+
+function call(op: Operation, token: string) {
+  const req = h.http[op.method](url(op)).set('Authorization', `Bearer ${token}`);
+  return op.method === 'get' || op.method === 'delete' ? req : req.send({});
+}
+
+const guarded = () => allOperations().filter((op) => op.roles !== 'public');
+
+it('every endpoint refuses the roles that may never call it with 403, and leaks nothing', async () => {
+  const failures: string[] = [];
+  let checked = 0;
+  for (const op of guarded()) {
+    for (const c of callers) {
+      if ((op.roles as readonly Role[]).includes(c.role)) continue;
+      checked++;
+      const res = await call(op, c.person().token);
+      if (res.status !== 403) failures.push(`${op.method} ${op.path} as ${c.name}: ${res.status}`);
+      if (res.text.includes(SECRET)) failures.push(`${op.method} ${op.path} as ${c.name} leaked the request`);
+    }
+  }
+  expect(failures).toEqual([]);
+  expect(checked).toBeGreaterThan(150);
+});
+
+it("another organisation's or another team's request or client answers 404, never 403, and leaks nothing", async () => {
+  const failures: string[] = [];
+  let checked = 0;
+  for (const op of guarded().filter(scoped)) {
+    for (const c of callers.filter((x) => !x.owns && (op.roles as readonly Role[]).includes(x.role))) {
+      if (op.path.startsWith('/clients/:id') && c.role !== 'client') continue; // staff read every client's months
+      checked++;
+      const res = await call(op, c.person().token);
+      if (res.status !== 404) failures.push(`${op.method} ${op.path} as ${c.name}: ${res.status}`);
+      if (res.text.includes(SECRET)) failures.push(`${op.method} ${op.path} as ${c.name} leaked the request`);
+    }
+  }
+  expect(failures).toEqual([]);
+  expect(checked).toBeGreaterThan(40);
+});
+
+it('whoever may read a resource reads it, and without a token nothing answers but 401', async () => {
+  const failures: string[] = [];
+  for (const op of guarded().filter((o) => o.method === 'get')) {
+    for (const c of callers.filter((x) => x.owns && (op.roles as readonly Role[]).includes(x.role))) {
+      const res = await call(op, c.person().token);
+      if (res.status !== 200 && !(op.path === '/workload/review' && res.status === 404)) failures.push(`${op.method} ${op.path} as ${c.name}: ${res.status}`);
+    }
+    const anonymous = await h.http.get(url(op));
+    if (anonymous.status !== 401) failures.push(`${op.method} ${op.path} without a token: ${anonymous.status}`);
+  }
+  expect(failures).toEqual([]);
+});
