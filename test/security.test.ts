@@ -67,6 +67,26 @@ describe('visibility by role and ownership', () => {
   });
 });
 
+describe('credentials', () => {
+  it('a token is shown once, stored hashed, stops working when revoked or expired', async () => {
+    const issued = await h.post('/admin/credentials', co.admin.token, { contactId: co.client.id, label: 'laptop' });
+    expect(issued.status).toBe(201);
+    const token = issued.body.token as string;
+    expect((await h.db('api_credentials').where({ id: issued.body.id }).first<{ token_hash: string }>('token_hash')).token_hash).not.toContain(token);
+    expect((await h.get('/me', token)).body).toMatchObject({ id: co.client.id, role: 'client' });
+    expect((await h.http.delete(`/admin/credentials/${issued.body.id}`).set('Authorization', `Bearer ${co.admin.token}`)).status).toBe(204);
+    expect((await h.get('/me', token)).status).toBe(401);
+
+    const soon = await h.post('/admin/credentials', co.admin.token, { contactId: co.client.id, label: 'short', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect((await h.get('/me', soon.body.token as string)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1700));
+    const expired = await h.get('/me', soon.body.token as string);
+    expect(expired.status).toBe(401);
+    expect(expired.headers['www-authenticate']).toContain('Bearer');
+    expect((await h.post('/admin/credentials', co.manager.token, { contactId: co.client.id, label: 'x' })).status).toBe(403);
+  });
+});
+
 describe('the HTTP contract', () => {
   it('every response carries a request id, echoed when the caller sends one, and errors name it', async () => {
     const plain = await h.get('/me', co.client.token);
