@@ -64,16 +64,18 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     return id.data;
   };
 
+  /** R10: a junior's mentor is a senior specialist. */
+  const mustBeSenior = async (mentorId: string) => {
+    const mentor = await db('staff').where({ id: mentorId, role: 'specialist' }).first<{ seniority: string | null } | undefined>('seniority');
+    if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
+  };
   const dispatch = () => temporal.workflow.start(dispatchWorkflow, { workflowId: `dispatch-${randomUUID()}`, taskQueue });
 
   /** Admins manage people; the head may bring in an outside specialist when all hands are busy (R8, R9). */
   router.post('/admin/staff', requireRole('admin', 'head'), async (req, res) => {
     const b = createStaffBody.parse(req.body);
     if (actorOf(req).role === 'head' && b.role !== 'specialist') throw forbidden('the head adds specialists; other staff are added by an admin');
-    if (b.mentorId) {
-      const mentor = await db('staff').where({ id: b.mentorId }).first<{ seniority: string | null } | undefined>('seniority');
-      if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
-    }
+    if (b.mentorId) await mustBeSenior(b.mentorId);
     const row = await insertOne<StaffRow>(db, 'staff', {
         id: randomUUID(),
         name: b.name,
@@ -94,10 +96,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   router.patch('/admin/staff/:id', requireRole('admin', 'head'), async (req, res) => {
     const id = uuidParam.safeParse(req.params.id);
     const b = updateStaffBody.parse(req.body);
-    if (b.mentorId) {
-      const mentor = await db('staff').where({ id: b.mentorId }).first<{ seniority: string | null } | undefined>('seniority');
-      if (mentor?.seniority !== 'senior') throw unprocessable('a mentor must be a senior specialist on staff');
-    }
+    if (b.mentorId) await mustBeSenior(b.mentorId);
     const rows = id.success
       ? await rowsOf<StaffRow[]>(
           db('staff')
