@@ -225,6 +225,17 @@ describe('workload review', () => {
     expect((await h.post(`/workload/proposals/${proposal!.id}/apply`, co.head.token)).status).toBe(409);
     expect([a.id, b.id]).toContain(proposal!.requestId);
 
+    // A proposal whose task has started meanwhile is refused by the workflow: 409, not an error.
+    const started = await requestWithTask(s, 'normal', loaded.id);
+    await f.act(`/requests/${started.id}/tasks/T1/estimate`, loaded, { hours: 1, complexity: 'low' });
+    await f.act(`/requests/${started.id}/approve`, co.client, { acceptOverage: true });
+    const stale = randomUUID();
+    await h.db('reassignment_proposals').insert({ id: stale, request_id: started.id, task_id: 'T1', from_id: loaded.id, to_id: idle.id, reason: 'stale', created_at: new Date() });
+    const refused = await h.post(`/workload/proposals/${stale}/apply`, co.head.token);
+    expect(refused.status).toBe(409);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body.detail).toContain('work has started');
+
     const third = await specialist('third', s);
     const report = (await h.post('/workload/review', co.head.token)).body as { idle: { id: string }[] };
     expect(report.idle.map((p) => p.id)).toContain(third.id);

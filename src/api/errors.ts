@@ -1,5 +1,9 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import type { Rejection } from '../domain';
+import { REJECTION_TYPES } from '../shared/contract';
 
 /** An error with an HTTP status, rendered as application/problem+json (RFC 9457). */
 export class HttpError extends Error {
@@ -22,6 +26,17 @@ export const notFound = (detail: string) => new HttpError(404, 'Not Found', deta
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpError(409, 'Conflict', detail, extra);
 export const unprocessable = (detail: string) => new HttpError(422, 'Unprocessable Content', detail);
 
+/** A rule's refusal (from the domain's `check`, in the API or in a workflow validator) as HTTP. */
+export function rejectionToHttp(r: Rejection): HttpError {
+  if (r.code === 'forbidden') return forbidden(r.message);
+  if (r.code === 'invalid') return badRequest(r.message);
+  return conflict(r.message);
+}
+
+const CODE_BY_TYPE: Record<string, Rejection['code']> = Object.fromEntries(
+  Object.entries(REJECTION_TYPES).map(([code, type]) => [type, code as Rejection['code']]),
+);
+
 export function sendProblem(res: Parameters<RequestHandler>[1], err: HttpError): void {
   res
     .status(err.status)
@@ -34,6 +49,12 @@ export function sendProblem(res: Parameters<RequestHandler>[1], err: HttpError):
 export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof HttpError) return sendProblem(res, err);
+  // An Update refused by the workflow's validator, on whichever route sent it.
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const code = CODE_BY_TYPE[err.cause.type ?? ''];
+    if (code) return sendProblem(res, rejectionToHttp({ code, message: err.cause.message }));
+  }
+  if (err instanceof WorkflowNotFoundError) return sendProblem(res, notFound('no such request'));
   if (err instanceof z.ZodError) {
     return sendProblem(
       res,

@@ -3,17 +3,14 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import { COMMAND_ROLES, check, describeEvent, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState, type Rejection } from '../../domain';
+import { COMMAND_ROLES, check, describeEvent, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState } from '../../domain';
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import {
-  REJECTION_TYPES,
   actionSignals,
   actionUpdates,
   intakeUpdate,
@@ -27,28 +24,9 @@ import {
 import { requestWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
 import { viewFor } from '../views';
-import { HttpError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
+import { badRequest, forbidden, notFound, rejectionToHttp, unprocessable } from '../errors';
 import { actionBodies, createRequestBody, listRequestsQuery, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
-
-function rejectionToHttp(r: Rejection): HttpError {
-  if (r.code === 'forbidden') return forbidden(r.message);
-  if (r.code === 'invalid') return badRequest(r.message);
-  return conflict(r.message);
-}
-
-const CODE_BY_TYPE: Record<string, Rejection['code']> = Object.fromEntries(
-  Object.entries(REJECTION_TYPES).map(([code, type]) => [type, code as Rejection['code']]),
-);
-
-function fromUpdateFailure(err: unknown): never {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const code = CODE_BY_TYPE[err.cause.type ?? ''];
-    if (code) throw rejectionToHttp({ code, message: err.cause.message });
-  }
-  if (err instanceof WorkflowNotFoundError) throw notFound('no such request');
-  throw err;
-}
 
 function encodeCursor(row: { created_at: Date; id: string }): string {
   return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
@@ -252,7 +230,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
         res.status(202).json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      const state = await handle.executeUpdate(actionUpdates[kind], { args: [{ actor, command }] }).catch(fromUpdateFailure);
+      const state = await handle.executeUpdate(actionUpdates[kind], { args: [{ actor, command }] });
       res.json(viewFor(actor, state));
     });
   }
