@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
-import { DEFAULT_TASK_HOURS, PRIORITY_WEIGHT, chooseSpecialist, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
+import { DEFAULT_TASK_HOURS, PRIORITY_WEIGHT, chooseSpecialist, loadOf, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
 
 export type Allocation =
   | { status: 'assigned'; assigneeId: string; mentorId?: string; overCapacity: boolean }
@@ -36,20 +36,21 @@ const WEIGHT_SQL = `case priority ${Object.entries(PRIORITY_WEIGHT)
   .map(([p, w]) => `when '${p}' then ${w}`)
   .join(' ')} else 1 end`;
 
-async function candidates(trx: Knex.Transaction, skill: string, today: string): Promise<(Candidate & { mentorId: string | null })[]> {
-  // Locked in id order, so two transactions never wait on each other in a cycle.
+/** The specialists with the skill and their load from the ledger; with `lock`, their rows are held until the transaction ends. */
+async function candidates(trx: Db | Knex.Transaction, skill: string, today: string, lock = true): Promise<(Candidate & { mentorId: string | null })[]> {
+  const query = trx('staff')
+    .where({ role: 'specialist', active: true })
+    .whereRaw('? = any(skills)', [skill])
+    // Locked in id order, so two transactions never wait on each other in a cycle.
+    .orderBy('id')
+    .select('id', 'seniority', 'weekly_capacity_hours', 'mentor_id', 'last_assigned_at');
   const staff = await rowsOf<{
     id: string;
     seniority: Seniority;
     weekly_capacity_hours: number;
     mentor_id: string | null;
     last_assigned_at: Date | null;
-  }[]>(trx('staff')
-    .where({ role: 'specialist', active: true })
-    .whereRaw('? = any(skills)', [skill])
-    .orderBy('id')
-    .forUpdate()
-    .select('id', 'seniority', 'weekly_capacity_hours', 'mentor_id', 'last_assigned_at'));
+  }[]>(lock ? query.forUpdate() : query);
   if (staff.length === 0) return [];
   const ids = staff.map((s) => s.id);
   const loads = await rowsOf<{
@@ -129,6 +130,12 @@ export async function allocateIn(trx: Knex.Transaction, task: TaskToAllocate, no
     ...(chosen.seniority === 'junior' && chosen.mentorId ? { mentorId: chosen.mentorId } : {}),
     overCapacity,
   };
+}
+
+/** R16: the least-loaded specialist with the skill, among those not excluded (a helper reserves nothing). */
+export async function leastLoaded(db: Db, skill: string, exclude: string[], now = new Date()): Promise<string | null> {
+  const pool = (await candidates(db, skill, now.toISOString().slice(0, 10), false)).filter((c) => !exclude.includes(c.id));
+  return pool.sort((a, b) => loadOf(a) - loadOf(b) || a.id.localeCompare(b.id))[0]?.id ?? null;
 }
 
 export async function allocate(db: Db, task: TaskToAllocate): Promise<Allocation> {

@@ -3,11 +3,11 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestBilling, RequestState, TimeEntry } from '../domain';
-import { DEFAULT_TASK_HOURS, monthOf, priorityRank, roundQuarter } from '../domain';
+import { priorityRank } from '../domain';
 import type { Db } from '../db/knex';
 import { requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, reserve, settle, underuseForecast } from './ledger';
-import { allocate, decline, dispatchQueued, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
+import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from './ledger';
+import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
   /** The request's state without its lists of events, entries, notifications and escalations: only the new ones travel. */
@@ -29,7 +29,6 @@ export function signWebhook(secret: string, id: string, timestamp: string, body:
   return `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
 }
 
-const OPEN_STAGES_SQL = "('Closed','Cancelled')";
 
 function toResult(a: Allocation): AllocationResult {
   if (a.status === 'assigned') return { assigneeId: a.assigneeId, ...(a.mentorId ? { mentorId: a.mentorId } : {}) };
@@ -63,20 +62,6 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
     }
     return made.length;
   }
-
-  /** Load in hours per hour of weekly capacity: remaining approved (or estimated, or default) hours of open tasks. */
-  const specialists = (skill: string) =>
-    db('staff as s')
-      .leftJoin('tasks as t', function () {
-        this.on('t.assignee_id', 's.id').andOnNotIn('t.status', ['done', 'cancelled']);
-      })
-      .where({ 's.role': 'specialist', 's.active': true })
-      .whereRaw('? = any(s.skills)', [skill])
-      .groupBy('s.id')
-      .orderByRaw(
-        `coalesce(sum(coalesce(t.approved_hours, t.estimate_hours + t.buffer_hours, ?)), 0) / greatest(s.weekly_capacity_hours, 1) asc, s.created_at asc, s.id asc`,
-        [DEFAULT_TASK_HOURS],
-      );
 
   async function pickManager(clientId: string): Promise<string> {
       const client = await db('clients as c')
@@ -160,31 +145,15 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
         const row = await db('staff').where({ id: specialistId, role: 'specialist', active: true }).first<{ id: string } | undefined>('id');
         return row?.id ?? null;
       }
-      const row = await specialists(skill).whereNotIn('s.id', exclude).first<{ id: string } | undefined>('s.id');
-      return row?.id ?? null;
+      return leastLoaded(db, skill, exclude);
     },
 
     /**
-     * R14: hours left in the client's month: the subscription's hours, less what is written off in
-     * the month and what other open requests hold as approved budgets.
+     * R14: hours left in the client's month, read from the hour ledger: the subscription's hours
+     * (with any rollover), less what open requests hold and closed ones consumed.
      */
-    async hoursLeft({ clientId, requestId, at }: { clientId: string; requestId: string; at: string }): Promise<number> {
-      const sub = await db('subscriptions')
-        .where({ client_id: clientId })
-        .where('starts_on', '<=', at.slice(0, 10))
-        .orderBy('starts_on', 'desc')
-        .first<{ monthly_hours: number; timezone: string } | undefined>('monthly_hours', 'timezone');
-      if (!sub) return 0;
-      const period = monthOf(at, sub.timezone);
-      const used = await db('hour_ledger').where({ client_id: clientId, period, kind: 'writeoff' }).sum<{ sum: number | null }>('hours as sum').first();
-      const held = await db('tasks as t')
-        .join('requests as r', 'r.id', 't.request_id')
-        .where('r.client_id', clientId)
-        .whereNot('r.id', requestId)
-        .whereRaw(`r.stage not in ${OPEN_STAGES_SQL}`)
-        .sum<{ sum: number | null }>('t.approved_hours as sum')
-        .first();
-      return roundQuarter(sub.monthly_hours - Number(used?.sum ?? 0) - Number(held?.sum ?? 0));
+    async hoursLeft({ clientId, at }: { clientId: string; requestId: string; at: string }): Promise<number> {
+      return hoursLeftAt(db, clientId, at);
     },
 
     /** Upserts the read model by state version; events and time entries are keyed and inserted once. */

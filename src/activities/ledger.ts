@@ -113,6 +113,11 @@ export async function monthSummary(db: Db, clientId: string, period: string): Pr
   };
 }
 
+/** R14: the hours left in the client's month at an instant: the month's free hours. */
+export async function hoursLeftAt(db: Db, clientId: string, at: string): Promise<number> {
+  return (await monthSummary(db, clientId, monthOf(at, await timeZoneOf(db, clientId)))).freeHours;
+}
+
 export interface Statement {
   clientId: string;
   clientName: string;
