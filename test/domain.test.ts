@@ -5,7 +5,7 @@ import {
   DEFAULT_TIMING,
   apply,
   billability,
-  billableHours,
+  billingOf,
   check,
   intake,
   monthOf,
@@ -261,7 +261,7 @@ describe('policies', () => {
       [manager, { type: 'logTime', minutes: 10, category: 'communication', note: 'quick' }],
     );
     // T1: 10 h spent, 7.25 h budget → 7.25; T2: 1 h; request: 0.5 h consultation; the quick call is free.
-    expect(billableHours(s)).toBe(8.75);
+    expect(billingOf(s).billableHours).toBe(8.75);
   });
 
   it.each([

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestState, Stage } from '../src/domain';
 import { requestWorkflowId, stateQuery } from '../src/shared/contract';
+import { eventually } from './support/flow';
 import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
 
 let h: Harness;
@@ -25,15 +26,6 @@ async function expectStage(id: string, answered: RequestState, stage: Stage) {
   const row = await readModel(id);
   expect(row?.stage).toBe(stage);
   expect(row?.version).toBe(live.version);
-}
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function fileRequest(title = 'Export times out', priority = 'high'): Promise<RequestState> {
@@ -95,7 +87,7 @@ describe('request lifecycle through the API', () => {
     // Rework is a signal: 202 at once, then the workflow moves.
     const rework = await h.post(`/requests/${id}/rework`, co.manager.token, { reason: 'no test for 1M rows', taskIds: ['T1'] });
     expect(rework.status).toBe(202);
-    const back = await eventually(() => query(id), (s) => s.stage === 'Execution');
+    const back = await eventually(() => query(id), (s) => s.stage === 'Execution', 'the rework');
     expect(back.stage).toBe('Execution');
     expect(back.tasks.find((t) => t.id === 'T1')).toMatchObject({ status: 'in_progress', reworkCount: 1 });
     expect(back.tasks.find((t) => t.id === 'T2')?.status).toBe('done');

@@ -66,8 +66,3 @@ export function billingOf(state: RequestState): RequestBilling {
   const exact = requestHours + state.tasks.reduce((sum, t) => sum + Math.min(minutesOn(t.id) / 60, t.approvedHours ?? 0), 0);
   return { tasks, requestHours: Math.round(requestHours * 100) / 100, billableHours: roundQuarter(exact), nonBillable };
 }
-
-/** R23: the hours written off the client's subscription for this request. */
-export function billableHours(state: RequestState): number {
-  return billingOf(state).billableHours;
-}

@@ -1,6 +1,6 @@
 // Steps of a request through the API, for tests that need one in a given stage.
 import { expect } from 'vitest';
-import type { RequestState, Stage } from '../../src/domain';
+import type { RequestState } from '../../src/domain';
 import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
 import type { Company, Harness, Person } from './harness';
 
@@ -66,5 +66,3 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     await new Promise((r) => setTimeout(r, 150));
   }
 }
-
-export const stageOf = (s: RequestState): Stage => s.stage;
