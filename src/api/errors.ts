@@ -1,9 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Rejection } from '../domain';
-import { REJECTION_TYPES } from '../shared/contract';
+import { KEY_REUSED, REJECTION_TYPES } from '../shared/contract';
 
 /** An error with an HTTP status, rendered as application/problem+json (RFC 9457). */
 export class HttpError extends Error {
@@ -25,6 +25,31 @@ export const forbidden = (detail: string) => new HttpError(403, 'Forbidden', det
 export const notFound = (detail: string) => new HttpError(404, 'Not Found', detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpError(409, 'Conflict', detail, extra);
 export const unprocessable = (detail: string) => new HttpError(422, 'Unprocessable Content', detail);
+/** Something we depend on is down for now: the caller may retry (with the same Idempotency-Key). */
+export const unavailable = (detail: string) =>
+  new HttpError(503, 'Service Unavailable', `${detail}; retry shortly (with the same Idempotency-Key to avoid doing it twice)`, {}, { 'Retry-After': '5' });
+
+/** PostgreSQL cannot be reached, is shutting down or starting, or the pool gave up waiting for a connection. */
+const PG_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; errors?: unknown[] } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (e.code && PG_UNAVAILABLE_CODES.has(e.code)) return true;
+  // node's AggregateError when every address of the host refused the connection
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable)) return true;
+  return /^Connection terminated|^timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '');
+}
+
+/** gRPC codes meaning Temporal cannot be reached or did not answer in time. */
+const GRPC_UNAVAILABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+
+function isTemporalUnavailable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && GRPC_UNAVAILABLE.has(cause.code);
+}
 
 /** A rule's refusal (from the domain's `check`, in the API or in a workflow validator) as HTTP. */
 export function rejectionToHttp(r: Rejection): HttpError {
@@ -45,15 +70,18 @@ export function sendProblem(res: Parameters<RequestHandler>[1], err: HttpError):
     .json({ type: 'about:blank', title: err.title, status: err.status, detail: err.message, ...err.extra, ...(res.req.id ? { requestId: res.req.id } : {}) });
 }
 
-/** Maps every error to problem+json in one place: zod → 400, body-parser's → 400/413/415, pg's → 409/422. */
+/** Maps every error to problem+json in one place: zod → 400, body-parser's → 400/413/415, pg's → 409/422, outages → 503. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof HttpError) return sendProblem(res, err);
   // An Update refused by the workflow's validator, on whichever route sent it.
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    if (err.cause.type === KEY_REUSED) return sendProblem(res, unprocessable(err.cause.message));
     const code = CODE_BY_TYPE[err.cause.type ?? ''];
     if (code) return sendProblem(res, rejectionToHttp({ code, message: err.cause.message }));
   }
+  if (isDatabaseUnavailable(err)) return sendProblem(res, unavailable('the database is unavailable'));
+  if (isTemporalUnavailable(err)) return sendProblem(res, unavailable('the workflow service is unavailable'));
   if (err instanceof WorkflowNotFoundError) return sendProblem(res, notFound('no such request'));
   if (err instanceof z.ZodError) {
     return sendProblem(

@@ -101,13 +101,22 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
+/** Every POST on a request honours it: a retry with the same key is answered, never applied twice. */
+const idempotencyKeyHeader = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Retry with the same key after a timeout or a 503: the call is answered again, not applied twice.',
+  schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of allOperations()) {
     const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const queryProps = op.query ? ((jsonSchema(op.query).properties ?? {}) as Record<string, unknown>) : {};
     const query = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '422': problem, '429': problem };
+    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '422': problem, '429': problem, '503': problem };
     const success =
       op.status === 204
         ? { description: 'Done' }
@@ -115,7 +124,7 @@ export function openApiDocument(): Record<string, unknown> {
     (paths[toOpenApiPath(op.path)] ??= {})[op.method] = {
       summary: op.summary,
       ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}.` }),
-      parameters: [...params, ...query, ...(op.path === '/requests' && op.method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }] : [])],
+      parameters: [...params, ...query, ...(op.path.startsWith('/requests') && op.method === 'post' ? [idempotencyKeyHeader] : [])],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       responses: { [String(op.status)]: success, ...errors },
     };

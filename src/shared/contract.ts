@@ -27,8 +27,14 @@ export interface RequestWorkflowInput {
   context: RequestContext;
   linkedFrom?: string;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
-  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync };
+  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[] };
 }
+
+/** A call already applied under an Idempotency-Key: the key (scoped to the person), the hash of its command, the version it made. */
+export type AppliedKey = [key: string, hash: string, version: number];
+
+/** How many applied keys a request remembers (oldest forgotten first), across continue-as-new. */
+export const APPLIED_KEYS_KEPT = 500;
 
 /** What the allocation ledger already knows of this request's tasks. */
 export interface AllocationSync {
@@ -51,6 +57,11 @@ export interface ProjectedCounts {
 export interface Action<C extends Command = Command> {
   actor: Actor;
   command: C;
+  /**
+   * From the call's Idempotency-Key: a retry of a call that was applied (its answer lost to a
+   * crash, a timeout or an outage) is answered again, never applied twice.
+   */
+  idempotency?: { key: string; hash: string };
 }
 
 /** Commands a person issues and waits for an answer: Temporal Updates with validators. */
@@ -103,11 +114,17 @@ export const intakeUpdate = defineUpdate<RequestState>('intake');
 
 export const stateQuery = defineQuery<RequestState>('state');
 
+/** Whether a call with this (person-scoped) Idempotency-Key was applied, and with which command hash. */
+export const appliedKeyQuery = defineQuery<{ hash: string; version: number } | null, [string]>('appliedKey');
+
 /** From the dispatcher: a waiting task got an assignee (R8, R9). */
 export const taskAssignedSignal = defineSignal<[{ taskId: string; assigneeId: string; mentorId?: string }]>('taskAssigned');
 
 /** The error types a validator or handler throws; the API maps them to HTTP statuses. */
 export const REJECTION_TYPES = { forbidden: 'Forbidden', conflict: 'Conflict', invalid: 'Invalid' } as const;
+
+/** The error type of a retry whose Idempotency-Key was first used with another command (HTTP 422). */
+export const KEY_REUSED = 'IdempotencyKeyReused';
 
 export const searchAttributes = {
   stage: defineSearchAttributeKey('RequestStage', 'KEYWORD'),

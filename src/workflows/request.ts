@@ -20,7 +20,10 @@ import type { Actor, Command, RequestState } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer } from '../domain';
 import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import {
+  APPLIED_KEYS_KEPT,
+  KEY_REUSED,
   REJECTION_TYPES,
+  appliedKeyQuery,
   SIGNAL_COMMANDS,
   UPDATE_COMMANDS,
   actionSignals,
@@ -66,6 +69,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let state: RequestState | undefined = input.carried?.state;
   const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
   const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [], reserved: 0 };
+  /** Calls applied under an Idempotency-Key, and those being applied now. */
+  const applied = new Map((input.carried?.applied ?? []).map(([key, hash, version]) => [key, { hash, version }]));
+  const applying = new Map<string, Promise<number>>();
 
   const current = (): RequestState => {
     if (!state) throw rejected('conflict', 'the request is still being taken in');
@@ -163,11 +169,46 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return next.version;
   };
 
+  /** The version an earlier call with this Idempotency-Key made, if it was applied; the same key with another command is refused. */
+  const earlier = (action: Action): number | undefined => {
+    const id = action.idempotency;
+    const done = id && applied.get(id.key);
+    if (!id || !done) return undefined;
+    if (done.hash !== id.hash) {
+      throw ApplicationFailure.create({ type: KEY_REUSED, message: 'this Idempotency-Key was already used with a different request', nonRetryable: true });
+    }
+    return done.version;
+  };
+
+  /** Applies an action once per Idempotency-Key: a retry that arrives while the first is still applying waits for it. */
+  const runOnce = async (action: Action): Promise<number> => {
+    const seen = earlier(action);
+    if (seen !== undefined) return seen;
+    const key = action.idempotency?.key;
+    const running = key === undefined ? undefined : applying.get(key);
+    if (running) return running;
+    const attempt = run(action);
+    if (key === undefined) return attempt;
+    applying.set(key, attempt);
+    try {
+      const version = await attempt;
+      applied.set(key, { hash: action.idempotency!.hash, version });
+      if (applied.size > APPLIED_KEYS_KEPT) applied.delete(applied.keys().next().value as string);
+      return version;
+    } finally {
+      applying.delete(key);
+    }
+  };
+
   setHandler(stateQuery, current);
+  setHandler(appliedKeyQuery, (key) => applied.get(key) ?? null);
   setHandler(intakeUpdate, async () => whenProjected(1));
   for (const type of UPDATE_COMMANDS) {
-    setHandler(actionUpdates[type], async (action: Action) => whenProjected(await run(action)), {
-      validator: (action: Action) => reject(action.command, action.actor, current()),
+    setHandler(actionUpdates[type], async (action: Action) => whenProjected(await runOnce(action)), {
+      validator: (action: Action) => {
+        if (earlier(action) !== undefined || (action.idempotency && applying.has(action.idempotency.key))) return;
+        reject(action.command, action.actor, current());
+      },
     });
   }
   // R8, R9: the dispatcher found someone for a waiting task.
@@ -176,14 +217,20 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   });
   for (const type of SIGNAL_COMMANDS) {
     setHandler(actionSignals[type], async (action: Action) => {
-      // A signal has no caller to answer: one that is not allowed now is logged and dropped.
+      // A signal has no caller to answer: a repeat, or one that is not allowed now, is logged and dropped.
+      try {
+        if (earlier(action) !== undefined || (action.idempotency && applying.has(action.idempotency.key))) return;
+      } catch (err) {
+        log.warn('signal rejected', { type, reason: String(err) });
+        return;
+      }
       const rejection = state ? check(state, action.actor, action.command) : { message: 'not yet taken in' };
       if (rejection) {
         log.warn('signal rejected', { type, reason: rejection.message });
         return;
       }
       try {
-        await run(action);
+        await runOnce(action);
       } catch (err) {
         log.warn('signal failed', { type, error: String(err) });
       }
@@ -212,7 +259,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
       if (allHandlersFinished() && current().version === projected.version) {
-        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced } });
+        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]) } });
       }
     }
   }

@@ -13,6 +13,7 @@ import type { Db } from '../../db/knex';
 import {
   actionSignals,
   actionUpdates,
+  appliedKeyQuery,
   intakeUpdate,
   requestWorkflowId,
   searchAttributes,
@@ -43,6 +44,15 @@ function decodeCursor(cursor: string): [string, string] {
   }
   throw badRequest('the cursor is not one this API issued');
 }
+
+/** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw badRequest('Idempotency-Key must be 1–200 visible ASCII characters');
+  return key;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
 export const ACTION_ROUTES = new Map<string, UpdateCommand | SignalCommand>();
@@ -103,12 +113,11 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
     const client = await db('clients').where({ id: clientId }).first<{ id: string } | undefined>('id');
     if (!client) throw unprocessable(`no client ${clientId}`);
 
-    const key = req.get('idempotency-key');
+    const key = idempotencyKeyOf(req);
     let requestId: string = randomUUID();
     let replayed = false;
     if (key !== undefined) {
-      if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw badRequest('Idempotency-Key must be 1–200 visible ASCII characters');
-      const bodyHash = createHash('sha256').update(JSON.stringify({ ...body, clientId })).digest('hex');
+      const bodyHash = sha256(JSON.stringify({ ...body, clientId }));
       await db('request_idempotency_keys')
         .insert({ person_id: actor.id, key, request_id: requestId, body_hash: bodyHash })
         .onConflict(['person_id', 'key'])
@@ -222,15 +231,30 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
       const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
       const command = toCommand(body, req);
       const handle = temporal.workflow.getHandle(requestWorkflowId(row.id));
+      // A retry with the same key is answered, never applied twice: the workflow remembers the key
+      // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
+      const key = idempotencyKeyOf(req);
+      const idempotency = key === undefined ? undefined : { key: `${actor.id}:${key}`, hash: sha256(JSON.stringify(command)) };
+      const action = { actor, command, ...(idempotency ? { idempotency } : {}) };
       const kind: UpdateCommand | SignalCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
-        const rejection = check(await liveState(row.id), actor, command);
-        if (rejection) throw rejectionToHttp(rejection);
-        await handle.signal(actionSignals[kind], { actor, command });
-        res.status(202).json({ accepted: true, requestId: row.id, action: kind });
+        const seen = idempotency ? await handle.query(appliedKeyQuery, idempotency.key) : null;
+        if (seen && seen.hash !== idempotency?.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
+        if (!seen) {
+          const rejection = check(await liveState(row.id), actor, command);
+          if (rejection) throw rejectionToHttp(rejection);
+          await handle.signal(actionSignals[kind], action);
+        }
+        res
+          .status(202)
+          .set(seen ? { 'Idempotent-Replayed': 'true' } : {})
+          .json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      const state = await handle.executeUpdate(actionUpdates[kind], { args: [{ actor, command }] });
+      const state = await handle.executeUpdate(actionUpdates[kind], {
+        args: [action],
+        ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
+      });
       res.json(viewFor(actor, state));
     });
   }
