@@ -61,6 +61,8 @@ export interface Running {
 
 export interface EmbeddedPg extends Running {
   url: string;
+  /** Starts it again after `stop`, on the same data. */
+  start(): Promise<void>;
 }
 
 const PG_USER = 'retainer';
@@ -122,6 +124,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
   return {
     url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/${PG_DATABASE}`,
     stop: () => pg.stop(),
+    start: () => pg.start(),
   };
 }
 

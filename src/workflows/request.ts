@@ -35,8 +35,9 @@ import {
   stateQuery,
 } from '../shared/contract';
 
+/** Each is a few queries on PostgreSQL: one lost with a crashed worker is retried after 10 s. */
 const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 

@@ -18,6 +18,8 @@ import { connectClient } from '../../src/temporal/connection';
 export interface Harness {
   db: Db;
   temporal: Client;
+  /** The API's express app, for a test that listens on a real port. */
+  app: ReturnType<typeof createApp>;
   http: ReturnType<typeof supertest>;
   get(path: string, token: string): supertest.Test;
   post(path: string, token: string, body?: unknown): supertest.Test;
@@ -34,11 +36,14 @@ export interface HarnessOptions {
   /** … or running these wrapped activities (fault injection). */
   wrapActivities?: (acts: Activities) => Activities;
   rateLimitPerMinute?: number;
+  /** Another stack than the run's shared one (the fault tests start their own). */
+  databaseUrl?: string;
+  temporalAddress?: string;
 }
 
 export async function openHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const db = createDb(inject('databaseUrl'), { min: 0, max: 5 });
-  const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') };
+  const db = createDb(options.databaseUrl ?? inject('databaseUrl'), { min: 0, max: 5 });
+  const env = { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress') };
   const temporal = await connectClient(env);
   let taskQueue = TASK_QUEUE;
   let stopWorker = (): Promise<void> => Promise.resolve();
@@ -61,12 +66,12 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const http = supertest(
-    createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600 }),
-  );
+  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600 });
+  const http = supertest(app);
   return {
     db,
     temporal,
+    app,
     http,
     get: (path, token) => http.get(path).set('Authorization', `Bearer ${token}`),
     post: (path, token, body = {}) => http.post(path).set('Authorization', `Bearer ${token}`).send(body as object),
@@ -95,13 +100,18 @@ export interface Company {
   backendSenior: Person;
   backendJunior: Person;
   frontendSenior: Person;
+  /** Further seniors, as many per skill as asked for. */
+  team: Person[];
 }
 
 /**
  * A company of its own for each test file, built through the admin API. Skill codes are unique
  * per company, so assignment in one file never picks a specialist of another.
  */
-export async function makeCompany(h: Harness, subscription: { monthlyHours?: number; autoCloseAfterDays?: number } = {}): Promise<Company> {
+export async function makeCompany(
+  h: Harness,
+  subscription: { monthlyHours?: number; autoCloseAfterDays?: number; /** More seniors per skill, beyond the three named ones. */ team?: number } = {},
+): Promise<Company> {
   const tag = randomUUID().slice(0, 8);
   const adminId = randomUUID();
   await h.db('staff').insert({ id: adminId, name: `Admin ${tag}`, email: `admin-${tag}@test.example`, role: 'admin' });
@@ -133,6 +143,12 @@ export async function makeCompany(h: Harness, subscription: { monthlyHours?: num
     mentorId: backendSenior.id,
   });
   const frontendSenior = await staff('fran', { role: 'specialist', seniority: 'senior', skills: [skills.frontend], weeklyCapacityHours: 40 });
+  const team: Person[] = [];
+  for (let i = 0; i < (subscription.team ?? 0); i++) {
+    for (const skill of [skills.backend, skills.frontend]) {
+      team.push(await staff(`${skill}-${i}`, { role: 'specialist', seniority: 'senior', skills: [skill], weeklyCapacityHours: 40 }));
+    }
+  }
 
   const newClient = async (name: string) => {
     const { id } = await ok('/admin/clients', { name: `${name} ${tag}`, accountManagerId: manager.id });
@@ -159,5 +175,6 @@ export async function makeCompany(h: Harness, subscription: { monthlyHours?: num
     backendSenior,
     backendJunior,
     frontendSenior,
+    team,
   };
 }
