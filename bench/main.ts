@@ -1,35 +1,83 @@
-// `npm run bench`: how many commands per second the pure domain core checks and applies.
-import { ALWAYS_OPEN, DEFAULT_TIMING, apply, check, intake, type Actor, type Command, type RequestState } from '../src/domain';
+// `npm run bench [-- section …]`: measures Retainer Desk against the physical limit on this
+// machine (the same Temporal server running a bare workflow) and writes BENCHMARKS.md.
+// Sections: domain, throughput, latency, assignment, list, memory (all by default). Each one's
+// result is kept in bench/results/<section>.json, so running one section updates its part only.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findTemporalCli } from '../src/dev/stack';
+import { assignment } from './assignment';
+import { domainCore } from './domain';
+import { latency } from './latency';
+import { renderReport } from './report';
+import { requestListBench } from './request-list';
+import { openBenchStack } from './stack';
+import { throughput } from './throughput';
+import { workerMemory } from './worker-memory';
 
-const ctx = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+export const SETTINGS = {
+  requests: num('BENCH_REQUESTS', 200),
+  concurrency: num('BENCH_CONCURRENCY', 20),
+  connections: num('BENCH_CONNECTIONS', 50),
+  seconds: num('BENCH_SECONDS', 15),
+  specialists: num('BENCH_SPECIALISTS', 10_000),
+  openTasks: num('BENCH_OPEN_TASKS', 200_000),
+  decisions: num('BENCH_DECISIONS', 1_000),
+  listRequests: num('BENCH_LIST_REQUESTS', 1_000_000),
+  listCalls: num('BENCH_LIST_CALLS', 100),
+  open: num('BENCH_OPEN', 10_000),
+};
 
-const client: Actor = { id: 'c', role: 'client', clientId: 'org' };
-const manager: Actor = { id: 'm', role: 'manager' };
-const sam: Actor = { id: 's', role: 'specialist' };
+const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+const RESULTS = path.resolve(__dirname, 'results');
 
-function lifecycle(i: number): RequestState {
-  const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
-  let s = intake({ requestId: `r${i}`, clientId: 'org', title: 't', description: 'd', priority: 'normal', managerId: 'm', createdBy: client, timeZone: 'UTC', at }, ctx);
-  const steps: [Actor, Command][] = [
-    [manager, { type: 'triage', decision: 'delegate' }],
-    [manager, { type: 'decompose', brief: 'b', tasks: [{ title: 't', skill: 'backend', assigneeId: 's' }] }],
-    [sam, { type: 'estimate', taskId: 'T1', hours: 4, complexity: 'medium' }],
-    [client, { type: 'approveEstimate' }],
-    [sam, { type: 'logTime', taskId: 'T1', minutes: 120, category: 'execution', note: '' }],
-    [sam, { type: 'completeTask', taskId: 'T1', result: 'r' }],
-    [manager, { type: 'acceptResult' }],
-    [client, { type: 'confirmClosure' }],
-  ];
-  for (const [actor, cmd] of steps) {
-    if (check(s, actor, cmd)) throw new Error(`${cmd.type} refused`);
-    s = apply(s, actor, cmd, at, ctx);
-  }
-  return s;
+function machine() {
+  const cpus = os.cpus();
+  const cli = findTemporalCli();
+  return {
+    date: new Date().toISOString(),
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    temporal: execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim(),
+  };
 }
 
-const N = 20_000;
-lifecycle(0);
-const start = process.hrtime.bigint();
-for (let i = 0; i < N; i++) lifecycle(i);
-const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-console.log(`domain core: ${N} lifecycles (${N * 8} commands) in ${seconds.toFixed(2)} s = ${Math.round((N * 8) / seconds)} commands/s`);
+async function main() {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((a) => !SECTIONS.includes(a as Section));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  const sections = (asked.length > 0 ? asked : SECTIONS) as Section[];
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const save = (section: Section, result: unknown) =>
+    fs.writeFileSync(path.join(RESULTS, `${section}.json`), JSON.stringify({ machine: machine(), settings: SETTINGS, result }, null, 2) + '\n');
+  const log = (section: string) => (line: string) => console.log(`[${section}] ${line}`);
+
+  if (sections.includes('domain')) save('domain', domainCore());
+  const needStack = sections.some((s) => s === 'throughput' || s === 'latency' || s === 'assignment' || s === 'list');
+  if (needStack) {
+    const s = await openBenchStack(log('stack'));
+    try {
+      if (sections.includes('throughput')) save('throughput', await throughput(s, SETTINGS.requests, SETTINGS.concurrency, log('throughput')));
+      if (sections.includes('latency')) save('latency', await latency(s, SETTINGS.connections, SETTINGS.seconds, log('latency')));
+      if (sections.includes('assignment')) save('assignment', await assignment(s.db, SETTINGS.specialists, SETTINGS.openTasks, SETTINGS.decisions));
+      if (sections.includes('list')) save('list', await requestListBench(s.db, s.api, s.company.head, SETTINGS.listRequests, SETTINGS.listCalls));
+    } finally {
+      await s.close();
+    }
+  }
+  if (sections.includes('memory')) save('memory', await workerMemory(SETTINGS.open, log('memory')));
+
+  const report = renderReport(RESULTS);
+  fs.writeFileSync(path.resolve(__dirname, '../BENCHMARKS.md'), report);
+  console.log(report);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -156,8 +156,11 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       return hoursLeftAt(db, clientId, at);
     },
 
-    /** Upserts the read model by state version; events and time entries are keyed and inserted once. */
-    async projectRequest({ state, events, timeEntries, notifications, escalations }: ProjectionInput): Promise<void> {
+    /**
+     * Upserts the read model by state version; events and time entries are keyed and inserted once.
+     * Answers whether the notifications have a webhook to go to.
+     */
+    async projectRequest({ state, events, timeEntries, notifications, escalations }: ProjectionInput): Promise<{ deliver: boolean }> {
       await db.transaction(async (trx) => {
         const row = {
           id: state.requestId,
@@ -280,6 +283,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
             .ignore();
         }
       });
+      return { deliver: notifications.length > 0 && webhook !== undefined };
     },
 
     /**

@@ -7,7 +7,9 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -35,14 +37,23 @@ import {
   stateQuery,
 } from '../shared/contract';
 
+type Acts = ReturnType<typeof activities.createActivities>;
 /** Each is a few queries on PostgreSQL: one lost with a crashed worker is retried after 10 s. */
-const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
-});
+const DB_WORK = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' } } as const;
+const remote = proxyActivities<Acts>(DB_WORK);
+const local = proxyLocalActivities<Acts>(DB_WORK);
+
+/**
+ * The request's PostgreSQL work runs as local activities, inside the workflow task that needs it:
+ * no round trip through the server per projection, so an action is answered in one workflow task.
+ * Each is idempotent, so a crashed worker's replay simply runs it again. Histories from before
+ * this change used ordinary activities and replay with them.
+ */
+const modern = () => patched('local-db-activities');
+const io = (): typeof remote | typeof local => (modern() ? local : remote);
 
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
-const delivery = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const delivery = proxyActivities<Acts>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
 });
@@ -79,6 +90,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return state;
   };
   const deliveries: Promise<unknown>[] = [];
+  /** The search attributes last written, so an unchanged set is not written again. */
+  let lastAttributes = '';
   const whenProjected = async (version: number) => {
     await condition(() => projected.version >= version);
     return current();
@@ -92,7 +105,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       case 'decompose':
       case 'changeScope': {
         // R6: each task goes to the least-loaded specialist with the skill, or waits (R8, R9).
-        const resolved = await acts.allocateTasks({
+        const resolved = await io().allocateTasks({
           requestId: s.requestId,
           priority: s.priority,
           tasks: cmd.tasks.map((t, i) => ({ taskId: `T${s.tasks.length + i + 1}`, skill: t.skill, specialistId: t.assigneeId, hours: defaultTaskHours(t.complexity) })),
@@ -103,7 +116,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       case 'reassignTask': {
         const task = s.tasks.find((t) => t.id === cmd.taskId);
-        const [allocation] = await acts.allocateTasks({
+        const [allocation] = await io().allocateTasks({
           requestId: s.requestId,
           priority: s.priority,
           tasks: [{ taskId: cmd.taskId, skill: task?.skill ?? '', specialistId: cmd.specialistId }],
@@ -113,12 +126,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       case 'declineTask': {
         const task = s.tasks.find((t) => t.id === cmd.taskId);
-        const allocation = await acts.declineTask({ requestId: s.requestId, taskId: cmd.taskId, skill: task?.skill ?? '', priority: s.priority, specialistId: action.actor.id });
+        const allocation = await io().declineTask({ requestId: s.requestId, taskId: cmd.taskId, skill: task?.skill ?? '', priority: s.priority, specialistId: action.actor.id });
         return { cmd: { ...cmd, allocation } };
       }
       case 'addSpecialist': {
         const task = s.tasks.find((t) => t.id === cmd.taskId);
-        const helper = await acts.pickHelper({
+        const helper = await io().pickHelper({
           specialistId: cmd.specialistId,
           skill: cmd.skill ?? task?.skill ?? '',
           exclude: task ? [...(task.assigneeId ? [task.assigneeId] : []), ...task.helperIds] : [],
@@ -128,7 +141,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       case 'estimate':
       case 'reviewEstimate':
-        return { cmd, hoursLeft: await acts.hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() }) };
+        return { cmd, hoursLeft: await io().hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() }) };
       case 'openLinkedRequest': {
         // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
         const linkedRequestId = uuid4();
@@ -239,7 +252,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   if (!state) {
-    const intakeCtx = await acts.intakeContext({ clientId: input.clientId });
+    const intakeCtx = await io().intakeContext({ clientId: input.clientId });
     state = intake({ ...input, ...intakeCtx, at: now() }, ctx);
   }
 
@@ -270,7 +283,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     // R24: approved hours (estimates with buffer, objective extensions) are held against the month.
     const approved = roundQuarter(s.tasks.reduce((sum, t) => sum + (t.approvedHours ?? 0), 0));
     if (approved > synced.reserved) {
-      await acts.reserveHours.executeWithOptions({ summary: `hold ${approved - synced.reserved} h` }, [
+      await io().reserveHours.executeWithOptions({ summary: `hold ${approved - synced.reserved} h` }, [
         { requestId: s.requestId, clientId: s.clientId, key: `reserve:${s.requestId}:v${s.version}`, hours: roundQuarter(approved - synced.reserved), at: now() },
       ]);
       synced.reserved = approved;
@@ -279,33 +292,39 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       s.tasks.filter((t) => t.approvedHours !== undefined && synced.hours[t.id] !== t.approvedHours).map((t) => [t.id, t.approvedHours as number]),
     );
     if (Object.keys(hours).length > 0) {
-      await acts.updateTaskHours({ requestId: s.requestId, hours });
+      await io().updateTaskHours({ requestId: s.requestId, hours });
       Object.assign(synced.hours, hours);
     }
     if (synced.priority !== s.priority) {
-      await acts.reprioritize({ requestId: s.requestId, priority: s.priority });
+      await io().reprioritize({ requestId: s.requestId, priority: s.priority });
       synced.priority = s.priority;
     }
     const finished = s.tasks.filter((t) => (t.status === 'done' || t.status === 'cancelled') && !synced.released.includes(t.id)).map((t) => t.id);
     if (finished.length > 0) {
-      await acts.releaseTasks.executeWithOptions({ summary: `release ${finished.join(', ')}` }, [{ requestId: s.requestId, taskIds: finished }]);
+      await io().releaseTasks.executeWithOptions({ summary: `release ${finished.join(', ')}` }, [{ requestId: s.requestId, taskIds: finished }]);
       synced.released.push(...finished);
     }
   }
 
   async function project(s: RequestState): Promise<void> {
     const overdue = s.stage === 'Execution' && s.tasks.some((t) => t.status === 'in_progress' && t.deadlineAt !== undefined && t.deadlineAt <= now());
-    upsertSearchAttributes([
+    const attributes = [
       { key: searchAttributes.stage, value: s.stage },
       { key: searchAttributes.managerId, value: s.managerId },
       { key: searchAttributes.priority, value: s.priority },
       { key: searchAttributes.assignees, value: [...new Set(s.tasks.flatMap((t) => [...(t.assigneeId ? [t.assigneeId] : []), ...t.helperIds]))] },
       { key: searchAttributes.overdue, value: overdue },
       ...(s.deadlineAt ? [{ key: searchAttributes.deadline, value: new Date(s.deadlineAt) }] : []),
-    ]);
+    ];
+    // An unchanged set is not written again (histories from before did).
+    const written = JSON.stringify(attributes);
+    if (!modern() || written !== lastAttributes) {
+      upsertSearchAttributes(attributes);
+      lastAttributes = written;
+    }
     setCurrentDetails(details(s));
     const notifications = s.notifications.slice(projected.notifications);
-    await acts.projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}` }, [
+    const { deliver } = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}` }, [
       {
         state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
         events: s.events.slice(projected.events),
@@ -314,7 +333,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         notifications,
         escalations: s.escalations.slice(projected.escalations),
       },
-    ]);
+    ])) ?? { deliver: true };
     Object.assign(projected, {
       version: s.version,
       events: s.events.length,
@@ -322,7 +341,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       notifications: s.notifications.length,
       escalations: s.escalations.length,
     });
-    if (notifications.length > 0) {
+    // Only where the worker has a webhook to deliver to (histories from before always asked).
+    if (notifications.length > 0 && (deliver || !modern())) {
       // Delivery runs beside the request: a webhook that is down never holds the request up.
       deliveries.push(
         delivery.deliverNotifications
@@ -336,7 +356,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
 
   const final = current();
   const bill = billingOf(final);
-  await acts.settle.executeWithOptions({ summary: `settle: write off ${bill.billableHours} h` }, [
+  await io().settle.executeWithOptions({ summary: `settle: write off ${bill.billableHours} h` }, [
     { requestId: final.requestId, clientId: final.clientId, hours: bill.billableHours, detail: bill, at: final.closedAt ?? now() },
   ]);
   await condition(allHandlersFinished);

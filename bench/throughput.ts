@@ -1,0 +1,66 @@
+// Lifecycle throughput: N requests through the whole path (HTTP API → Updates → workflow →
+// PostgreSQL) at a fixed concurrency, against a bare workflow taking the same number of Updates.
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { BARE_TASK_QUEUE } from './bare-worker';
+import { bareWorkflow, stepUpdate } from './bare-workflows';
+import { call, type BenchStack } from './stack';
+import { pool } from './stats';
+
+/** Updates per lifecycle: intake (update-with-start) and eight actions. */
+export const UPDATES_PER_LIFECYCLE = 9;
+
+/** One request from filing to closure through the API: nine calls, each one Update. */
+export async function ourLifecycle(s: BenchStack, i: number): Promise<void> {
+  const { company: co, api } = s;
+  const { requestId: id } = await call(api, 'POST', '/requests', co.client.token, { title: `Bench ${i}`, description: 'The order page is slow.' });
+  const act = (path: string, token: string, body: object = {}) => call(api, 'POST', `/requests/${id}/${path}`, token, body);
+  await act('triage', co.manager.token, { decision: 'delegate' });
+  const { tasks } = await act('decompose', co.manager.token, { brief: 'Add the missing index.', tasks: [{ title: 'Index', skill: 'backend', complexity: 'low' }] });
+  const specialist = co.specialists.find((p) => p.id === tasks[0]?.assigneeId);
+  if (!specialist) throw new Error(`T1 was not assigned: ${JSON.stringify(tasks)}`);
+  await act('tasks/T1/estimate', specialist.token, { hours: 2, complexity: 'low' });
+  await act('approve', co.client.token);
+  await act('time', specialist.token, { taskId: 'T1', minutes: 60, category: 'execution' });
+  await act('tasks/T1/complete', specialist.token, { result: 'Indexed.' });
+  await act('accept-result', co.manager.token);
+  await act('confirm-closure', co.client.token);
+}
+
+/** The same number of Updates on a workflow that does nothing else, straight from a Temporal client. */
+export async function bareLifecycle(s: BenchStack): Promise<string> {
+  const workflowId = `bare-${randomUUID()}`;
+  await s.temporal.workflow.executeUpdateWithStart(stepUpdate, {
+    args: [{}],
+    startWorkflowOperation: new WithStartWorkflowOperation(bareWorkflow, { workflowId, taskQueue: BARE_TASK_QUEUE, workflowIdConflictPolicy: 'FAIL' }),
+  });
+  const handle = s.temporal.workflow.getHandle(workflowId);
+  for (let u = 2; u <= UPDATES_PER_LIFECYCLE; u++) await handle.executeUpdate(stepUpdate, { args: [{ last: u === UPDATES_PER_LIFECYCLE }] });
+  return workflowId;
+}
+
+export interface Throughput {
+  requests: number;
+  concurrency: number;
+  ours: { seconds: number; perSecond: number; updatesPerSecond: number };
+  bare: { seconds: number; perSecond: number; updatesPerSecond: number };
+  ratio: number;
+}
+
+async function timed(n: number, concurrency: number, job: (i: number) => Promise<unknown>) {
+  const start = performance.now();
+  await pool(n, concurrency, async (i) => void (await job(i)));
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, perSecond: n / seconds, updatesPerSecond: (n * UPDATES_PER_LIFECYCLE) / seconds };
+}
+
+export async function throughput(s: BenchStack, n: number, concurrency: number, log: (line: string) => void): Promise<Throughput> {
+  // Warm both workers (bundles loaded, connections open, caches primed).
+  await timed(concurrency, concurrency, (i) => ourLifecycle(s, -1 - i));
+  await timed(concurrency, concurrency, () => bareLifecycle(s));
+  const ours = await timed(n, concurrency, (i) => ourLifecycle(s, i));
+  log(`ours: ${n} lifecycles in ${ours.seconds.toFixed(1)} s`);
+  const bare = await timed(n, concurrency, () => bareLifecycle(s));
+  log(`bare: ${n} lifecycles in ${bare.seconds.toFixed(1)} s`);
+  return { requests: n, concurrency, ours, bare, ratio: ours.perSecond / bare.perSecond };
+}
