@@ -63,7 +63,7 @@ export async function assignment(db: Db, specialists: number, openTasks: number,
   await allocate(db, task(decisions));
   db.off('query', capture);
   const plans: Assignment['plans'] = [];
-  for (const st of statements.filter((q) => /^\s*select/i.test(q.sql))) {
+  for (const st of statements.filter((q) => /^\s*select/i.test(q.sql)).map((q) => ({ ...q, sql: q.sql.replace(/\$\d+/g, '?') }))) {
     const rows = await db.raw<{ rows: { 'QUERY PLAN': string }[] }>(`explain (analyze, buffers) ${st.sql}`, st.bindings as Knex.RawBinding[]);
     plans.push({ sql: db.raw(st.sql, st.bindings as Knex.RawBinding[]).toQuery(), plan: rows.rows.map((r) => r['QUERY PLAN']).join('\n') });
   }

@@ -32,6 +32,8 @@ export interface BenchStack {
   api: string;
   company: BenchCompany;
   workerPid(): number;
+  /** The processes that do the work, for CPU accounting. */
+  processes(): Record<string, number[]>;
   restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,6 +48,31 @@ async function person(db: Db, column: 'staff_id' | 'contact_id', id: string): Pr
   const token = newToken();
   await db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(token), [column]: id, label: 'bench' });
   return { id, token };
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every PostgreSQL process (the server and one per connection). */
+function postgresPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** One client with hours to spare, its manager, the head and `specialists` backend seniors. */
@@ -96,7 +123,10 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
     RATE_LIMIT_PER_MINUTE: '0',
   };
   const out = fs.openSync(path.join(dir, 'processes.log'), 'a');
-  const node = (script: string) => spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  // BENCH_PROFILE=<folder>: the worker and the API write V8 CPU profiles there when they stop.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const node = (script: string) =>
+    spawn(process.execPath, [...(script.startsWith('src/') ? profile : []), '--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   let worker: ChildProcess = node('src/worker/main.ts');
   const bare = node('bench/bare-worker.ts');
   const api = node('src/api/main.ts');
@@ -109,6 +139,14 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
     api: `http://127.0.0.1:${apiPort}`,
     company,
     workerPid: () => worker.pid as number,
+    processes: () => ({
+      'Temporal server': [temporalServer.process.pid as number],
+      'our worker': [worker.pid as number],
+      'our API': [api.pid as number],
+      'bare worker': [bare.pid as number],
+      PostgreSQL: postgresPids(),
+      'benchmark client': [process.pid],
+    }),
     restartWorker: async () => {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { BARE_TASK_QUEUE } from './bare-worker';
 import { bareWorkflow, stepUpdate } from './bare-workflows';
-import { call, type BenchStack } from './stack';
+import { call, cpuSeconds, type BenchStack } from './stack';
 import { pool } from './stats';
 
 /** Updates per lifecycle: intake (update-with-start) and eight actions. */
@@ -39,28 +39,40 @@ export async function bareLifecycle(s: BenchStack): Promise<string> {
   return workflowId;
 }
 
+interface Run {
+  seconds: number;
+  perSecond: number;
+  updatesPerSecond: number;
+  /** CPU milliseconds each process spent per lifecycle. */
+  cpuMsPerLifecycle: Record<string, number>;
+}
+
 export interface Throughput {
   requests: number;
   concurrency: number;
-  ours: { seconds: number; perSecond: number; updatesPerSecond: number };
-  bare: { seconds: number; perSecond: number; updatesPerSecond: number };
+  ours: Run;
+  bare: Run;
   ratio: number;
 }
 
-async function timed(n: number, concurrency: number, job: (i: number) => Promise<unknown>) {
+async function timed(s: BenchStack, n: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<Run> {
+  const cpu = () => Object.fromEntries(Object.entries(s.processes()).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+  const before = cpu();
   const start = performance.now();
   await pool(n, concurrency, async (i) => void (await job(i)));
   const seconds = (performance.now() - start) / 1000;
-  return { seconds, perSecond: n / seconds, updatesPerSecond: (n * UPDATES_PER_LIFECYCLE) / seconds };
+  const after = cpu();
+  const cpuMsPerLifecycle = Object.fromEntries(Object.keys(after).map((name) => [name, ((after[name]! - (before[name] ?? 0)) * 1000) / n]));
+  return { seconds, perSecond: n / seconds, updatesPerSecond: (n * UPDATES_PER_LIFECYCLE) / seconds, cpuMsPerLifecycle };
 }
 
 export async function throughput(s: BenchStack, n: number, concurrency: number, log: (line: string) => void): Promise<Throughput> {
   // Warm both workers (bundles loaded, connections open, caches primed).
-  await timed(concurrency, concurrency, (i) => ourLifecycle(s, -1 - i));
-  await timed(concurrency, concurrency, () => bareLifecycle(s));
-  const ours = await timed(n, concurrency, (i) => ourLifecycle(s, i));
-  log(`ours: ${n} lifecycles in ${ours.seconds.toFixed(1)} s`);
-  const bare = await timed(n, concurrency, () => bareLifecycle(s));
-  log(`bare: ${n} lifecycles in ${bare.seconds.toFixed(1)} s`);
+  await timed(s, concurrency, concurrency, (i) => ourLifecycle(s, -1 - i));
+  await timed(s, concurrency, concurrency, () => bareLifecycle(s));
+  const ours = await timed(s, n, concurrency, (i) => ourLifecycle(s, i));
+  log(`ours: ${n} lifecycles in ${ours.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(ours.cpuMsPerLifecycle)}`);
+  const bare = await timed(s, n, concurrency, () => bareLifecycle(s));
+  log(`bare: ${n} lifecycles in ${bare.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(bare.cpuMsPerLifecycle)}`);
   return { requests: n, concurrency, ours, bare, ratio: ours.perSecond / bare.perSecond };
 }

@@ -5,10 +5,12 @@ import * as initial from './20261127000000_initial';
 import * as lifecycle from './20261127010000_lifecycle';
 import * as allocation from './20261127020000_allocation';
 import * as billing from './20261127030000_billing';
+import * as load from './20261127040000_load';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
   '20261127010000_lifecycle': lifecycle,
   '20261127020000_allocation': allocation,
   '20261127030000_billing': billing,
+  '20261127040000_load': load,
 };

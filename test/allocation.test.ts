@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { allocate } from '../src/activities/allocation';
+import { allocate, release } from '../src/activities/allocation';
 import { createDb } from '../src/db/knex';
-import type { Priority, RequestState } from '../src/domain';
+import { PRIORITY_WEIGHT, type Priority, type RequestState } from '../src/domain';
 import { WORKLOAD_REVIEW_SCHEDULE } from '../src/worker/schedules';
 import { Flow, eventually } from './support/flow';
 import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
@@ -267,6 +267,32 @@ describe('concurrency', () => {
       expect(loads.reduce((a, b) => a + b, 0)).toBe(
         hours.filter((_, i) => results[i]?.status === 'assigned').reduce((a, b) => a + b, 0),
       );
+      // The load kept on each staff row (what the next choice reads) is the ledger's sum.
+      const kept = await db('staff').whereIn('id', people.map((p) => p.id)).select('id', db.raw('load_hours::float as load'));
+      for (const row of kept as { id: string; load: number }[]) expect(row.load).toBe(held.find((p) => p.assignee_id === row.id)?.hours ?? 0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('the load kept on staff rows follows every change of the ledger, weighted as R11 weighs priorities', async () => {
+    const s = skill();
+    const [a, b] = [await specialist('w1', s, 40), await specialist('w2', s, 40)];
+    const db = createDb(inject('databaseUrl'), { min: 0, max: 2 });
+    try {
+      const load = async (p: Person) =>
+        (await db('staff').where({ id: p.id }).first<{ hours: number; weighted: number }>(db.raw('load_hours::float as hours'), db.raw('weighted_load_hours::float as weighted')));
+      const requestId = randomUUID();
+      for (const [i, priority] of (['critical', 'high', 'normal', 'low'] as const).entries()) {
+        await allocate(db, { requestId, taskId: `T${i + 1}`, skill: s, priority, hours: 4, specialistId: a.id });
+      }
+      expect(await load(a)).toEqual({ hours: 16, weighted: 4 * (PRIORITY_WEIGHT.critical + PRIORITY_WEIGHT.high + PRIORITY_WEIGHT.normal + PRIORITY_WEIGHT.low) });
+      await allocate(db, { requestId, taskId: 'T1', skill: s, priority: 'critical', hours: 4, specialistId: b.id });
+      await db('task_assignments').where({ request_id: requestId, task_id: 'T2' }).update({ hours: 2 });
+      await release(db, requestId, ['T3']);
+      await db('task_assignments').where({ request_id: requestId, task_id: 'T4' }).delete();
+      expect(await load(a)).toEqual({ hours: 2, weighted: 2 * PRIORITY_WEIGHT.high });
+      expect(await load(b)).toEqual({ hours: 4, weighted: 4 * PRIORITY_WEIGHT.critical });
     } finally {
       await db.destroy();
     }

@@ -1,10 +1,11 @@
-// Assignment across requests (R6–R9, R11): one PostgreSQL transaction locks the candidates with
-// the skill, reads their load from the allocation ledger (task_assignments), and reserves the
-// hours of the chosen one, so concurrent workflows never overbook anybody.
+// Assignment across requests (R6–R9, R11): one PostgreSQL transaction reads the candidates with
+// the skill and their load (kept on their staff rows by a trigger on the allocation ledger,
+// task_assignments), locks the one chosen, checks again, and reserves their hours, so concurrent
+// workflows never overbook anybody.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
-import { DEFAULT_TASK_HOURS, PRIORITY_WEIGHT, chooseSpecialist, loadOf, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
+import { DEFAULT_TASK_HOURS, chooseSpecialist, fits, loadOf, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
 
 export type Allocation =
   | { status: 'assigned'; assigneeId: string; mentorId?: string; overCapacity: boolean }
@@ -32,52 +33,62 @@ interface AssignmentRow {
   queued_at: Date;
 }
 
-const WEIGHT_SQL = `case priority ${Object.entries(PRIORITY_WEIGHT)
-  .map(([p, w]) => `when '${p}' then ${w}`)
-  .join(' ')} else 1 end`;
-
-/** The specialists with the skill and their load from the ledger; with `lock`, their rows are held until the transaction ends. */
-async function candidates(trx: Db | Knex.Transaction, skill: string, today: string, lock = true): Promise<(Candidate & { mentorId: string | null })[]> {
-  const query = trx('staff')
-    .where({ role: 'specialist', active: true })
-    .whereRaw('? = any(skills)', [skill])
-    // Locked in id order, so two transactions never wait on each other in a cycle.
-    .orderBy('id')
-    .select('id', 'seniority', 'weekly_capacity_hours', 'mentor_id', 'last_assigned_at');
+/**
+ * The active specialists with the skill, with their load as the allocation ledger's trigger keeps
+ * it on their staff row (migration 20261127040000_load) and whether they are away today.
+ */
+async function candidates(trx: Db | Knex.Transaction, skill: string, today: string): Promise<(Candidate & { mentorId: string | null })[]> {
   const staff = await rowsOf<{
     id: string;
     seniority: Seniority;
     weekly_capacity_hours: number;
     mentor_id: string | null;
     last_assigned_at: Date | null;
-  }[]>(lock ? query.forUpdate() : query);
-  if (staff.length === 0) return [];
-  const ids = staff.map((s) => s.id);
-  const loads = await rowsOf<{
-    assignee_id: string;
-    hours: number;
-    weighted: number;
-  }[]>(trx('task_assignments')
-    .where({ status: 'assigned' })
-    .whereIn('assignee_id', ids)
-    .groupBy('assignee_id')
-    .select('assignee_id', trx.raw('sum(hours)::float as hours'), trx.raw(`sum(hours * ${WEIGHT_SQL})::float as weighted`)));
-  const absent = new Set(
-    await rowsOf<string[]>(trx('staff_absences').whereIn('staff_id', ids).where('starts_on', '<=', today).where('ends_on', '>=', today).pluck('staff_id')),
+    load_hours: number;
+    weighted_load_hours: number;
+    absent: boolean;
+  }[]>(
+    trx('staff')
+      .where({ role: 'specialist', active: true })
+      // `@>` can use the GIN index on skills; `= any(skills)` cannot.
+      .whereRaw('skills @> array[?]::text[]', [skill])
+      .select(
+        'id',
+        'seniority',
+        'weekly_capacity_hours',
+        'mentor_id',
+        'last_assigned_at',
+        'load_hours',
+        'weighted_load_hours',
+        trx.raw('exists (select 1 from staff_absences a where a.staff_id = staff.id and a.starts_on <= ? and a.ends_on >= ?) as absent', [today, today]),
+      ),
   );
-  return staff.map((s) => {
-    const load = loads.find((l) => l.assignee_id === s.id);
-    return {
-      id: s.id,
-      seniority: s.seniority,
-      weeklyCapacityHours: Number(s.weekly_capacity_hours),
-      loadHours: load?.hours ?? 0,
-      weightedLoadHours: load?.weighted ?? 0,
-      lastAssignedAt: s.last_assigned_at?.toISOString() ?? null,
-      absent: absent.has(s.id),
-      mentorId: s.mentor_id,
-    };
-  });
+  return staff.map((s) => ({
+    id: s.id,
+    seniority: s.seniority,
+    weeklyCapacityHours: Number(s.weekly_capacity_hours),
+    loadHours: Number(s.load_hours),
+    weightedLoadHours: Number(s.weighted_load_hours),
+    lastAssignedAt: s.last_assigned_at?.toISOString() ?? null,
+    absent: s.absent,
+    mentorId: s.mentor_id,
+  }));
+}
+
+/** The specialist chosen had no room left once locked (or is no longer active: no load). */
+class NoRoom extends Error {
+  constructor(readonly fresh: { loadHours: number; weightedLoadHours: number } | undefined) {
+    super('no room left');
+  }
+}
+
+/** Locks one specialist's row and reads their load as it is now (after whoever held the lock committed). */
+async function lockLoad(trx: Knex.Transaction, id: string): Promise<{ loadHours: number; weightedLoadHours: number } | undefined> {
+  const row = await trx('staff')
+    .where({ id, role: 'specialist', active: true })
+    .forUpdate()
+    .first<{ load_hours: number; weighted_load_hours: number } | undefined>('load_hours', 'weighted_load_hours');
+  return row && { loadHours: Number(row.load_hours), weightedLoadHours: Number(row.weighted_load_hours) };
 }
 
 /** Allocates one task inside the caller's transaction. Idempotent: an assigned task stays with its assignee. */
@@ -108,18 +119,37 @@ export async function allocateIn(trx: Knex.Transaction, task: TaskToAllocate, no
   let overCapacity = false;
   if (task.specialistId !== undefined) {
     chosen = pool.find((c) => c.id === task.specialistId);
-    if (!chosen) return { status: 'missing_skill' };
-    overCapacity = chosen.loadHours + hours > chosen.weeklyCapacityHours;
+    const fresh = chosen && (await lockLoad(trx, chosen.id));
+    if (!chosen || !fresh) return { status: 'missing_skill' };
+    overCapacity = fresh.loadHours + hours > chosen.weeklyCapacityHours;
   } else {
     if (pool.length === 0) {
       await save({ status: 'missing_skill', assignee_id: null });
       return { status: 'missing_skill' };
     }
-    const open = pool.filter((c) => !declined.includes(c.id));
-    chosen = chooseSpecialist(open, hours, task.priority) as (typeof pool)[number] | undefined;
-    if (!chosen) {
-      await save({ status: 'queued', assignee_id: null });
-      return { status: 'queued' };
+    // Choose on the loads as read, then lock the one chosen and check again: another transaction
+    // may have given them work meanwhile. Nobody is ever booked beyond what the locked row shows.
+    // A lock taken for nothing is given back (savepoint rollback) before the next try, so no
+    // transaction waits for a row while holding another: no deadlock.
+    let open = pool.filter((c) => !declined.includes(c.id));
+    for (;;) {
+      const pick = chooseSpecialist(open, hours, task.priority) as (typeof pool)[number] | undefined;
+      if (!pick) {
+        await save({ status: 'queued', assignee_id: null });
+        return { status: 'queued' };
+      }
+      try {
+        await trx.transaction(async (sp) => {
+          const fresh = await lockLoad(sp, pick.id);
+          if (!fresh || !fits({ ...pick, ...fresh }, hours)) throw new NoRoom(fresh);
+        });
+        chosen = pick;
+        break;
+      } catch (err) {
+        if (!(err instanceof NoRoom)) throw err;
+        const { fresh } = err;
+        open = fresh ? open.map((c) => (c.id === pick.id ? { ...c, ...fresh } : c)) : open.filter((c) => c.id !== pick.id);
+      }
     }
   }
   await save({ status: 'assigned', assignee_id: chosen.id, assigned_at: now, over_capacity: overCapacity, notified_at: now });
@@ -134,7 +164,7 @@ export async function allocateIn(trx: Knex.Transaction, task: TaskToAllocate, no
 
 /** R16: the least-loaded specialist with the skill, among those not excluded (a helper reserves nothing). */
 export async function leastLoaded(db: Db, skill: string, exclude: string[], now = new Date()): Promise<string | null> {
-  const pool = (await candidates(db, skill, now.toISOString().slice(0, 10), false)).filter((c) => !exclude.includes(c.id));
+  const pool = (await candidates(db, skill, now.toISOString().slice(0, 10))).filter((c) => !exclude.includes(c.id));
   return pool.sort((a, b) => loadOf(a) - loadOf(b) || a.id.localeCompare(b.id))[0]?.id ?? null;
 }
 
