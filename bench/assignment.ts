@@ -2,7 +2,8 @@
 // transaction as the workflow's activity runs it, timed one at a time, with its query plans.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { allocate } from '../src/activities/allocation';
+import { allocate, candidates } from '../src/activities/allocation';
+import { chooseSpecialist } from '../src/domain';
 import type { Db } from '../src/db/knex';
 import { quantile, since } from './stats';
 
@@ -11,6 +12,9 @@ export interface Assignment {
   openTasks: number;
   skills: number;
   decisions: number;
+  /** Read the candidates and choose (R6): the decision itself. */
+  decide: { p50: number; p99: number };
+  /** The whole allocation transaction: decide, lock the one chosen, write, commit. */
   p50: number;
   p99: number;
   assigned: number;
@@ -38,14 +42,23 @@ export async function populateAssignments(db: Db, specialists: number, openTasks
      from generate_series(1, ?) g, s`,
     [openTasks],
   );
-  await db.raw('analyze staff');
-  await db.raw('analyze task_assignments');
+  // As autovacuum would have by then: the skills index's pending list merged, statistics fresh.
+  await db.raw('vacuum analyze staff');
+  await db.raw('vacuum analyze task_assignments');
 }
 
 export async function assignment(db: Db, specialists: number, openTasks: number, decisions: number): Promise<Assignment> {
   await populateAssignments(db, specialists, openTasks);
   const task = (i: number) => ({ requestId: randomUUID(), taskId: 'T1', skill: `skill-${i % SKILLS}`, priority: 'normal' as const, hours: 2 });
   for (let i = 0; i < 20; i++) await allocate(db, task(i));
+
+  const decide: number[] = [];
+  const today = new Date().toISOString().slice(0, 10);
+  for (let i = 0; i < decisions; i++) {
+    const start = performance.now();
+    chooseSpecialist(await candidates(db, `skill-${i % SKILLS}`, today), 2, 'normal');
+    decide.push(since(start));
+  }
 
   const latencies: number[] = [];
   let assigned = 0;
@@ -67,5 +80,5 @@ export async function assignment(db: Db, specialists: number, openTasks: number,
     const rows = await db.raw<{ rows: { 'QUERY PLAN': string }[] }>(`explain (analyze, buffers) ${st.sql}`, st.bindings as Knex.RawBinding[]);
     plans.push({ sql: db.raw(st.sql, st.bindings as Knex.RawBinding[]).toQuery(), plan: rows.rows.map((r) => r['QUERY PLAN']).join('\n') });
   }
-  return { specialists, openTasks, skills: SKILLS, decisions, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), assigned, plans };
+  return { specialists, openTasks, skills: SKILLS, decisions, decide: { p50: quantile(decide, 0.5), p99: quantile(decide, 0.99) }, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), assigned, plans };
 }

@@ -36,20 +36,21 @@ export async function populateRequests(db: Db, count: number): Promise<void> {
     [CLIENTS],
   );
   // Two years of requests, one a minute; most are closed, as on a desk that has run a while.
+  // Stage and priority are drawn at random, independently of each other and of the client.
   await db.raw(
     `with c as (select array_agg(id order by id) ids, array_agg(account_manager_id order by id) managers from clients where name like 'List client %')
      insert into requests (id, client_id, title, priority, stage, path, manager_id, version, estimate_total_hours, state, created_at, updated_at, closed_at)
      select gen_random_uuid(), c.ids[1 + g % ${CLIENTS}], 'Request ' || g,
-            (array['low','normal','normal','high','critical'])[1 + g % 5],
-            case when g % 10 < 7 then 'Closed' else (array['Triage','Decomposition','Estimation','ClientApproval','Execution','InternalReview','ClientReview','Cancelled'])[1 + g % 8] end,
+            (array['low','normal','normal','high','critical'])[1 + floor(random() * 5)::int],
+            case when random() < 0.7 then 'Closed' else (array['Triage','Decomposition','Estimation','ClientApproval','Execution','InternalReview','ClientReview','Cancelled'])[1 + floor(random() * 8)::int] end,
             'delegated', c.managers[1 + g % ${CLIENTS}], 5, 4.5, '{}'::jsonb,
             now() - g * interval '1 minute', now() - g * interval '1 minute',
-            case when g % 10 < 7 then now() - g * interval '1 minute' + interval '3 days' end
+            null
      from generate_series(1, ?) g, c`,
     [count],
   );
-  await db.raw('analyze requests');
-  await db.raw('analyze clients');
+  await db.raw('vacuum analyze requests');
+  await db.raw('vacuum analyze clients');
 }
 
 export async function requestListBench(db: Db, api: string, head: { id: string; token: string }, count: number, calls: number): Promise<RequestListResult> {

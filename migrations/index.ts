@@ -6,6 +6,7 @@ import * as lifecycle from './20261127010000_lifecycle';
 import * as allocation from './20261127020000_allocation';
 import * as billing from './20261127030000_billing';
 import * as load from './20261127040000_load';
+import * as listIndexes from './20261127050000_list_indexes';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127020000_allocation': allocation,
   '20261127030000_billing': billing,
   '20261127040000_load': load,
+  '20261127050000_list_indexes': listIndexes,
 };

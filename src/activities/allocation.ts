@@ -37,7 +37,7 @@ interface AssignmentRow {
  * The active specialists with the skill, with their load as the allocation ledger's trigger keeps
  * it on their staff row (migration 20261127040000_load) and whether they are away today.
  */
-async function candidates(trx: Db | Knex.Transaction, skill: string, today: string): Promise<(Candidate & { mentorId: string | null })[]> {
+export async function candidates(trx: Db | Knex.Transaction, skill: string, today: string): Promise<(Candidate & { mentorId: string | null })[]> {
   const staff = await rowsOf<{
     id: string;
     seniority: Seniority;

@@ -51,6 +51,9 @@ export function fits(c: Candidate, hours: number): boolean {
   return c.loadHours === 0 || c.loadHours + hours <= c.weeklyCapacityHours;
 }
 
+/** Plain string order (ISO times, ids): the same everywhere, and far cheaper than `localeCompare` over thousands of candidates. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * R6: the available candidate with the lowest load; ties go to the seniority that fits the
  * priority, then to whoever waited longest since their last assignment.
@@ -63,7 +66,7 @@ export function chooseSpecialist(candidates: Candidate[], hours: number, priorit
       (a, b) =>
         loadOf(a) - loadOf(b) ||
         fit.indexOf(a.seniority) - fit.indexOf(b.seniority) ||
-        (a.lastAssignedAt ?? '').localeCompare(b.lastAssignedAt ?? '') ||
-        a.id.localeCompare(b.id),
+        byCodeUnits(a.lastAssignedAt ?? '', b.lastAssignedAt ?? '') ||
+        byCodeUnits(a.id, b.id),
     )[0];
 }
