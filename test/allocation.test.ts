@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { allocate, release } from '../src/activities/allocation';
+import { allocate, candidates, release } from '../src/activities/allocation';
 import { createDb } from '../src/db/knex';
-import { PRIORITY_WEIGHT, type Priority, type RequestState } from '../src/domain';
+import { PRIORITY_WEIGHT, chooseSpecialist, type Priority, type RequestState } from '../src/domain';
 import { WORKLOAD_REVIEW_SCHEDULE } from '../src/worker/schedules';
 import { Flow, eventually } from './support/flow';
 import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
@@ -270,6 +270,42 @@ describe('concurrency', () => {
       // The load kept on each staff row (what the next choice reads) is the ledger's sum.
       const kept = await db('staff').whereIn('id', people.map((p) => p.id)).select('id', db.raw('load_hours::float as load'));
       for (const row of kept as { id: string; load: number }[]) expect(row.load).toBe(held.find((p) => p.assignee_id === row.id)?.hours ?? 0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('R6 the database orders candidates exactly as the domain chooses: load per hour of capacity, seniority fit, longest wait, id', async () => {
+    const s = skill();
+    const db = createDb(inject('databaseUrl'), { min: 0, max: 2 });
+    try {
+      const seniorities = ['middle', 'senior'] as const;
+      for (let i = 0; i < 40; i++) {
+        const p = await specialist(`o${i}`, s, [8, 20, 40, 40][i % 4], seniorities[i % 2]);
+        // Loads drawn from a few values, so ties are common and the tie-breaks decide.
+        await db('staff')
+          .where({ id: p.id })
+          .update({
+            load_hours: [0, 10, 10, 30][(i * 7) % 4],
+            weighted_load_hours: [0, 10, 12.5, 30][(i * 7) % 4],
+            last_assigned_at: i % 5 === 0 ? null : new Date(Date.UTC(2026, 10, 1 + (i % 3))),
+          });
+      }
+      const today = new Date().toISOString().slice(0, 10);
+      const everyone = await candidates(db, s, today);
+      for (const priority of ['critical', 'high', 'normal', 'low'] as const) {
+        for (const hours of [2, 15, 35]) {
+          const ordered = await candidates(db, s, today, { best: { hours, priority, exclude: [], limit: 100 } });
+          // Every one the domain would consider, in the order it would take them.
+          const expected: string[] = [];
+          let rest = everyone;
+          for (let pick = chooseSpecialist(rest, hours, priority); pick; pick = chooseSpecialist(rest, hours, priority)) {
+            expected.push(pick.id);
+            rest = rest.filter((c) => c.id !== pick.id);
+          }
+          expect(ordered.map((c) => c.id), `${priority}, ${hours} h`).toEqual(expected);
+        }
+      }
     } finally {
       await db.destroy();
     }

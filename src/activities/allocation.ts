@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
-import { DEFAULT_TASK_HOURS, chooseSpecialist, fits, loadOf, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
+import { DEFAULT_TASK_HOURS, SENIORITY_FIT, chooseSpecialist, fits, loadOf, priorityRank, type Candidate, type Priority, type Seniority } from '../domain';
 
 export type Allocation =
   | { status: 'assigned'; assigneeId: string; mentorId?: string; overCapacity: boolean }
@@ -33,11 +33,53 @@ interface AssignmentRow {
   queued_at: Date;
 }
 
+/** What narrows the candidates: one person, or those with room for `hours`, best first, at most `limit`. */
+interface CandidateQuery {
+  only?: string;
+  best?: { hours: number; priority: Priority; exclude: string[]; limit: number };
+}
+
 /**
  * The active specialists with the skill, with their load as the allocation ledger's trigger keeps
  * it on their staff row (migration 20261127040000_load) and whether they are away today.
+ * With `best`: only those with room (the domain's `fits`), in the domain's order of choice
+ * (`chooseSpecialist`: load per hour of capacity, seniority fit, longest wait, id), so a decision
+ * reads a few rows however large the staff. A test checks the two orders agree.
  */
-export async function candidates(trx: Db | Knex.Transaction, skill: string, today: string): Promise<(Candidate & { mentorId: string | null })[]> {
+export async function candidates(
+  trx: Db | Knex.Transaction,
+  skill: string,
+  today: string,
+  narrow: CandidateQuery = {},
+): Promise<(Candidate & { mentorId: string | null })[]> {
+  const absent = 'exists (select 1 from staff_absences a where a.staff_id = staff.id and a.starts_on <= ? and a.ends_on >= ?)';
+  let query = trx('staff')
+    .where({ role: 'specialist', active: true })
+    // `@>` can use the GIN index on skills; `= any(skills)` cannot.
+    .whereRaw('skills @> array[?]::text[]', [skill])
+    .select(
+      'id',
+      'seniority',
+      'weekly_capacity_hours',
+      'mentor_id',
+      'last_assigned_at',
+      'load_hours',
+      'weighted_load_hours',
+      trx.raw(`${absent} as absent`, [today, today]),
+    );
+  if (narrow.only) query = query.where('id', narrow.only);
+  const best = narrow.best;
+  if (best) {
+    query = query
+      .whereRaw(`not ${absent}`, [today, today])
+      .where('weekly_capacity_hours', '>', 0)
+      .where((w) => w.where('load_hours', 0).orWhereRaw('load_hours + ? <= weekly_capacity_hours', [best.hours]))
+      .whereNotIn('id', best.exclude)
+      .orderByRaw('weighted_load_hours / greatest(weekly_capacity_hours, 1), array_position(?::text[], seniority), last_assigned_at asc nulls first, id', [
+        [...SENIORITY_FIT[best.priority]],
+      ])
+      .limit(best.limit);
+  }
   const staff = await rowsOf<{
     id: string;
     seniority: Seniority;
@@ -47,22 +89,7 @@ export async function candidates(trx: Db | Knex.Transaction, skill: string, toda
     load_hours: number;
     weighted_load_hours: number;
     absent: boolean;
-  }[]>(
-    trx('staff')
-      .where({ role: 'specialist', active: true })
-      // `@>` can use the GIN index on skills; `= any(skills)` cannot.
-      .whereRaw('skills @> array[?]::text[]', [skill])
-      .select(
-        'id',
-        'seniority',
-        'weekly_capacity_hours',
-        'mentor_id',
-        'last_assigned_at',
-        'load_hours',
-        'weighted_load_hours',
-        trx.raw('exists (select 1 from staff_absences a where a.staff_id = staff.id and a.starts_on <= ? and a.ends_on >= ?) as absent', [today, today]),
-      ),
-  );
+  }[]>(query);
   return staff.map((s) => ({
     id: s.id,
     seniority: s.seniority,
@@ -75,12 +102,8 @@ export async function candidates(trx: Db | Knex.Transaction, skill: string, toda
   }));
 }
 
-/** The specialist chosen had no room left once locked (or is no longer active: no load). */
-class NoRoom extends Error {
-  constructor(readonly fresh: { loadHours: number; weightedLoadHours: number } | undefined) {
-    super('no room left');
-  }
-}
+/** The specialist chosen had no room left once locked (or is no longer active). */
+class NoRoom extends Error {}
 
 /** Locks one specialist's row and reads their load as it is now (after whoever held the lock committed). */
 async function lockLoad(trx: Knex.Transaction, id: string): Promise<{ loadHours: number; weightedLoadHours: number } | undefined> {
@@ -96,9 +119,9 @@ export async function allocateIn(trx: Knex.Transaction, task: TaskToAllocate, no
   const existing = (await trx('task_assignments').where({ request_id: task.requestId, task_id: task.taskId }).forUpdate().first()) as
     | AssignmentRow
     | undefined;
-  const pool = await candidates(trx, task.skill, now.toISOString().slice(0, 10));
+  const today = now.toISOString().slice(0, 10);
   if (existing?.status === 'assigned' && existing.assignee_id && task.specialistId === undefined) {
-    const holder = pool.find((c) => c.id === existing.assignee_id);
+    const [holder] = await candidates(trx, task.skill, today, { only: existing.assignee_id });
     return { status: 'assigned', assigneeId: existing.assignee_id, ...(holder?.seniority === 'junior' && holder.mentorId ? { mentorId: holder.mentorId } : {}), overCapacity: false };
   }
   const hours = task.hours ?? (existing ? Number(existing.hours) : DEFAULT_TASK_HOURS);
@@ -115,40 +138,39 @@ export async function allocateIn(trx: Knex.Transaction, task: TaskToAllocate, no
   const save = (row: Record<string, unknown>) =>
     trx('task_assignments').insert({ ...base, ...row }).onConflict(['request_id', 'task_id']).merge();
 
-  let chosen: (typeof pool)[number] | undefined;
+  let chosen: Candidate & { mentorId: string | null };
   let overCapacity = false;
   if (task.specialistId !== undefined) {
-    chosen = pool.find((c) => c.id === task.specialistId);
-    const fresh = chosen && (await lockLoad(trx, chosen.id));
-    if (!chosen || !fresh) return { status: 'missing_skill' };
+    const [named] = await candidates(trx, task.skill, today, { only: task.specialistId });
+    const fresh = named && (await lockLoad(trx, named.id));
+    if (!named || !fresh) return { status: 'missing_skill' };
+    chosen = named;
     overCapacity = fresh.loadHours + hours > chosen.weeklyCapacityHours;
   } else {
-    if (pool.length === 0) {
-      await save({ status: 'missing_skill', assignee_id: null });
-      return { status: 'missing_skill' };
-    }
-    // Choose on the loads as read, then lock the one chosen and check again: another transaction
-    // may have given them work meanwhile. Nobody is ever booked beyond what the locked row shows.
-    // A lock taken for nothing is given back (savepoint rollback) before the next try, so no
-    // transaction waits for a row while holding another: no deadlock.
-    let open = pool.filter((c) => !declined.includes(c.id));
+    // The best few with room, as read; then lock the one chosen and check again: another
+    // transaction may have given them work meanwhile. Nobody is ever booked beyond what the
+    // locked row shows. A lock taken for nothing is given back (savepoint rollback) before the
+    // next try, so no transaction waits for a row while holding another: no deadlock.
+    const passedOver = [...declined];
     for (;;) {
-      const pick = chooseSpecialist(open, hours, task.priority) as (typeof pool)[number] | undefined;
+      const pick = chooseSpecialist(await candidates(trx, task.skill, today, { best: { hours, priority: task.priority, exclude: passedOver, limit: 8 } }), hours, task.priority) as
+        | (Candidate & { mentorId: string | null })
+        | undefined;
       if (!pick) {
-        await save({ status: 'queued', assignee_id: null });
-        return { status: 'queued' };
+        const anyone = (await candidates(trx, task.skill, today)).length > 0;
+        await save({ status: anyone ? 'queued' : 'missing_skill', assignee_id: null });
+        return { status: anyone ? 'queued' : 'missing_skill' };
       }
       try {
         await trx.transaction(async (sp) => {
           const fresh = await lockLoad(sp, pick.id);
-          if (!fresh || !fits({ ...pick, ...fresh }, hours)) throw new NoRoom(fresh);
+          if (!fresh || !fits({ ...pick, ...fresh }, hours)) throw new NoRoom();
         });
         chosen = pick;
         break;
       } catch (err) {
         if (!(err instanceof NoRoom)) throw err;
-        const { fresh } = err;
-        open = fresh ? open.map((c) => (c.id === pick.id ? { ...c, ...fresh } : c)) : open.filter((c) => c.id !== pick.id);
+        passedOver.push(pick.id);
       }
     }
   }

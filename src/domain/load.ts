@@ -17,7 +17,7 @@ export const PRIORITY_WEIGHT: Record<Priority, number> = { critical: 1.5, high: 
 export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
 
 /** Which seniority suits work of a priority, best first, for ties: urgent work to seniors, easy work to juniors. */
-const SENIORITY_FIT: Record<Priority, Seniority[]> = {
+export const SENIORITY_FIT: Record<Priority, readonly Seniority[]> = {
   critical: ['senior', 'middle', 'junior'],
   high: ['senior', 'middle', 'junior'],
   normal: ['middle', 'senior', 'junior'],
