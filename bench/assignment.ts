@@ -56,7 +56,8 @@ export async function assignment(db: Db, specialists: number, openTasks: number,
   const today = new Date().toISOString().slice(0, 10);
   for (let i = 0; i < decisions; i++) {
     const start = performance.now();
-    chooseSpecialist(await candidates(db, `skill-${i % SKILLS}`, today), 2, 'normal');
+    // As allocateIn decides: the best few with room, in the domain's order, then the domain's choice.
+    chooseSpecialist(await candidates(db, `skill-${i % SKILLS}`, today, { best: { hours: 2, priority: 'normal', exclude: [], limit: 8 } }), 2, 'normal');
     decide.push(since(start));
   }
 
