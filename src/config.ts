@@ -27,6 +27,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Where the worker's Temporal runtime serves its Prometheus metrics (`/metrics`); 0: nowhere. */
   workerMetricsPort: number;
+  /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
+  workerMaxCachedWorkflows: number;
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     underuseCheckDay: Math.min(28, Math.max(1, intEnv(env, 'UNDERUSE_CHECK_DAY', 20))),
     rateLimitPerMinute: intEnv(env, 'RATE_LIMIT_PER_MINUTE', 600),
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
+    workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
   };
 }
 
@@ -104,6 +107,7 @@ export const ENV_VARS = [
   'UNDERUSE_CHECK_DAY',
   'RATE_LIMIT_PER_MINUTE',
   'WORKER_METRICS_PORT',
+  'WORKER_MAX_CACHED_WORKFLOWS',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

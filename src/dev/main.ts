@@ -87,7 +87,7 @@ async function main() {
   const temporalClient = await connectClient();
   stops.unshift(() => temporalClient.connection.close());
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook });
+  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, maxCachedWorkflows: config.workerMaxCachedWorkflows });
   await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
   const workerDone = worker.run();
   stops.unshift(async () => {

@@ -22,13 +22,16 @@ export interface WorkerDeps {
   webhook?: Webhook | undefined;
   /** Fault injection for tests: wraps the activities the worker runs. */
   wrapActivities?: (acts: Activities) => Activities;
+  /** Open requests kept in memory (the SDK's default grows with the heap: about 2 GiB at 10k open requests). */
+  maxCachedWorkflows?: number;
 }
 
-export async function createWorker({ connection, namespace, db, workflowBundle, webhook, wrapActivities = (a) => a, taskQueue = TASK_QUEUE }: WorkerDeps) {
+export async function createWorker({ connection, namespace, db, workflowBundle, webhook, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows }: WorkerDeps) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: wrapActivities(createActivities({ db, webhook, temporal: new Client({ connection, namespace }) })),
   });
