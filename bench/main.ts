@@ -1,7 +1,8 @@
 // `npm run bench [-- section …]`: measures Retainer Desk against the physical limit on this
 // machine (the same Temporal server running a bare workflow) and writes BENCHMARKS.md.
 // Sections: domain, throughput, latency, assignment, list, memory (all by default). Each one's
-// result is kept in bench/results/<section>.json, so running one section updates its part only.
+// result is kept in bench/results/<section>.json, so running one section updates its part only;
+// `npm run bench -- report` only writes BENCHMARKS.md again from them.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,10 +49,11 @@ function machine() {
 }
 
 async function main() {
-  const asked = process.argv.slice(2);
+  const asked = process.argv.slice(2).filter((a) => a !== 'report');
+  const reportOnly = asked.length === 0 && process.argv.includes('report');
   const unknown = asked.filter((a) => !SECTIONS.includes(a as Section));
   if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
-  const sections = (asked.length > 0 ? asked : SECTIONS) as Section[];
+  const sections = (reportOnly ? [] : asked.length > 0 ? asked : SECTIONS) as Section[];
   fs.mkdirSync(RESULTS, { recursive: true });
   const save = (section: Section, result: unknown) =>
     fs.writeFileSync(path.join(RESULTS, `${section}.json`), JSON.stringify({ machine: machine(), settings: SETTINGS, result }, null, 2) + '\n');
