@@ -98,6 +98,19 @@ describe('Idempotency-Key on actions', () => {
     expect(await entriesOf(id)).toBe(String(n));
   });
 
+  it('the call that closed a request, retried after its workflow ended, answers 200 with the final state; anything new is 409', async () => {
+    const id = await flow.inClientReview();
+    const confirm = () => h.post(`/requests/${id}/confirm-closure`, co.client.token, {}).set('Idempotency-Key', 'close-1');
+    expect((await confirm()).status).toBe(200);
+    await h.temporal.workflow.getHandle(requestWorkflowId(id)).result();
+    const again = await confirm();
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect((again.body as RequestState).stage).toBe('Closed');
+    const late = await h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 5, category: 'execution' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toMatch(/closed/);
+  });
+
   it('rejects a key that is not 1–200 visible ASCII characters with 400', async () => {
     const id = await flow.executing();
     const res = await h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 5, category: 'execution' }).set('Idempotency-Key', 'x'.repeat(201));

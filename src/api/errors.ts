@@ -39,7 +39,8 @@ function isDatabaseUnavailable(err: unknown): boolean {
   if (e.code && PG_UNAVAILABLE_CODES.has(e.code)) return true;
   // node's AggregateError when every address of the host refused the connection
   if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable)) return true;
-  return /^Connection terminated|^timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '');
+  // pg's own messages; knex puts the statement in front of them.
+  return /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '');
 }
 
 /** gRPC codes meaning Temporal cannot be reached or did not answer in time. */

@@ -25,7 +25,7 @@ import {
 import { requestWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
 import { viewFor } from '../views';
-import { badRequest, forbidden, notFound, rejectionToHttp, unprocessable } from '../errors';
+import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unprocessable } from '../errors';
 import { actionBodies, createRequestBody, listRequestsQuery, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
 
@@ -257,12 +257,31 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
           .json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      const state = await handle.executeUpdate(actionUpdates[kind], {
-        args: [action],
-        ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
-      });
+      let state: RequestState;
+      try {
+        state = await handle.executeUpdate(actionUpdates[kind], {
+          args: [action],
+          ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
+        });
+      } catch (err) {
+        // The request exists (its row was found) but its workflow has ended: closed or cancelled.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        state = await finished(handle, idempotency);
+      }
       res.json(viewFor(actor, state));
     });
+  }
+
+  /**
+   * An action on a request whose workflow has ended: a retry of the call that ended it (same
+   * Idempotency-Key, same body) is answered with the final state; anything else is 409.
+   */
+  async function finished(handle: ReturnType<Client['workflow']['getHandle']>, idempotency: { key: string; hash: string } | undefined): Promise<RequestState> {
+    const final = await handle.query(stateQuery);
+    const seen = idempotency ? await handle.query(appliedKeyQuery, idempotency.key) : null;
+    if (seen && seen.hash === idempotency?.hash) return final;
+    if (seen) throw unprocessable('this Idempotency-Key was already used with a different request');
+    throw conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
   }
 
   const param = (schema: typeof taskIdParam, name: string, what: string) => (req: Request) => {
