@@ -2,7 +2,9 @@
 // crash, a 503) retries with the same key and the action happens once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
+import { ServiceError } from '@temporalio/client';
 import { createApp } from '../src/api/app';
+import { isTemporalUnavailable } from '../src/api/errors';
 import { createDb } from '../src/db/knex';
 import { freePort } from '../src/dev/stack';
 import { createLogger } from '../src/observability';
@@ -120,6 +122,15 @@ describe('Idempotency-Key on actions', () => {
 });
 
 describe('outages answer 503 problem+json', () => {
+  it('Temporal refusing Updates while a crashed worker\'s task is retried is an outage, not an error', () => {
+    const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+    const refused = new ServiceError('Workflow Update failed', { cause: grpc(9, 'Unable to perform workflow execution update due to Workflow Task in failed state.') });
+    expect(isTemporalUnavailable(refused)).toBe(true);
+    expect(isTemporalUnavailable(new ServiceError('x', { cause: grpc(14, 'connect ECONNREFUSED') }))).toBe(true);
+    expect(isTemporalUnavailable(new ServiceError('x', { cause: grpc(9, 'something else') }))).toBe(false);
+    expect(isTemporalUnavailable(new ServiceError('x', { cause: grpc(3, 'invalid argument') }))).toBe(false);
+  });
+
   it('a database that cannot be reached answers 503 with Retry-After, not 500', async () => {
     const db = createDb(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`, { min: 0, max: 1 });
     try {

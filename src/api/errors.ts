@@ -46,10 +46,16 @@ function isDatabaseUnavailable(err: unknown): boolean {
 /** gRPC codes meaning Temporal cannot be reached or did not answer in time. */
 const GRPC_UNAVAILABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
 
-function isTemporalUnavailable(err: unknown): boolean {
+/**
+ * Temporal cannot be reached, did not answer in time, or refuses Updates for a moment because the
+ * request's last workflow task failed or timed out (a worker crashed mid-task) until a worker
+ * completes it again.
+ */
+export function isTemporalUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const cause = err instanceof ServiceError ? err.cause : err;
-  return isGrpcServiceError(cause) && GRPC_UNAVAILABLE.has(cause.code);
+  if (!isGrpcServiceError(cause)) return false;
+  return GRPC_UNAVAILABLE.has(cause.code) || (Number(cause.code) === 9 /* FAILED_PRECONDITION */ && /Workflow Task in failed state/i.test(cause.message));
 }
 
 /** A rule's refusal (from the domain's `check`, in the API or in a workflow validator) as HTTP. */
