@@ -3,12 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { hashToken, newToken } from '../src/api/auth';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
-import { findTemporalCli, freePort, startEmbeddedPostgres, startTemporalDevServer, waitForPort } from '../src/dev/stack';
+import { freePort, startScratchStack, waitForPort } from '../src/dev/stack';
 import { connectClient } from '../src/temporal/connection';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -96,16 +95,8 @@ export async function seedCompany(db: Db, specialists = 20): Promise<BenchCompan
 }
 
 export async function openBenchStack(log: (line: string) => void): Promise<BenchStack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retainer-desk-bench-'));
-  fs.chmodSync(dir, 0o755);
-  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
-  const temporalServer = await startTemporalDevServer({
-    cli: findTemporalCli(),
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    logFile: path.join(dir, 'temporal.log'),
-  });
+  const stack = await startScratchStack('retainer-desk-bench-');
+  const { dir, pg, temporal: temporalServer } = stack;
   const db = createDb(pg.url, { min: 0, max: 10 });
   await migrateLatest(db);
   log(`stack in ${dir}: PostgreSQL ${pg.url}, Temporal ${temporalServer.address}`);
@@ -159,9 +150,7 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
       fs.closeSync(out);
       await temporal.connection.close();
       await db.destroy();
-      await temporalServer.stop();
-      await pg.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await stack.stop();
     },
   };
 }

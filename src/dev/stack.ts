@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/contract';
 
@@ -197,4 +198,48 @@ export async function startTemporalDevServer(opts: {
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       }),
   };
+}
+
+export interface ScratchStack {
+  dir: string;
+  pg: EmbeddedPg;
+  temporal: TemporalDevServer;
+  /** Stops the Temporal server and starts it again on the same port and SQLite file. */
+  restartTemporal(): Promise<void>;
+  /** Stops both and removes the folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL and a Temporal dev server of their own, in a fresh temporary folder, on free
+ * ports: for the test run, the fault tests and the benchmarks.
+ */
+export async function startScratchStack(prefix: string, temporalArgs: string[] = []): Promise<ScratchStack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  // Run as root, PostgreSQL runs as a `postgres` system user that must reach its data folder.
+  fs.chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
+  const options = {
+    cli: findTemporalCli(),
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    logFile: path.join(dir, 'temporal.log'),
+    extraArgs: temporalArgs,
+  };
+  const stack: ScratchStack = {
+    dir,
+    pg,
+    temporal: await startTemporalDevServer(options),
+    restartTemporal: async () => {
+      await stack.temporal.stop();
+      stack.temporal = await startTemporalDevServer(options);
+    },
+    stop: async () => {
+      await stack.temporal.stop();
+      await pg.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
 }

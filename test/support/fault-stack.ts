@@ -6,10 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { findTemporalCli, freePort, startEmbeddedPostgres, startTemporalDevServer, type EmbeddedPg, type TemporalDevServer } from '../../src/dev/stack';
+import { startScratchStack } from '../../src/dev/stack';
 import { openHarness, type Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -29,21 +28,11 @@ export interface FaultStack {
 }
 
 export async function openFaultStack(): Promise<FaultStack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retainer-desk-faults-'));
-  fs.chmodSync(dir, 0o755);
-  const pg: EmbeddedPg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
+  const stack = await startScratchStack('retainer-desk-faults-');
+  const { dir, pg, temporal } = stack;
   const migrator = createDb(pg.url);
   await migrateLatest(migrator);
   await migrator.destroy();
-
-  const temporalOptions = {
-    cli: findTemporalCli(),
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    logFile: path.join(dir, 'temporal.log'),
-  };
-  let temporal: TemporalDevServer = await startTemporalDevServer(temporalOptions);
 
   const deliveries = new Map<string, number>();
   const receiver = http.createServer((req, res) => {
@@ -90,10 +79,7 @@ export async function openFaultStack(): Promise<FaultStack> {
     startWorker,
     stopDatabase: () => pg.stop(),
     startDatabase: () => pg.start(),
-    restartTemporal: async () => {
-      await temporal.stop();
-      temporal = await startTemporalDevServer(temporalOptions);
-    },
+    restartTemporal: () => stack.restartTemporal(),
     close: async () => {
       killWorker();
       fs.closeSync(workerLog);
@@ -101,9 +87,7 @@ export async function openFaultStack(): Promise<FaultStack> {
       server.closeAllConnections();
       await h.close();
       receiver.close();
-      await temporal.stop();
-      await pg.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await stack.stop();
     },
   };
 }

@@ -1,12 +1,9 @@
 // One embedded PostgreSQL, one Temporal dev server and one real worker for the whole run.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { findTemporalCli, freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../src/dev/stack';
+import { startScratchStack } from '../../src/dev/stack';
 import { connectWorker } from '../../src/temporal/connection';
 import { ensureSchedules } from '../../src/worker/schedules';
 import { bundleWorkflows, createWorker } from '../../src/worker/worker';
@@ -21,19 +18,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'retainer-desk-test-'));
-  // Run as root, PostgreSQL runs as a `postgres` system user that must reach its data folder.
-  fs.chmodSync(dir, 0o755);
-  const pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort() });
-  const temporal = await startTemporalDevServer({
-    cli: findTemporalCli(),
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
-    logFile: path.join(dir, 'temporal.log'),
-    // Long requests continue as new early, so every test exercises it.
-    extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
-  });
+  // Long requests continue as new early, so every test exercises it.
+  const stack = await startScratchStack('retainer-desk-test-', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60']);
+  const { pg, temporal } = stack;
   const db = createDb(pg.url);
   await migrateLatest(db);
 
@@ -53,8 +40,6 @@ export default async function setup(project: TestProject) {
     await running;
     await connection.close();
     await db.destroy();
-    await temporal.stop();
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   };
 }
