@@ -8,9 +8,11 @@ import { expect, inject, it } from 'vitest';
 const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
-it('keeps at least the three representative histories', () => {
-  for (const name of ['self-resolved', 'decomposed-rework-deadline', 'cancelled']) {
-    expect(files.some((f) => f.startsWith(name)), name).toBe(true);
+it('keeps the three representative histories, from before and after the local-activity change', () => {
+  for (const prefix of ['', 'v2-']) {
+    for (const name of ['self-resolved', 'decomposed-rework-deadline', 'cancelled']) {
+      expect(files.some((f) => f.startsWith(`${prefix}${name}`)), `${prefix}${name}`).toBe(true);
+    }
   }
 });
 

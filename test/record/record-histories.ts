@@ -1,4 +1,4 @@
-// `npm run record-histories`: drives three representative requests on a fresh stack and saves
+// `npm run record-histories` (optionally with RECORD_PREFIX): drives three representative requests on a fresh stack and saves
 // every run's history to test/histories/, where test/replay.test.ts replays them against the
 // current workflow code. Record again only when a change to the workflow is meant to be
 // incompatible (and running workflows have been drained or versioned).
@@ -13,6 +13,8 @@ import { makeCompany, openHarness, type Harness } from '../support/harness';
 
 let h: Harness;
 let f: Flow;
+/** `RECORD_PREFIX=v2-`: record beside the older histories instead of over them, so both versions stay covered. */
+const PREFIX = process.env.RECORD_PREFIX ?? '';
 
 beforeAll(async () => {
   h = await openHarness();
@@ -29,7 +31,7 @@ async function save(name: string, requestId: string) {
   for (const [i, runId] of runs.entries()) {
     // The CLI writes the same JSON the SDK's historyFromJSON reads.
     const json = execFileSync(findTemporalCli(), ['workflow', 'show', '-w', workflowId, '-r', runId, '--output', 'json', '--address', inject('temporalAddress')]);
-    const file = path.join(__dirname, '../histories', `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
+    const file = path.join(__dirname, '../histories', `${PREFIX}${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
     fs.writeFileSync(file, json);
   }
   expect(runs.length).toBeGreaterThan(0);
