@@ -6,17 +6,15 @@ import { allocate, candidates, release } from '../src/activities/allocation';
 import { createDb } from '../src/db/knex';
 import { PRIORITY_WEIGHT, chooseSpecialist, type Priority, type RequestState } from '../src/domain';
 import { WORKLOAD_REVIEW_SCHEDULE } from '../src/worker/schedules';
-import { Flow, eventually } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
+import { Flow, eventually, openCompany } from './support/flow';
+import { type Company, type Harness, type Person } from './support/harness';
 
 let h: Harness;
 let co: Company;
 let f: Flow;
 
 beforeAll(async () => {
-  h = await openHarness();
-  co = await makeCompany(h);
-  f = new Flow(h, co);
+  ({ h, co, f } = await openCompany());
 });
 afterAll(async () => h?.close());
 

@@ -10,17 +10,15 @@ import { freePort } from '../src/dev/stack';
 import { createLogger } from '../src/observability';
 import type { RequestState } from '../src/domain';
 import { requestWorkflowId } from '../src/shared/contract';
-import { Flow, eventually } from './support/flow';
-import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { Flow, eventually, openCompany } from './support/flow';
+import { TEST_CONTEXT, type Company, type Harness } from './support/harness';
 
 let h: Harness;
 let co: Company;
 let flow: Flow;
 
 beforeAll(async () => {
-  h = await openHarness({ rateLimitPerMinute: 0 });
-  co = await makeCompany(h, { monthlyHours: 200 });
-  flow = new Flow(h, co);
+  ({ h, co, f: flow } = await openCompany({ rateLimitPerMinute: 0 }, { monthlyHours: 200 }));
 });
 afterAll(async () => h?.close());
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALENDAR, DEFAULT_TIMING, addWorkingTime, type RequestState } from '../src/domain';
 import { requestWorkflowId } from '../src/shared/contract';
-import { Flow, eventually } from './support/flow';
+import { Flow, eventually, openCompany } from './support/flow';
 import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness } from './support/harness';
 
 let h: Harness;
@@ -11,9 +11,7 @@ let co: Company;
 let f: Flow;
 
 beforeAll(async () => {
-  h = await openHarness();
-  co = await makeCompany(h);
-  f = new Flow(h, co);
+  ({ h, co, f } = await openCompany());
 });
 afterAll(async () => h?.close());
 

@@ -1,17 +1,15 @@
 // Who sees what, request ids, rate limits, readiness and metrics.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Flow } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness, type Person } from './support/harness';
+import { Flow, openCompany } from './support/flow';
+import { openHarness, type Company, type Harness, type Person } from './support/harness';
 
 let h: Harness;
 let co: Company;
 let f: Flow;
 
 beforeAll(async () => {
-  h = await openHarness();
-  co = await makeCompany(h);
-  f = new Flow(h, co);
+  ({ h, co, f } = await openCompany());
 });
 afterAll(async () => h?.close());
 

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { RequestState } from '../../src/domain';
 import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
-import type { Company, Harness, Person } from './harness';
+import { makeCompany, openHarness, type Company, type Harness, type HarnessOptions, type Person } from './harness';
 
 export class Flow {
   constructor(
@@ -65,4 +65,11 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** A test file's harness, its own company and a Flow over them (the file closes `h` after its tests). */
+export async function openCompany(options: HarnessOptions = {}, subscription: Parameters<typeof makeCompany>[1] = {}): Promise<{ h: Harness; co: Company; f: Flow }> {
+  const h = await openHarness(options);
+  const co = await makeCompany(h, subscription);
+  return { h, co, f: new Flow(h, co) };
 }
