@@ -7,6 +7,7 @@ import * as allocation from './20261127020000_allocation';
 import * as billing from './20261127030000_billing';
 import * as load from './20261127040000_load';
 import * as listIndexes from './20261127050000_list_indexes';
+import * as attention from './20261129000000_attention';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127030000_billing': billing,
   '20261127040000_load': load,
   '20261127050000_list_indexes': listIndexes,
+  '20261129000000_attention': attention,
 };

@@ -25,6 +25,8 @@ export interface Config {
   underuseCheckDay: number;
   /** API calls per minute per token (429 with Retry-After beyond); 0 turns it off. */
   rateLimitPerMinute: number;
+  /** How long the API waits for a request's workflow to answer an action before it answers 503 (the retry joins the action). */
+  updateWaitMs: number;
   /** Where the worker's Temporal runtime serves its Prometheus metrics (`/metrics`); 0: nowhere. */
   workerMetricsPort: number;
   /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
     underuseCheckDay: Math.min(28, Math.max(1, intEnv(env, 'UNDERUSE_CHECK_DAY', 20))),
     rateLimitPerMinute: intEnv(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    updateWaitMs: Math.max(1, intEnv(env, 'API_WAIT_SECONDS', 20)) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
   };
@@ -106,6 +109,7 @@ export const ENV_VARS = [
   'WORKLOAD_REVIEW_MINUTES',
   'UNDERUSE_CHECK_DAY',
   'RATE_LIMIT_PER_MINUTE',
+  'API_WAIT_SECONDS',
   'WORKER_METRICS_PORT',
   'WORKER_MAX_CACHED_WORKFLOWS',
   ...TEMPORAL_ENV,

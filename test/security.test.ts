@@ -90,7 +90,7 @@ describe('the HTTP contract', () => {
     const plain = await h.get('/me', co.client.token);
     expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const given = await h.get('/requests/not-a-uuid', co.client.token).set('X-Request-Id', 'trace-42');
-    expect(given.status).toBe(404);
+    expect(given.status).toBe(400);
     expect(given.headers['x-request-id']).toBe('trace-42');
     expect(given.body.requestId).toBe('trace-42');
   });

@@ -2,14 +2,21 @@
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestBilling, RequestState, TimeEntry } from '../domain';
 import { priorityRank } from '../domain';
 import type { Db } from '../db/knex';
-import { requestWorkflowId, taskAssignedSignal } from '../shared/contract';
+import { storable } from '../shared/text';
+import { DATA_REJECTED, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
 import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from './ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
+  /**
+   * Set on the second try after PostgreSQL refused the data: text loses what it cannot store
+   * (NUL, unpaired surrogates), timestamps outside its range are left out.
+   */
+  sanitize?: boolean;
   /** The request's state without its lists of events, entries, notifications and escalations: only the new ones travel. */
   state: RequestState;
   events: AuditEvent[];
@@ -29,6 +36,42 @@ export function signWebhook(secret: string, id: string, timestamp: string, body:
   return `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
 }
 
+
+/** A timestamp PostgreSQL accepts (years 1–9999), else null. */
+function storableTime(iso: string | undefined | null): string | null {
+  if (iso === undefined || iso === null) return null;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  const year = new Date(t).getUTCFullYear();
+  return year >= 1 && year <= 9999 ? iso : null;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the data is wrong, not the moment. */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Every activity fails for good (not retried) when PostgreSQL refuses its data: the request's
+ * workflow then decides what to do (flag it for a person) instead of retrying for ever.
+ */
+function failOnData<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
+  return Object.fromEntries(
+    Object.entries(acts).map(([name, fn]) => [
+      name,
+      async (...args: never[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          if (!isDataError(err)) throw err;
+          const e = err as { code: string; message?: string };
+          throw ApplicationFailure.create({ type: DATA_REJECTED, nonRetryable: true, message: `PostgreSQL refused the data (${e.code}): ${storable(String(e.message ?? '')).slice(0, 300)}` });
+        }
+      },
+    ]),
+  ) as T;
+}
 
 function toResult(a: Allocation): AllocationResult {
   if (a.status === 'assigned') return { assigneeId: a.assigneeId, ...(a.mentorId ? { mentorId: a.mentorId } : {}) };
@@ -81,7 +124,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       return row.id;
   }
 
-  return {
+  return failOnData({
     /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
     async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
       const sub = await db('subscriptions')
@@ -160,7 +203,12 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
      * Upserts the read model by state version; events and time entries are keyed and inserted once.
      * Answers whether the notifications have a webhook to go to.
      */
-    async projectRequest({ state, events, timeEntries, notifications, escalations }: ProjectionInput): Promise<{ deliver: boolean }> {
+    async projectRequest(input: ProjectionInput): Promise<{ deliver: boolean }> {
+      const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
+      const now = new Date().toISOString();
+      /** Timestamps as they are; on the sanitizing try, one PostgreSQL cannot hold is left out (or is now, where one is required). */
+      const ts = <R extends string | null>(iso: string | undefined, required?: R) =>
+        input.sanitize ? (storableTime(iso) ?? (required === undefined ? null : now)) : (iso ?? null);
       await db.transaction(async (trx) => {
         const row = {
           id: state.requestId,
@@ -173,10 +221,10 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
           version: state.version,
           estimate_total_hours: state.estimateTotalHours ?? null,
           state: JSON.stringify(state),
-          created_at: state.createdAt,
-          updated_at: events.at(-1)?.at ?? state.createdAt,
-          closed_at: state.closedAt ?? null,
-          deadline_at: state.deadlineAt ?? null,
+          created_at: ts(state.createdAt, 'required'),
+          updated_at: ts(events.at(-1)?.at ?? state.createdAt, 'required'),
+          closed_at: ts(state.closedAt),
+          deadline_at: ts(state.deadlineAt),
           linked_from: state.linkedFrom ?? null,
         };
         const updated = await trx('requests')
@@ -203,7 +251,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
                 mentor_id: t.mentorId ?? null,
                 helper_ids: t.helperIds,
                 progress: t.progress,
-                deadline_at: t.deadlineAt ?? null,
+                deadline_at: ts(t.deadlineAt),
                 updated_at: row.updated_at,
               })),
             )
@@ -216,7 +264,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
               events.map((e) => ({
                 request_id: state.requestId,
                 seq: e.seq,
-                at: e.at,
+                at: ts(e.at, 'required'),
                 actor_id: e.actorId,
                 actor_role: e.actorRole,
                 type: e.type,
@@ -240,7 +288,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
                 billable: e.billable,
                 billable_reason: e.billableReason,
                 note: e.note,
-                logged_at: e.at,
+                logged_at: ts(e.at, 'required'),
                 revision: e.revision,
               })),
             )
@@ -259,7 +307,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
                 owner_id: e.ownerId ?? null,
                 task_id: e.taskId ?? null,
                 cause: e.cause,
-                raised_at: e.at,
+                raised_at: ts(e.at, 'required'),
               })),
             )
             .onConflict('id')
@@ -276,7 +324,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
                 recipient_id: n.recipientId ?? null,
                 kind: n.kind,
                 text: n.text,
-                created_at: n.at,
+                created_at: ts(n.at, 'required'),
               })),
             )
             .onConflict('id')
@@ -334,7 +382,8 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
 
     /** R24, R25: held hours released, billable hours written off, once each. */
     async settle(r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
-      await settle(db, r);
+      // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
+      await settle(db, { ...r, detail: storable(r.detail) });
     },
 
     /** The daily billing run: months that ended are closed with their statements; under-use is flagged (R12, R24). */
@@ -343,7 +392,34 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       const underused = await underuseForecast(db, underuseCheckDay);
       return { closed, underused };
     },
-  };
+
+    /**
+     * PostgreSQL refused a request's data (`reason`): the request is flagged in the read model, and
+     * its manager and the head get an escalation, once per version. Writes only text of its own.
+     */
+    async flagDataFailure({ requestId, clientId, managerId, version, reason, at }: { requestId: string; clientId: string; managerId: string; version: number; reason: string; at: string }): Promise<void> {
+      const cause = storable(`the request's data could not be saved (version ${version}): ${reason}`).slice(0, 1000);
+      await db.transaction(async (trx) => {
+        await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.raw('coalesce(attention_since, ?)', [at]) });
+        await trx('escalations')
+          .insert({ id: `${requestId}:data:v${version}`, request_id: requestId, kind: 'data_rejected', owner_role: 'manager', owner_id: managerId, cause, raised_at: at })
+          .onConflict('id')
+          .ignore();
+        await trx('notifications')
+          .insert([
+            { id: `${requestId}:data:v${version}:manager`, request_id: requestId, client_id: clientId, recipient_role: 'manager', recipient_id: managerId, kind: 'escalation.data_rejected', text: cause, created_at: at },
+            { id: `${requestId}:data:v${version}:head`, request_id: requestId, client_id: clientId, recipient_role: 'head', recipient_id: null, kind: 'escalation.data_rejected', text: cause, created_at: at },
+          ])
+          .onConflict('id')
+          .ignore();
+      });
+    },
+
+    /** The request's data is saved again: the flag comes off. */
+    async clearDataFailure({ requestId }: { requestId: string }): Promise<void> {
+      await db('requests').where({ id: requestId }).update({ attention_reason: null, attention_since: null });
+    },
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

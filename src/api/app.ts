@@ -7,7 +7,9 @@ import { createHttpMetrics, createLogger, type Logger } from '../observability';
 import { actorOf, authenticate } from './auth';
 import { RateLimiter, rateLimit, requestContext } from './middleware';
 import { docsPage, openApiDocument } from './openapi';
-import { errorHandler, notFoundHandler } from './errors';
+import { HttpError, errorHandler, notFoundHandler } from './errors';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
 import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
@@ -23,9 +25,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Calls per minute per token; 0 turns the limit off. */
   rateLimitPerMinute?: number;
+  /** How long an action waits for the workflow before 503 + Retry-After. */
+  updateWaitMs?: number;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600 }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000 }: AppDeps) {
   const app = express();
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
@@ -51,14 +55,20 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage());
   });
-  app.use(express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  // A body is JSON or nothing: `text/plain`, forms and the like are 415, not a schema error.
+  app.use((req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(JSON_TYPES)) throw new HttpError(415, 'Unsupported Media Type', 'send the body as application/json');
+    next();
+  });
+  app.use(express.json({ limit: '256kb', type: JSON_TYPES }));
   app.use(authenticate(db));
   app.use(rateLimit(new RateLimiter(rateLimitPerMinute)));
   app.get('/me', (req, res) => {
     res.json(actorOf(req));
   });
   app.use(adminRouter({ db, temporal, taskQueue }));
-  app.use(requestsRouter({ db, temporal, context, taskQueue }));
+  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs }));
   app.use(inboxRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(billingRouter({ db }));

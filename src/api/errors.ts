@@ -114,3 +114,20 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
 export const notFoundHandler: RequestHandler = (req) => {
   throw notFound(`no route ${req.method} ${req.path}`);
 };
+
+/**
+ * Waits for a call on a request's workflow at most `ms`: past it the caller gets 503 with
+ * Retry-After, while the call itself goes on (a retry with the same Idempotency-Key joins it).
+ */
+export async function within<T>(ms: number, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable(`the request did not answer within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+    call.catch(() => undefined);
+  }
+}

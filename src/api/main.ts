@@ -4,6 +4,7 @@ import { createDb } from '../db/knex';
 import { connectClient } from '../temporal/connection';
 import { createLogger } from '../observability';
 import { createApp } from './app';
+import { close, listen } from './server';
 
 async function main() {
   const config = loadConfig();
@@ -11,13 +12,13 @@ async function main() {
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient();
   const logger = createLogger(config.logLevel);
-  const server = createApp({ db, temporal, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute }).listen(config.port, () => {
-    logger.info({ port: config.port }, 'api listening');
-  });
+  const app = createApp({ db, temporal, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs });
+  const server = await listen(app, config.port);
+  logger.info({ port: config.port }, 'api listening');
   const stop = () => {
-    server.close(() => {
-      void Promise.all([db.destroy(), temporal.connection.close()]).then(() => process.exit(0));
-    });
+    void close(server)
+      .then(() => Promise.all([db.destroy(), temporal.connection.close()]))
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

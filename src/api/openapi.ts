@@ -116,7 +116,7 @@ export function openApiDocument(): Record<string, unknown> {
     const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const queryProps = op.query ? ((jsonSchema(op.query).properties ?? {}) as Record<string, unknown>) : {};
     const query = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '422': problem, '429': problem, '503': problem };
+    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '415': problem, '422': problem, '429': problem, '503': problem };
     const success =
       op.status === 204
         ? { description: 'Done' }

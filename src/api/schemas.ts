@@ -1,7 +1,31 @@
 import { z } from 'zod';
+import { badRequest } from './errors';
+import { isStorableText } from '../shared/text';
 import { COMPLEXITIES, DEADLINE_CAUSES, PRIORITIES, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const STORABLE = { message: 'contains a character that cannot be stored (NUL or an unpaired surrogate)' };
+/** Free text of at most `max` characters, trimmed; `text` must not be empty. */
+const plain = (max: number) => z.string().trim().max(max).refine(isStorableText, STORABLE);
+const text = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, STORABLE);
+
+const DAY_MS = 86_400_000;
+/** Calendar dates the desk deals in: subscriptions, absences, months. */
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2100;
+const yearOf = (isoDate: string) => Number(isoDate.slice(0, 4));
+const sensibleYear = (isoDate: string) => yearOf(isoDate) >= FIRST_YEAR && yearOf(isoDate) <= LAST_YEAR;
+const calendarDate = z.iso.date().refine(sensibleYear, { message: `a date between ${FIRST_YEAR} and ${LAST_YEAR}` });
+/** A moment after now and at most `years` ahead: deadlines, expiry. */
+const futureDateTime = (years: number) =>
+  z.iso.datetime({ offset: true }).refine(
+    (d) => {
+      const t = Date.parse(d);
+      return t > Date.now() && t < Date.now() + years * 366 * DAY_MS;
+    },
+    { message: `a moment in the future, at most ${years} years ahead` },
+  );
+/** Hours are kept in quarter hours. */
+const quarterHours = (min: number, max: number) => z.number().min(min).max(max).multipleOf(0.25, 'hours are counted in quarter hours (0.25)');
 const id = z.uuid();
 const skill = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'a skill is a short lower-case code');
 const timeZone = z.string().refine((tz) => {
@@ -32,7 +56,7 @@ export const listRequestsQuery = z.strictObject({
 /** `complexity`: the manager's expectation, which sizes the task in its assignee's load until it is estimated. */
 const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional(), complexity: z.enum(COMPLEXITIES).optional() });
 const taskRef = z.string().regex(/^T\d{1,4}$/, 'a task id such as T1');
-const verdict = z.strictObject({ verdict: z.enum(['approve', 'return']), comment: z.string().trim().max(5_000).default('') });
+const verdict = z.strictObject({ verdict: z.enum(['approve', 'return']), comment: plain(5_000).default('') });
 
 export const actionBodies = {
   triage: z.discriminatedUnion('decision', [
@@ -44,18 +68,18 @@ export const actionBodies = {
   answerQuestion: z.strictObject({ answer: text(5_000) }),
   askClient: z.strictObject({ text: text(5_000) }),
   answerClient: z.strictObject({ answer: text(5_000) }),
-  estimate: z.strictObject({ hours: z.number().positive().max(1000), complexity: z.enum(COMPLEXITIES) }),
+  estimate: z.strictObject({ hours: quarterHours(0.25, 1000), complexity: z.enum(COMPLEXITIES) }),
   reviewEstimate: verdict,
   approveEstimate: z.strictObject({ acceptOverage: z.boolean().optional() }),
   reportProgress: z.strictObject({ percent: z.number().int().min(0).max(100) }),
   reportBlocker: z.strictObject({ description: text(5_000) }),
   proposeDeadline: z.strictObject({
-    newDeadline: z.iso.datetime({ offset: true }),
-    extraHours: z.number().min(0).max(1000).default(0),
+    newDeadline: futureDateTime(5),
+    extraHours: quarterHours(0, 1000).default(0),
     cause: z.enum(DEADLINE_CAUSES),
     note: text(5_000),
   }),
-  agreeDeadline: z.strictObject({ agree: z.boolean(), comment: z.string().trim().max(5_000).optional() }),
+  agreeDeadline: z.strictObject({ agree: z.boolean(), comment: plain(5_000).optional() }),
   addSpecialist: z.strictObject({ specialistId: id.optional(), skill: skill.optional() }),
   reviewResult: verdict,
   declineTask: z.strictObject({ reason: text(5_000) }),
@@ -67,13 +91,13 @@ export const actionBodies = {
     taskId: taskRef.optional(),
     minutes: z.number().int().positive().max(24 * 60),
     category: z.enum(TIME_CATEGORIES),
-    note: z.string().trim().max(2_000).default(''),
+    note: plain(2_000).default(''),
   }),
   completeTask: z.strictObject({ result: text(10_000) }),
   correctTime: z.strictObject({
     minutes: z.number().int().positive().max(24 * 60).optional(),
     category: z.enum(TIME_CATEGORIES).optional(),
-    note: z.string().trim().max(2_000).optional(),
+    note: plain(2_000).optional(),
   }),
   acceptResult: z.strictObject({}),
   rework: z.strictObject({ reason: text(5_000), taskIds: z.array(taskRef).min(1).max(50).optional() }),
@@ -89,7 +113,7 @@ export const createStaffBody = z
     role: z.enum(STAFF_ROLES),
     seniority: z.enum(SENIORITIES).optional(),
     skills: z.array(skill).max(50).default([]),
-    weeklyCapacityHours: z.number().min(0).max(80).default(40),
+    weeklyCapacityHours: quarterHours(0, 80).default(40),
     mentorId: id.optional(),
     timezone: timeZone.default('UTC'),
   })
@@ -99,13 +123,13 @@ export const createStaffBody = z
 export const createClientBody = z.strictObject({ name: text(200), accountManagerId: id.optional() });
 
 export const createSubscriptionBody = z.strictObject({
-  monthlyHours: z.number().min(0).max(10_000),
+  monthlyHours: quarterHours(0, 10_000),
   timezone: timeZone,
-  startsOn: z.iso.date(),
-  endsOn: z.iso.date().optional(),
+  startsOn: calendarDate,
+  endsOn: calendarDate.optional(),
   rolloverUnused: z.boolean().default(false),
   autoCloseAfterDays: z.number().int().min(1).max(365).optional(),
-});
+}).refine((s) => s.endsOn === undefined || s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
 
 export const createContactBody = z.strictObject({ name: text(200), email: z.email().max(320) });
 
@@ -114,7 +138,7 @@ export const createCredentialBody = z
     staffId: id.optional(),
     contactId: id.optional(),
     label: text(200),
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: futureDateTime(10).optional(),
   })
   .refine((c) => (c.staffId === undefined) !== (c.contactId === undefined), { message: 'name exactly one of staffId or contactId' });
 
@@ -135,18 +159,33 @@ export const escalationsQuery = z.strictObject({
 });
 
 export const absenceBody = z
-  .strictObject({ startsOn: z.iso.date(), endsOn: z.iso.date(), kind: z.enum(['vacation', 'sick', 'other']), note: z.string().trim().max(2_000).default('') })
-  .refine((a) => a.endsOn >= a.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
+  .strictObject({ startsOn: calendarDate, endsOn: calendarDate, kind: z.enum(['vacation', 'sick', 'other']), note: plain(2_000).default('') })
+  .refine((a) => a.endsOn >= a.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] })
+  .refine((a) => Date.parse(a.endsOn) - Date.parse(a.startsOn) <= 366 * DAY_MS, { message: 'an absence lasts at most a year', path: ['endsOn'] });
 
 export const updateStaffBody = z
   .strictObject({
     skills: z.array(skill).max(50).optional(),
-    weeklyCapacityHours: z.number().min(0).max(80).optional(),
+    weeklyCapacityHours: quarterHours(0, 80).optional(),
     mentorId: id.optional(),
     seniority: z.enum(SENIORITIES).optional(),
     active: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 
-export const monthParam = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-11');
-export const reportQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional(), format: z.enum(['json', 'csv']).optional() });
+export const monthParam = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-11')
+  .refine((m) => sensibleYear(m), { message: `a month between ${FIRST_YEAR} and ${LAST_YEAR}` });
+export const reportQuery = z.strictObject({ month: monthParam.optional(), format: z.enum(['json', 'csv']).optional() });
+/** Ids of the desk's own rows in paths (notifications, escalations): `<request uuid>:N3`, `workload-review:<uuid>`. */
+export const rowIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:_-]{0,119}$/, 'an id this API issued');
+/** A time entry's number in its request: 1, 2, … written plainly. */
+export const entryNoParam = z.string().regex(/^[1-9]\d{0,8}$/, 'a time entry number such as 1');
+
+/** A uuid from the path: one this API never issues is 400 (an unknown one is the route's 404). */
+export function uuidFrom(raw: unknown, what: string): string {
+  const id = uuidParam.safeParse(raw);
+  if (!id.success) throw badRequest(`not a ${what} id`);
+  return id.data;
+}

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { Runtime } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../observability';
 import { createApp } from '../api/app';
+import { close, listen } from '../api/server';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db/knex';
 import { connectClient, connectWorker } from '../temporal/connection';
@@ -16,21 +17,31 @@ import { createWorker } from '../worker/worker';
 import { seedDemo } from './seed';
 import { MissingTemporalCli, findTemporalCli, startEmbeddedPostgres, startTemporalDevServer, type Running } from './stack';
 
-const stops: (() => Promise<void>)[] = [];
+/** What to stop, most recently started first; each step has its own time bound. */
+const stops: { what: string; ms: number; stop: () => Promise<void> }[] = [];
 const say = (msg: string) => console.log(`[retainer-desk] ${msg}`);
 
-let stopping = false;
-/** Stops everything in reverse order of start: API, worker, connections, Temporal, PostgreSQL. */
-async function shutdown(reason: string, code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+let stopping: Promise<never> | undefined;
+/**
+ * Stops everything in reverse order of start: API (calls in flight finish), worker (drained),
+ * connections, Temporal, PostgreSQL. A step that overruns its bound is reported and left behind;
+ * the server processes are killed outright if they must be. Called once, however many signals come
+ * (Ctrl-C reaches us from the terminal and again from npm).
+ */
+function shutdown(reason: string, code: number): Promise<never> {
+  stopping ??= (async () => {
     say(`${reason}: stopping`);
-    for (const stop of stops) {
-      await stop().catch((err: unknown) => console.error(err));
+    for (const { what, ms, stop } of stops) {
+      let timer: NodeJS.Timeout | undefined;
+      const overran = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+      const outcome = await Promise.race([stop().then(() => 'done' as const, (err: unknown) => (console.error(err), 'failed' as const)), overran]);
+      clearTimeout(timer);
+      if (outcome === 'late') say(`${what} did not stop within ${ms / 1000} s; going on`);
     }
     say('stopped');
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 async function main() {
@@ -42,8 +53,9 @@ async function main() {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     say(`starting embedded PostgreSQL (data in ${path.join(config.dataDir, 'pg')})`);
-    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort });
-    stops.unshift(() => pg.stop());
+    // Its own process group: Ctrl-C reaches us, and PostgreSQL stops last, after the worker has drained.
+    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg'), port: config.embeddedPgPort, ownProcessGroup: true });
+    stops.unshift({ what: 'PostgreSQL', ms: 15_000, stop: () => pg.stop() });
     databaseUrl = pg.url;
   }
 
@@ -67,13 +79,13 @@ async function main() {
       uiPort: config.temporalUiPort,
       logFile: path.join(config.dataDir, 'temporal.log'),
     });
-    stops.unshift(() => temporal.stop());
+    stops.unshift({ what: 'the Temporal dev server', ms: 12_000, stop: () => temporal.stop() });
     process.env.TEMPORAL_ADDRESS = temporal.address;
     uiUrl = temporal.uiUrl;
   }
 
   const db = createDb(databaseUrl);
-  stops.unshift(() => db.destroy());
+  stops.unshift({ what: 'the database pool', ms: 3_000, stop: () => db.destroy() });
   const applied = await migrateLatest(db);
   if (applied.length) say(`migrated: ${applied.join(', ')}`);
   const demo = await seedDemo(db, path.join(config.dataDir, 'demo-credentials.json'));
@@ -85,21 +97,26 @@ async function main() {
     ...(config.workerMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}` } } } } : {}),
   });
   const temporalClient = await connectClient();
-  stops.unshift(() => temporalClient.connection.close());
+  stops.unshift({ what: 'the Temporal client', ms: 3_000, stop: () => temporalClient.connection.close() });
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, maxCachedWorkflows: config.workerMaxCachedWorkflows });
   await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
   const workerDone = worker.run();
-  stops.unshift(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerDone;
-    await connection.close();
+  stops.unshift({
+    what: 'the worker',
+    ms: 20_000,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await connection.close();
+    },
   });
 
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute }).listen(config.port, () => resolve(s));
-  });
-  stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const server: Server = await listen(
+    createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs }),
+    config.port,
+  );
+  stops.unshift({ what: 'the API', ms: 8_000, stop: () => close(server, 5_000) });
 
   const api = `http://localhost:${config.port}`;
   console.log(`
@@ -114,6 +131,7 @@ ${Object.entries(demo.people)
 Press Ctrl-C to stop.`);
 
   await workerDone.catch(async (err: unknown) => {
+    if (stopping) return;
     console.error('worker failed', err);
     await shutdown('worker failure', 1);
   });

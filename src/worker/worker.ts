@@ -32,6 +32,9 @@ export async function createWorker({ connection, namespace, db, workflowBundle, 
     namespace,
     taskQueue,
     ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+    // A stop waits for activities in flight up to 5 s, cancels them, and is over within 15 s.
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '15 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: wrapActivities(createActivities({ db, webhook, temporal: new Client({ connection, namespace }) })),
   });

@@ -1,6 +1,7 @@
 // One client request, from intake to closure. The rules live in ../domain; this is the shell:
 // message handlers, durable timers, the projection loop, search attributes and continue-as-new.
 import {
+  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
@@ -21,8 +22,10 @@ import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer } from '../domain';
 import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
+import { escapeMarkdown, requestSummary } from '../shared/summary';
 import {
   APPLIED_KEYS_KEPT,
+  DATA_REJECTED,
   KEY_REUSED,
   REJECTION_TYPES,
   appliedKeyQuery,
@@ -58,6 +61,11 @@ const delivery = proxyActivities<Acts>({
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
 });
 
+/** An activity failed because PostgreSQL refused its data (not because something was down). */
+function dataRejected(err: unknown): err is ActivityFailure & { cause: ApplicationFailure } {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED;
+}
+
 function rejected(type: keyof typeof REJECTION_TYPES, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: REJECTION_TYPES[type], message, nonRetryable: true });
 }
@@ -71,8 +79,8 @@ function reject(cmd: Command, actor: Actor, state: RequestState): void {
 function details(s: RequestState): string {
   const waiting = isPaused(s) ? ' · waiting for the client' : '';
   const deadline = s.deadlineAt ? ` · deadline ${s.deadlineAt}` : '';
-  const tasks = s.tasks.map((t) => `- ${t.id} ${t.title} (${t.skill}): ${t.status}, ${t.progress}%`).join('\n');
-  return `**${s.stage}** · ${s.priority} · ${s.title}${waiting}${deadline}\n${tasks}`;
+  const tasks = s.tasks.map((t) => `- ${t.id} ${escapeMarkdown(t.title)} (${escapeMarkdown(t.skill)}): ${t.status}, ${t.progress}%`).join('\n');
+  return `**${s.stage}** · ${s.priority} · ${escapeMarkdown(s.title)}${waiting}${deadline}\n${tasks}`;
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
@@ -83,13 +91,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [], reserved: 0 };
   /** Calls applied under an Idempotency-Key, and those being applied now. */
   const applied = new Map((input.carried?.applied ?? []).map(([key, hash, version]) => [key, { hash, version }]));
-  const applying = new Map<string, Promise<number>>();
+  const applying = new Map<string, { hash: string; version: Promise<number> }>();
 
   const current = (): RequestState => {
     if (!state) throw rejected('conflict', 'the request is still being taken in');
     return state;
   };
   const deliveries: Promise<unknown>[] = [];
+  /** Why PostgreSQL last refused this request's data, while it does (carried across continue-as-new). */
+  let attention: string | undefined = input.carried?.attention;
   /** The search attributes last written, so an unchanged set is not written again. */
   let lastAttributes = '';
   const whenProjected = async (version: number) => {
@@ -164,7 +174,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
             { key: searchAttributes.clientId, value: s.clientId },
             { key: searchAttributes.priority, value: s.priority },
           ],
-          staticSummary: `${s.priority} · ${cmd.title} (linked to ${s.requestId})`.slice(0, 200),
+          staticSummary: requestSummary(s.priority, cmd.title, s.requestId),
         });
         return { cmd: { ...cmd, linkedRequestId } };
       }
@@ -183,14 +193,21 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return next.version;
   };
 
-  /** The version an earlier call with this Idempotency-Key made, if it was applied; the same key with another command is refused. */
+  const keyReused = () =>
+    ApplicationFailure.create({ type: KEY_REUSED, message: 'this Idempotency-Key was already used with a different request', nonRetryable: true });
+
+  /**
+   * The version an earlier call with this Idempotency-Key made, if it was applied; the same key
+   * with another command, applied or still applying, is refused (422).
+   */
   const earlier = (action: Action): number | undefined => {
     const id = action.idempotency;
-    const done = id && applied.get(id.key);
-    if (!id || !done) return undefined;
-    if (done.hash !== id.hash) {
-      throw ApplicationFailure.create({ type: KEY_REUSED, message: 'this Idempotency-Key was already used with a different request', nonRetryable: true });
-    }
+    if (!id) return undefined;
+    const inFlight = applying.get(id.key);
+    if (inFlight && inFlight.hash !== id.hash) throw keyReused();
+    const done = applied.get(id.key);
+    if (!done) return undefined;
+    if (done.hash !== id.hash) throw keyReused();
     return done.version;
   };
 
@@ -200,10 +217,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (seen !== undefined) return seen;
     const key = action.idempotency?.key;
     const running = key === undefined ? undefined : applying.get(key);
-    if (running) return running;
+    if (running) return running.version;
     const attempt = run(action);
     if (key === undefined) return attempt;
-    applying.set(key, attempt);
+    applying.set(key, { hash: action.idempotency!.hash, version: attempt });
     try {
       const version = await attempt;
       applied.set(key, { hash: action.idempotency!.hash, version });
@@ -264,7 +281,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
 
     const s = current();
     if (s.version > projected.version) {
-      await project(s);
+      await projectOrFlag(s);
       await syncAllocation(s);
     }
     if (isTerminal(s.stage) && projected.version === current().version) break;
@@ -273,7 +290,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
       if (allHandlersFinished() && current().version === projected.version) {
-        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]) } });
+        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]), ...(attention ? { attention } : {}) } });
       }
     }
   }
@@ -306,7 +323,50 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
   }
 
-  async function project(s: RequestState): Promise<void> {
+  /**
+   * Projects the state; when PostgreSQL refuses its data (a value that slipped past the API's
+   * validation), projects a sanitized copy instead, flags the request (`NeedsAttention`, the read
+   * model) and escalates to the manager and the head: never retried for ever, never frozen.
+   */
+  async function projectOrFlag(s: RequestState): Promise<void> {
+    try {
+      await project(s);
+      if (attention) {
+        await io().clearDataFailure({ requestId: s.requestId });
+        attention = undefined;
+        upsertSearchAttributes([{ key: searchAttributes.needsAttention, value: false }]);
+      }
+      return;
+    } catch (err) {
+      if (!dataRejected(err)) throw err;
+      const reason = err.cause.message;
+      log.warn('the request\'s data was refused by PostgreSQL', { version: s.version, reason });
+      try {
+        await project(s, true);
+      } catch (again) {
+        if (!dataRejected(again)) throw again;
+        // Even the sanitized copy was refused: the read model stays behind, the flag says so.
+        markProjected(s);
+      }
+      if (!attention) {
+        attention = reason;
+        upsertSearchAttributes([{ key: searchAttributes.needsAttention, value: true }]);
+        await io().flagDataFailure({ requestId: s.requestId, clientId: s.clientId, managerId: s.managerId, version: s.version, reason, at: now() });
+      }
+    }
+  }
+
+  function markProjected(s: RequestState): void {
+    Object.assign(projected, {
+      version: s.version,
+      events: s.events.length,
+      timeEntries: s.timeEntries.length,
+      notifications: s.notifications.length,
+      escalations: s.escalations.length,
+    });
+  }
+
+  async function project(s: RequestState, sanitize = false): Promise<void> {
     const overdue = s.stage === 'Execution' && s.tasks.some((t) => t.status === 'in_progress' && t.deadlineAt !== undefined && t.deadlineAt <= now());
     const attributes = [
       { key: searchAttributes.stage, value: s.stage },
@@ -324,8 +384,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
     setCurrentDetails(details(s));
     const notifications = s.notifications.slice(projected.notifications);
-    const { deliver } = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}` }, [
+    const { deliver } = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}` }, [
       {
+        ...(sanitize ? { sanitize } : {}),
         state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
         events: s.events.slice(projected.events),
         // New entries, and corrected ones (the upsert keeps the highest revision).
@@ -334,13 +395,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         escalations: s.escalations.slice(projected.escalations),
       },
     ])) ?? { deliver: true };
-    Object.assign(projected, {
-      version: s.version,
-      events: s.events.length,
-      timeEntries: s.timeEntries.length,
-      notifications: s.notifications.length,
-      escalations: s.escalations.length,
-    });
+    markProjected(s);
     // Only where the worker has a webhook to deliver to (histories from before always asked).
     if (notifications.length > 0 && (deliver || !modern())) {
       // Delivery runs beside the request: a webhook that is down never holds the request up.

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   /** … or running these wrapped activities (fault injection). */
   wrapActivities?: (acts: Activities) => Activities;
   rateLimitPerMinute?: number;
+  /** How long the API waits for a workflow before 503 (the production default otherwise). */
+  updateWaitMs?: number;
   /** Another stack than the run's shared one (the fault tests start their own). */
   databaseUrl?: string;
   temporalAddress?: string;
@@ -66,7 +68,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600 });
+  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}) });
   const http = supertest(app);
   return {
     db,

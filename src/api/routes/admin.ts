@@ -5,7 +5,7 @@ import { dispatchWorkflow } from '../../workflows';
 import { rowsOf, type Db } from '../../db/knex';
 import { actorOf, hashToken, newToken, requireRole } from '../auth';
 import { forbidden, notFound, unprocessable } from '../errors';
-import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidParam } from '../schemas';
+import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
 
 interface StaffRow {
   id: string;
@@ -59,9 +59,9 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   const admin = requireRole('admin');
 
   const clientParam = async (raw: unknown): Promise<string> => {
-    const id = uuidParam.safeParse(raw);
-    if (!id.success || !(await db('clients').where({ id: id.data }).first('id'))) throw notFound('no such client');
-    return id.data;
+    const id = uuidFrom(raw, 'client');
+    if (!(await db('clients').where({ id }).first('id'))) throw notFound('no such client');
+    return id;
   };
 
   /** R10: a junior's mentor is a senior specialist. */
@@ -94,7 +94,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
 
   /** Skills, capacity, mentor, leaving: a change that adds capacity lets waiting tasks take it. */
   router.patch('/admin/staff/:id', requireRole('admin', 'head'), async (req, res) => {
-    const id = uuidParam.safeParse(req.params.id);
+    const id = { success: true as const, data: uuidFrom(req.params.id, 'person') };
     const b = updateStaffBody.parse(req.body);
     if (b.mentorId) await mustBeSenior(b.mentorId);
     const rows = id.success
@@ -189,8 +189,8 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   });
 
   router.delete('/admin/credentials/:id', admin, async (req, res) => {
-    const id = uuidParam.safeParse(req.params.id);
-    const n = id.success ? await db('api_credentials').where({ id: id.data }).whereNull('revoked_at').update({ revoked_at: db.fn.now() }) : 0;
+    const id = uuidFrom(req.params.id, 'credential');
+    const n = await db('api_credentials').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
     if (n === 0) throw notFound('no such active credential');
     res.status(204).end();
   });

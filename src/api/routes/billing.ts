@@ -3,7 +3,7 @@ import { monthSummary, statementCsv, statementOf } from '../../activities/ledger
 import { rowsOf, type Db } from '../../db/knex';
 import { roundQuarter } from '../../domain';
 import { actorOf, requireRole } from '../auth';
-import { forbidden, notFound } from '../errors';
+import { badRequest, forbidden, notFound } from '../errors';
 import { monthParam, reportQuery, uuidParam } from '../schemas';
 
 export function billingRouter({ db }: { db: Db }): Router {
@@ -14,7 +14,8 @@ export function billingRouter({ db }: { db: Db }): Router {
     const actor = actorOf(req);
     const id = uuidParam.safeParse(req.params.id);
     const month = monthParam.safeParse(req.params.month);
-    if (!id.success || !month.success) throw notFound('no such client or month');
+    if (!id.success) throw badRequest('not a client id');
+    if (!month.success) throw badRequest(`not a month: ${month.error.issues[0]?.message ?? 'malformed'}`);
     if (actor.role === 'client' && actor.clientId !== id.data) throw notFound('no such client');
     if (actor.role === 'specialist' || actor.role === 'admin') throw forbidden('statements are for clients, managers and the head');
     if (!(await db('clients').where({ id: id.data }).first('id'))) throw notFound('no such client');

@@ -2,7 +2,15 @@ import { Router } from 'express';
 import type { Db } from '../../db/knex';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
-import { escalationsQuery, inboxQuery } from '../schemas';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { escalationsQuery, inboxQuery, rowIdParam } from '../schemas';
+
+/** A row id from the path; one this API never issues is 400. */
+function rowId(raw: unknown): string {
+  const id = rowIdParam.safeParse(raw);
+  if (!id.success) throw badRequest('not an id this API issues');
+  return id.data;
+}
 
 interface NotificationRow {
   id: string;
@@ -38,8 +46,7 @@ export function inboxRouter({ db }: { db: Db }): Router {
       .limit(q.limit + 1);
     if (q.unread === 'true') query = query.whereNull('read_at');
     if (q.cursor) {
-      const [at, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
-      if (!at || !id || Number.isNaN(Date.parse(at))) throw badRequest('the cursor is not one this API issued');
+      const { at, id } = decodeCursor(q.cursor, rowIdParam);
       query = query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [at, id]);
     }
     const rows = (await query) as NotificationRow[];
@@ -47,12 +54,12 @@ export function inboxRouter({ db }: { db: Db }): Router {
     const last = page.at(-1);
     res.json({
       items: page.map((n) => ({ id: n.id, requestId: n.request_id, kind: n.kind, text: n.text, createdAt: n.created_at.toISOString(), read: n.read_at !== null })),
-      nextCursor: rows.length > q.limit && last ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
     });
   });
 
   router.post('/inbox/:notificationId/read', async (req, res) => {
-    const n = await mine(req).where('id', String(req.params.notificationId)).update({ read_at: db.fn.now() });
+    const n = await mine(req).where('id', rowId(req.params.notificationId)).update({ read_at: db.fn.now() });
     if (n === 0) throw notFound('no such notification');
     res.status(204).end();
   });
@@ -97,7 +104,7 @@ export function inboxRouter({ db }: { db: Db }): Router {
 
   router.post('/escalations/:escalationId/acknowledge', requireRole('manager', 'head'), async (req, res) => {
     const actor = actorOf(req);
-    let query = db('escalations').where('id', String(req.params.escalationId)).whereNull('acknowledged_at');
+    let query = db('escalations').where('id', rowId(req.params.escalationId)).whereNull('acknowledged_at');
     if (actor.role === 'manager') query = query.where('owner_id', actor.id);
     const n = await query.update({ acknowledged_at: db.fn.now(), acknowledged_by: actor.id });
     if (n === 0) throw notFound('no such open escalation of yours');
@@ -106,7 +113,7 @@ export function inboxRouter({ db }: { db: Db }): Router {
 
   router.post('/escalations/:escalationId/resolve', requireRole('manager', 'head'), async (req, res) => {
     const actor = actorOf(req);
-    let query = db('escalations').where('id', String(req.params.escalationId)).whereNull('resolved_at');
+    let query = db('escalations').where('id', rowId(req.params.escalationId)).whereNull('resolved_at');
     if (actor.role === 'manager') query = query.where('owner_id', actor.id);
     const n = await query.update({ resolved_at: db.fn.now(), acknowledged_at: db.raw('coalesce(acknowledged_at, now())'), acknowledged_by: db.raw('coalesce(acknowledged_by, ?)', [actor.id]) });
     if (n === 0) throw notFound('no such unresolved escalation of yours');

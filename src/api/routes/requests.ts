@@ -23,27 +23,13 @@ import {
   type UpdateCommand,
 } from '../../shared/contract';
 import { requestWorkflow } from '../../workflows';
+import { requestSummary } from '../../shared/summary';
 import { actorOf, requireRole } from '../auth';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { viewFor } from '../views';
-import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unprocessable } from '../errors';
-import { actionBodies, createRequestBody, listRequestsQuery, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
+import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unprocessable, within } from '../errors';
+import { actionBodies, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
-
-function encodeCursor(row: { created_at: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
-      return [v[0], v[1]];
-    }
-  } catch {
-    // falls through to the 400 below
-  }
-  throw badRequest('the cursor is not one this API issued');
-}
 
 /** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
 function idempotencyKeyOf(req: Request): string | undefined {
@@ -92,8 +78,8 @@ export function requestList(db: Db, actor: Actor, q: z.infer<typeof listRequests
   if (q.priority) query = query.where('priority', q.priority);
   if (q.managerId) query = query.where('manager_id', q.managerId);
   if (q.cursor) {
-    const [createdAt, id] = decodeCursor(q.cursor);
-    query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
+    const { at, id } = decodeCursor(q.cursor, uuidParam);
+    query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [at, id]);
   }
   return query;
 }
@@ -101,7 +87,9 @@ export function requestList(db: Db, actor: Actor, q: z.infer<typeof listRequests
 /** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
 export const ACTION_ROUTES = new Map<string, UpdateCommand | SignalCommand>();
 
-export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string }): Router {
+export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string; updateWaitMs: number }): Router {
+  /** Every call on a workflow is bounded: 503 + Retry-After past the wait. */
+  const bounded = <T>(call: Promise<T>) => within(updateWaitMs, call);
   const router = Router();
 
   /** The read-model row, or 404 when it does not exist or is not this actor's to see. */
@@ -109,7 +97,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
     const actor = actorOf(req);
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const id = uuidParam.safeParse(req.params.id);
-    if (!id.success) throw notFound('no such request');
+    if (!id.success) throw badRequest('not a request id');
     const row = await visibleTo(db, actor, db('requests').where('requests.id', id.data)).first<{ id: string; client_id: string } | undefined>('requests.id', 'requests.client_id');
     if (!row) throw notFound('no such request');
     return row;
@@ -117,7 +105,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
 
   async function liveState(requestId: string): Promise<RequestState> {
     try {
-      return await temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery);
+      return await bounded(temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('no such request');
       throw err;
@@ -165,7 +153,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
     };
     let state: RequestState;
     try {
-      state = await temporal.workflow.executeUpdateWithStart(intakeUpdate, {
+      state = await bounded(temporal.workflow.executeUpdateWithStart(intakeUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
           workflowId: requestWorkflowId(requestId),
           taskQueue,
@@ -177,9 +165,9 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
             { key: searchAttributes.clientId, value: clientId },
             { key: searchAttributes.priority, value: body.priority },
           ],
-          staticSummary: `${body.priority} · ${body.title}`.slice(0, 200),
+          staticSummary: requestSummary(body.priority, body.title),
         }),
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       state = await liveState(requestId);
@@ -212,7 +200,7 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
         updatedAt: r.updated_at.toISOString(),
         closedAt: r.closed_at?.toISOString() ?? null,
       })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
     });
   });
 
@@ -244,12 +232,12 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
       const action = { actor, command, ...(idempotency ? { idempotency } : {}) };
       const kind: UpdateCommand | SignalCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
-        const seen = idempotency ? await handle.query(appliedKeyQuery, idempotency.key) : null;
+        const seen = idempotency ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
         if (seen && seen.hash !== idempotency?.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
         if (!seen) {
           const rejection = check(await liveState(row.id), actor, command);
           if (rejection) throw rejectionToHttp(rejection);
-          await handle.signal(actionSignals[kind], action);
+          await bounded(handle.signal(actionSignals[kind], action));
         }
         res
           .status(202)
@@ -259,10 +247,12 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
       }
       let state: RequestState;
       try {
-        state = await handle.executeUpdate(actionUpdates[kind], {
-          args: [action],
-          ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
-        });
+        state = await bounded(
+          handle.executeUpdate(actionUpdates[kind], {
+            args: [action],
+            ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
+          }),
+        );
       } catch (err) {
         // The request exists (its row was found) but its workflow has ended: closed or cancelled.
         if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -277,24 +267,21 @@ export function requestsRouter({ db, temporal, context, taskQueue }: { db: Db; t
    * Idempotency-Key, same body) is answered with the final state; anything else is 409.
    */
   async function finished(handle: ReturnType<Client['workflow']['getHandle']>, idempotency: { key: string; hash: string } | undefined): Promise<RequestState> {
-    const final = await handle.query(stateQuery);
-    const seen = idempotency ? await handle.query(appliedKeyQuery, idempotency.key) : null;
+    const final = await bounded(handle.query(stateQuery));
+    const seen = idempotency ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
     if (seen && seen.hash === idempotency?.hash) return final;
     if (seen) throw unprocessable('this Idempotency-Key was already used with a different request');
     throw conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
   }
 
+  /** A path parameter, written exactly as this API writes it (`T1`, not `T01`), else 400. */
   const param = (schema: typeof taskIdParam, name: string, what: string) => (req: Request) => {
     const parsed = schema.safeParse(req.params[name]);
-    if (!parsed.success) throw notFound(`no such ${what}`);
+    if (!parsed.success) throw badRequest(`not a ${what} id: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
     return parsed.data;
   };
   const taskId = param(taskIdParam, 'taskId', 'task');
-  const entryNo = (req: Request) => {
-    const n = Number(req.params.entryNo);
-    if (!Number.isInteger(n) || n < 1) throw notFound('no such time entry');
-    return n;
-  };
+  const entryNo = param(entryNoParam, 'entryNo', 'time entry');
   const questionId = param(questionIdParam, 'questionId', 'question');
   const proposalId = param(proposalIdParam, 'proposalId', 'proposal');
 

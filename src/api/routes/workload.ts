@@ -8,7 +8,7 @@ import { actionUpdates, requestWorkflowId } from '../../shared/contract';
 import { dispatchWorkflow, workloadReviewWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
-import { absenceBody, uuidParam } from '../schemas';
+import { absenceBody, uuidFrom } from '../schemas';
 
 interface LoadRow {
   id: string;
@@ -124,8 +124,8 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
   });
 
   router.post('/admin/staff/:id/absences', requireRole('admin', 'head'), async (req, res) => {
-    const staffId = uuidParam.safeParse(req.params.id);
-    if (!staffId.success || !(await db('staff').where({ id: staffId.data }).first('id'))) throw notFound('no such person');
+    const staffId = { data: uuidFrom(req.params.id, 'person') };
+    if (!(await db('staff').where({ id: staffId.data }).first('id'))) throw notFound('no such person');
     const b = absenceBody.parse(req.body);
     const id = randomUUID();
     await db('staff_absences').insert({ id, staff_id: staffId.data, starts_on: b.startsOn, ends_on: b.endsOn, kind: b.kind, note: b.note });
@@ -152,7 +152,7 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
   /** One call applies a proposal of the review: the task moves to the less loaded colleague. */
   router.post('/workload/proposals/:id/apply', requireRole('head', 'manager'), async (req, res) => {
     const actor = actorOf(req);
-    const id = uuidParam.safeParse(req.params.id);
+    const id = { success: true as const, data: uuidFrom(req.params.id, 'proposal') };
     const p = id.success
       ? ((await db('reassignment_proposals').where({ id: id.data }).first()) as
           | { id: string; request_id: string; task_id: string; to_id: string; reason: string; applied_at: Date | null }
