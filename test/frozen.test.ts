@@ -41,6 +41,7 @@ async function footprint(requestId?: string) {
 describe('bad input is refused at the edge and changes nothing', () => {
   it('NUL characters, unpaired surrogates, year-0000 and past dates, odd numbers and edited cursors are 400; other media types 415', async () => {
     const id = await f.executing();
+    const toEstimate = await f.decomposed();
     const before = await footprint(id);
     const cases: [string, string, string, object | string, number][] = [
       ['POST', '/requests', co.client.token, { title: 'NUL \u0000 here', description: 'd' }, 400],
@@ -72,7 +73,7 @@ describe('bad input is refused at the edge and changes nothing', () => {
       ['POST', '/escalations/%00x/acknowledge', co.manager.token, {}, 400],
       ['GET', '/requests/not-a-uuid', co.manager.token, {}, 400],
     ];
-    const estimateOf = await h.post(`/requests/${await f.decomposed()}/tasks/T1/estimate`, co.backendSenior.token, { hours: 1e-9, complexity: 'low' });
+    const estimateOf = await h.post(`/requests/${toEstimate}/tasks/T1/estimate`, co.backendSenior.token, { hours: 1e-9, complexity: 'low' });
     expect(estimateOf.status, JSON.stringify(estimateOf.body)).toBe(400);
     const failures: string[] = [];
     for (const [method, path, token, body, status] of cases) {

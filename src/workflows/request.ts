@@ -61,9 +61,13 @@ const delivery = proxyActivities<Acts>({
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
 });
 
-/** An activity failed because PostgreSQL refused its data (not because something was down). */
-function dataRejected(err: unknown): err is ActivityFailure & { cause: ApplicationFailure } {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === DATA_REJECTED;
+/**
+ * Why PostgreSQL refused an activity's data, if that is why it failed (not because something was
+ * down). A local activity's failure arrives as the ApplicationFailure itself, an activity's wrapped.
+ */
+function dataRejected(err: unknown): string | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === DATA_REJECTED ? failure.message : undefined;
 }
 
 function rejected(type: keyof typeof REJECTION_TYPES, message: string): ApplicationFailure {
@@ -338,13 +342,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       return;
     } catch (err) {
-      if (!dataRejected(err)) throw err;
-      const reason = err.cause.message;
+      const reason = dataRejected(err);
+      if (reason === undefined) throw err;
       log.warn('the request\'s data was refused by PostgreSQL', { version: s.version, reason });
       try {
         await project(s, true);
       } catch (again) {
-        if (!dataRejected(again)) throw again;
+        if (dataRejected(again) === undefined) throw again;
         // Even the sanitized copy was refused: the read model stays behind, the flag says so.
         markProjected(s);
       }
