@@ -118,6 +118,8 @@ describe('data that slips past the edge freezes nothing', () => {
     expect(row.title).toBe(title.replace('\u0000', ''));
     const described = await h.temporal.workflow.getHandle(requestWorkflowId(requestId)).describe();
     expect(described.typedSearchAttributes.get(searchAttributes.needsAttention)).toBe(true);
+    const flagged = await h.get('/requests?needsAttention=true&limit=100', co.manager.token);
+    expect(flagged.body.items.map((i: { requestId: string; needsAttention: boolean }) => [i.requestId, i.needsAttention])).toContainEqual([requestId, true]);
     const inbox = await h.get('/inbox', co.manager.token);
     expect(inbox.body.items.map((n: { kind: string }) => n.kind)).toContain('escalation.data_rejected');
     const head = await h.get('/escalations?state=open', co.head.token);

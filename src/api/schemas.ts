@@ -49,6 +49,8 @@ export const listRequestsQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),
   priority: z.enum(PRIORITIES).optional(),
   managerId: id.optional(),
+  /** Staff: only requests whose data PostgreSQL refused (true), or only the others. */
+  needsAttention: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });

@@ -66,7 +66,7 @@ export function visibleTo<Q extends Knex.QueryBuilder>(db: Db, actor: Actor, q: 
 /** The page of the request list an actor asked for, newest first, keyset-paginated (the benchmark explains this query). */
 export function requestList(db: Db, actor: Actor, q: z.infer<typeof listRequestsQuery>): Knex.QueryBuilder {
   let query = db('requests')
-    .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at')
+    .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
@@ -77,6 +77,7 @@ export function requestList(db: Db, actor: Actor, q: z.infer<typeof listRequests
   if (q.stage) query = query.where('stage', q.stage);
   if (q.priority) query = query.where('priority', q.priority);
   if (q.managerId) query = query.where('manager_id', q.managerId);
+  if (q.needsAttention && actor.role !== 'client') query = q.needsAttention === 'true' ? query.whereNotNull('attention_reason') : query.whereNull('attention_reason');
   if (q.cursor) {
     const { at, id } = decodeCursor(q.cursor, uuidParam);
     query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [at, id]);
@@ -183,7 +184,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const actor = actorOf(req);
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const q = listRequestsQuery.parse(req.query);
-    const rows = await rowsOf<{ id: string; client_id: string; title: string; priority: string; stage: string; manager_id: string; estimate_total_hours: number | null; version: number; created_at: Date; updated_at: Date; closed_at: Date | null }[]>(requestList(db, actor, q));
+    const rows = await rowsOf<{ id: string; client_id: string; title: string; priority: string; stage: string; manager_id: string; estimate_total_hours: number | null; version: number; created_at: Date; updated_at: Date; closed_at: Date | null; attention_reason: string | null }[]>(requestList(db, actor, q));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     res.json({
@@ -199,6 +200,8 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
         createdAt: r.created_at.toISOString(),
         updatedAt: r.updated_at.toISOString(),
         closedAt: r.closed_at?.toISOString() ?? null,
+        // PostgreSQL refused some of its data: the escalation says what (staff only).
+        ...(actor.role === 'client' ? {} : { needsAttention: r.attention_reason !== null }),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
     });
