@@ -8,6 +8,7 @@ import * as billing from './20261127030000_billing';
 import * as load from './20261127040000_load';
 import * as listIndexes from './20261127050000_list_indexes';
 import * as attention from './20261129000000_attention';
+import * as adminAudit from './20261129010000_admin_audit';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127040000_load': load,
   '20261127050000_list_indexes': listIndexes,
   '20261129000000_attention': attention,
+  '20261129010000_admin_audit': adminAudit,
 };

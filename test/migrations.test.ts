@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../migrations';
 import { createDb, migrateLatest, migrateRollbackAll, type Db } from '../src/db/knex';
 
 const TABLES = [
+  'admin_audit',
   'api_credentials',
   'audit_events',
   'client_contacts',

@@ -313,6 +313,10 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
             .onConflict('id')
             .ignore();
         }
+        if (state.stage === 'Closed' || state.stage === 'Cancelled') {
+          // Escalations end with their request: a blocker on a closed request is nobody's to act on.
+          await trx('escalations').where({ request_id: state.requestId }).whereNull('resolved_at').update({ resolved_at: ts(state.closedAt, 'required') });
+        }
         if (notifications.length > 0) {
           await trx('notifications')
             .insert(

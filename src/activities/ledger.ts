@@ -4,7 +4,7 @@
 // Periods are calendar months in the subscription's time zone.
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
-import { monthOf, roundQuarter, type RequestBilling } from '../domain';
+import { monthOf, roundQuarter, type RequestBilling, type TaskBilling } from '../domain';
 
 interface Sub {
   monthly_hours: number;
@@ -122,7 +122,16 @@ export interface Statement {
   clientId: string;
   clientName: string;
   summary: MonthSummary;
-  requests: { requestId: string; title: string; closedAt: string | null; stage: string; billableHours: number; nonBillable?: Record<string, number> }[];
+  requests: {
+    requestId: string;
+    title: string;
+    closedAt: string | null;
+    stage: string;
+    billableHours: number;
+    nonBillable?: Record<string, number>;
+    /** Staff only: per task, budget, actual, billable and non-billable hours with their causes. */
+    tasks?: TaskBilling[];
+  }[];
   totals: { billableHours: number; nonBillableHours?: number };
   /** Staff only: non-billable internal hours by cause. */
   nonBillableByReason?: Record<string, number>;
@@ -137,7 +146,7 @@ export async function statementOf(db: Db, clientId: string, period: string, audi
   const { nonBillableByReason: _n, ...rest } = full;
   return {
     ...rest,
-    requests: full.requests.map(({ nonBillable: _x, ...r }) => r),
+    requests: full.requests.map(({ nonBillable: _x, tasks: _t, ...r }) => r),
     totals: { billableHours: full.totals.billableHours },
   };
 }
@@ -162,6 +171,7 @@ async function buildStatement(db: Db, clientId: string, period: string): Promise
     stage: r.stage,
     billableHours: Number(r.hours),
     nonBillable: r.detail?.nonBillable ?? {},
+    tasks: r.detail?.tasks ?? [],
   }));
   return {
     clientId,

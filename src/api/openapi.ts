@@ -37,6 +37,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/admin/staff', summary: 'Add a person to staff (the head: specialists only)', roles: ['admin', 'head'], body: s.createStaffBody, status: 201 },
   { method: 'patch', path: '/admin/staff/:id', summary: "Change a person's skills, capacity, mentor, seniority or activity", roles: ['admin', 'head'], body: s.updateStaffBody, status: 200 },
   { method: 'get', path: '/admin/staff', summary: 'List staff', roles: ['admin', 'head', 'manager'], status: 200 },
+  { method: 'get', path: '/admin/audit', summary: 'The administrative audit trail, newest first', roles: ['admin', 'head'], query: s.adminAuditQuery, status: 200 },
   { method: 'post', path: '/admin/staff/:id/absences', summary: 'Record an absence', roles: ['admin', 'head'], body: s.absenceBody, status: 201 },
   { method: 'post', path: '/admin/clients', summary: 'Add a client', roles: ['admin'], body: s.createClientBody, status: 201 },
   { method: 'get', path: '/clients', summary: 'List clients', roles: ['admin', 'head', 'manager'], status: 200 },

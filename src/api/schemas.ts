@@ -156,7 +156,7 @@ export const inboxQuery = z.strictObject({
 });
 
 export const escalationsQuery = z.strictObject({
-  state: z.enum(['open', 'acknowledged', 'all']).default('open'),
+  state: z.enum(['open', 'acknowledged', 'resolved', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -172,8 +172,16 @@ export const updateStaffBody = z
     mentorId: id.optional(),
     seniority: z.enum(SENIORITIES).optional(),
     active: z.boolean().optional(),
+    /** Why: kept in the administrative audit trail. */
+    reason: plain(2_000).optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+  .refine((b) => Object.keys(b).some((k) => k !== 'reason'), { message: 'nothing to change' });
+
+export const adminAuditQuery = z.strictObject({
+  targetId: z.string().regex(/^[A-Za-z0-9:_-]{1,120}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});
 
 export const monthParam = z
   .string()

@@ -1,5 +1,56 @@
 // What each actor may see of a request, decided in one place.
-import type { Actor, RequestState } from '../domain';
+import { billingOf, type Actor, type RequestState, type Task } from '../domain';
+
+/**
+ * R10: a junior's estimate and result are the mentor's to check first. Until the mentor has
+ * approved them, only the people on the task and its mentor see them; the manager, the head, other
+ * specialists and the client do not. The client sees results only once the manager has passed
+ * them on (client review, or the request's end).
+ */
+function checked(actor: Actor, s: RequestState, t: Task): { estimate: boolean; result: boolean } {
+  const own = actor.role === 'specialist' && (actor.id === t.assigneeId || actor.id === t.mentorId || t.helperIds.includes(actor.id));
+  if (own) return { estimate: true, result: true };
+  const estimate = !['waiting', 'estimating', 'estimate_review'].includes(t.status);
+  const result = t.status === 'done' && (actor.role !== 'client' || ['ClientReview', 'Closed', 'Cancelled'].includes(s.stage));
+  return { estimate, result };
+}
+
+function maskTask(actor: Actor, s: RequestState, t: Task): Task {
+  const seen = checked(actor, s, t);
+  const { estimateHours: _e, bufferHours: _b, complexity: _c, result: _r, ...rest } = t;
+  return {
+    ...rest,
+    ...(seen.estimate && t.estimateHours !== undefined ? { estimateHours: t.estimateHours, bufferHours: t.bufferHours ?? 0 } : {}),
+    ...(seen.estimate && t.complexity !== undefined ? { complexity: t.complexity } : {}),
+    ...(seen.result && t.result !== undefined ? { result: t.result } : {}),
+  };
+}
+
+/** The task ids whose estimate and result this actor may not see yet, for the audit events that carry them. */
+export function uncheckedTasks(actor: Actor, s: RequestState): { estimates: Set<string>; results: Set<string> } {
+  const estimates = new Set<string>();
+  const results = new Set<string>();
+  for (const t of s.tasks) {
+    const seen = checked(actor, s, t);
+    if (!seen.estimate) estimates.add(t.id);
+    if (!seen.result) results.add(t.id);
+  }
+  return { estimates, results };
+}
+
+/**
+ * Staff see the whole request with each task's billing (budget, actual, billable, non-billable by
+ * cause), except what a mentor has not yet checked (R10).
+ */
+export function staffView(actor: Actor, s: RequestState) {
+  const hidden = uncheckedTasks(actor, s);
+  const events = s.events.map((e) => {
+    const taskId = typeof e.detail.taskId === 'string' ? e.detail.taskId : undefined;
+    const secret = taskId !== undefined && ((e.type === 'estimate' && hidden.estimates.has(taskId)) || (e.type === 'completeTask' && hidden.results.has(taskId)));
+    return secret ? { ...e, detail: { taskId } } : e;
+  });
+  return { ...s, tasks: s.tasks.map((t) => maskTask(actor, s, t)), events, billing: billingOf(s) };
+}
 
 /**
  * A client contact sees their request as a client would: stages, tasks and their progress,
@@ -7,7 +58,7 @@ import type { Actor, RequestState } from '../domain';
  * (events, blockers, questions between staff), non-billable hours, escalations, notifications
  * or who holds how much work.
  */
-export function clientView(s: RequestState) {
+export function clientView(actor: Actor, s: RequestState) {
   return {
     requestId: s.requestId,
     clientId: s.clientId,
@@ -22,7 +73,7 @@ export function clientView(s: RequestState) {
     createdAt: s.createdAt,
     ...(s.brief !== undefined ? { brief: s.brief } : {}),
     ...(s.resolution !== undefined ? { resolution: s.resolution } : {}),
-    tasks: s.tasks.map((t) => ({
+    tasks: s.tasks.map((task) => maskTask(actor, s, task)).map((t) => ({
       id: t.id,
       title: t.title,
       status: t.status,
@@ -56,5 +107,5 @@ export function clientView(s: RequestState) {
 const roundTotal = (h: number) => Math.round(h * 4) / 4;
 
 export function viewFor(actor: Actor, state: RequestState) {
-  return actor.role === 'client' ? clientView(state) : state;
+  return actor.role === 'client' ? clientView(actor, state) : staffView(actor, state);
 }

@@ -21,6 +21,8 @@ export interface TaskBilling {
   /** Past the budget: never billed, tagged with its cause. */
   overrunHours: number;
   overrunCause?: DeadlineCause | 'over_budget';
+  /** Hours on this task that are not billed, by reason: rework, mentoring, the overrun with its cause. */
+  nonBillable: Record<string, number>;
 }
 
 export interface RequestBilling {
@@ -53,6 +55,11 @@ export function billingOf(state: RequestState): RequestBilling {
       const internal = [...t.extensions].reverse().find((x) => !x.objective);
       const cause = overrun > 0 ? (internal?.cause ?? 'over_budget') : undefined;
       if (cause) add(`overrun: ${cause}`, Math.round(overrun * 100) / 100);
+      const own: Record<string, number> = {};
+      for (const e of state.timeEntries) {
+        if (!e.billable && e.taskId === t.id) own[e.billableReason] = Math.round(((own[e.billableReason] ?? 0) + e.minutes / 60) * 100) / 100;
+      }
+      if (cause) own[`overrun: ${cause}`] = Math.round(overrun * 100) / 100;
       return {
         taskId: t.id,
         actualHours: Math.round(actual * 100) / 100,
@@ -60,9 +67,21 @@ export function billingOf(state: RequestState): RequestBilling {
         billableHours: Math.round(billable * 100) / 100,
         overrunHours: Math.round(overrun * 100) / 100,
         ...(cause ? { overrunCause: cause } : {}),
+        nonBillable: own,
       };
     });
   const requestHours = minutesOn(undefined) / 60;
   const exact = requestHours + state.tasks.reduce((sum, t) => sum + Math.min(minutesOn(t.id) / 60, t.approvedHours ?? 0), 0);
   return { tasks, requestHours: Math.round(requestHours * 100) / 100, billableHours: roundQuarter(exact), nonBillable };
+}
+
+/**
+ * R23 for one person's part of a task: their billable minutes' share of what the task bills
+ * (min(actual, approved budget)); time on no task (a manager's consultation) bills as spent. The
+ * utilisation report counts with this, so its billable hours are the statement's.
+ */
+export function billableShare(minutes: number, task: { minutes: number; budgetHours: number } | undefined): number {
+  if (!task) return minutes / 60;
+  if (task.minutes <= 0) return 0;
+  return (minutes / task.minutes) * Math.min(task.minutes / 60, task.budgetHours);
 }

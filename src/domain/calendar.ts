@@ -138,3 +138,15 @@ export function workingTimeBetween(start: string, end: string, cal: WorkCalendar
   }
   return total;
 }
+
+/** A moment as a person in `timeZone` reads it: "1 Dec 2026, 17:00 (Europe/Berlin)". */
+export function formatMoment(iso: string, timeZone: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  try {
+    const text = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(t);
+    return `${text} (${timeZone})`;
+  } catch {
+    return iso;
+  }
+}

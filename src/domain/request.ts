@@ -1,7 +1,7 @@
 // The request's rules as pure functions: which command is allowed for whom and when (`check`),
 // what it does to the state (`apply`), and which timer is due next (`nextTimer`).
 // The workflow is a thin shell around these.
-import { addWorkingTime, type WorkCalendar } from './calendar';
+import { addWorkingTime, formatMoment, type WorkCalendar } from './calendar';
 import { billability, riskBuffer, roundQuarter, type TimingPolicy } from './policy';
 import type {
   Actor,
@@ -225,6 +225,9 @@ export function isPaused(state: RequestState): boolean {
   return state.slaPauses.at(-1)?.to === undefined && state.slaPauses.length > 0;
 }
 
+/** Time spent doing the work itself: only on work the client has approved (R14). */
+const WORK_CATEGORIES: readonly TimeCategory[] = ['execution', 'rework'];
+
 const OPEN_AFTER_BRIEF: Stage[] = ['Estimation', 'ClientApproval', 'Execution', 'InternalReview', 'ClientReview'];
 
 /** Is this command allowed for this actor now? `undefined` means yes. */
@@ -312,7 +315,23 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
     case 'logTime': {
       const onRequest = isOwningManager(state, actor) || onAnyTask(state, actor);
       if (!onRequest) return forbidden("only the request's manager, the head or a specialist on it may log time");
-      if (cmd.taskId !== undefined && !findTask(state, cmd.taskId)) return invalid(`no task ${cmd.taskId}`);
+      const task = cmd.taskId === undefined ? undefined : findTask(state, cmd.taskId);
+      if (cmd.taskId !== undefined && !task) return invalid(`no task ${cmd.taskId}`);
+      if (actor.role === 'specialist' && task && !worksOn(task, actor)) {
+        // A mentor logs their checking on the junior's task; nobody logs on a task that is not theirs.
+        if (task.mentorId !== actor.id) return forbidden(`only the people working on ${task.id} log time on it`);
+        if (cmd.category !== 'mentoring' && cmd.category !== 'review') return forbidden(`as the mentor of ${task.id} you log mentoring or review time on it`);
+      }
+      if (WORK_CATEGORIES.includes(cmd.category)) {
+        // R14: work starts only after the client has approved its estimate.
+        if (task && (task.approvedHours === undefined || task.status === 'cancelled')) {
+          return conflict(`work on ${task.id} starts only after the client approves its estimate`);
+        }
+        if (!task && actor.role === 'specialist') return invalid('execution and rework time is logged against a task');
+        if (!task && state.path === 'specialists' && !state.tasks.some((t) => t.approvedHours !== undefined)) {
+          return conflict('work starts only after the client approves the estimate');
+        }
+      }
       return !(cmd.minutes > 0) ? invalid('minutes must be positive') : undefined;
     }
     case 'correctTime': {
@@ -321,6 +340,10 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
       if (!entry) return invalid(`no time entry ${cmd.entryId}`);
       if (entry.personId !== actor.id) return forbidden('people correct only their own time entries');
       if (cmd.minutes === undefined && cmd.category === undefined && cmd.note === undefined) return invalid('nothing to correct');
+      const task = entry.taskId === undefined ? undefined : findTask(state, entry.taskId);
+      if (cmd.category !== undefined && WORK_CATEGORIES.includes(cmd.category) && task && task.approvedHours === undefined) {
+        return conflict(`work on ${task.id} starts only after the client approves its estimate`);
+      }
       return cmd.minutes !== undefined && !(cmd.minutes > 0) ? invalid('minutes must be positive') : undefined;
     }
     case 'reportBlocker':
@@ -449,6 +472,13 @@ type Who = Actor | typeof SYSTEM;
 function record(state: RequestState, actor: Who, at: string, type: string, detail: Record<string, unknown>): RequestState {
   const event: AuditEvent = { seq: state.events.length + 1, at, actorId: actor.id, actorRole: actor.role, type, detail };
   return { ...state, version: state.version + 1, events: [...state.events, event] };
+}
+
+/** Adds to the detail of the event just recorded. */
+function withEventDetail(state: RequestState, extra: Record<string, unknown>): RequestState {
+  const last = state.events.at(-1);
+  if (!last) return state;
+  return { ...state, events: [...state.events.slice(0, -1), { ...last, detail: { ...last.detail, ...extra } }] };
 }
 
 function notify(state: RequestState, at: string, recipientRole: Role, recipientId: string | undefined, kind: string, text: string): RequestState {
@@ -649,14 +679,15 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       });
       const overage = state.hoursLeft !== undefined ? Math.max(0, roundQuarter((state.estimateTotalHours ?? 0) - Math.max(0, state.hoursLeft))) : 0;
       const started: RequestState = {
-        ...next,
+        // The timeline says "overage" only when there was one (R14).
+        ...withEventDetail(next, { overageHours: overage }),
         tasks,
         startedAt,
         deadlineAt: latestDeadline(tasks),
         ...(overage > 0 ? { overageAcceptedHours: roundQuarter((state.overageAcceptedHours ?? 0) + overage) } : {}),
       };
       const working = tasks.filter(openTask).map((t) => t.id);
-      const notified = toWorkers(started, at, working, 'work.approved', `approved; the deadline is ${started.deadlineAt}`);
+      const notified = toWorkers(started, at, working, 'work.approved', `approved; the deadline is ${started.deadlineAt ? formatMoment(started.deadlineAt, state.timeZone) : 'not set'}`);
       return tasks.some(openTask) ? { ...notified, stage: 'Execution' } : afterCompletion(notified, at);
     }
     case 'rejectEstimate': {
@@ -726,7 +757,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
         status: 'pending' as const,
       };
       const billable = OBJECTIVE_CAUSES.includes(cmd.cause) && proposal.extraHours > 0 ? `, ${proposal.extraHours} h more billable` : '';
-      return toClient({ ...next, proposals: [...state.proposals, proposal] }, at, 'deadline.proposed', `new deadline proposed for ${cmd.taskId}: ${proposal.newDeadline} (${cmd.note}${billable})`);
+      return toClient({ ...next, proposals: [...state.proposals, proposal] }, at, 'deadline.proposed', `new deadline proposed for ${cmd.taskId}: ${formatMoment(proposal.newDeadline, state.timeZone)} (${cmd.note}${billable})`);
     }
     case 'agreeDeadline': {
       const p = state.proposals.find((x) => x.id === cmd.proposalId);
@@ -744,7 +775,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
         ...(objective ? { approvedHours: roundQuarter((t.approvedHours ?? 0) + p.extraHours) } : {}),
       }));
       const moved: RequestState = { ...next, proposals, tasks, deadlineAt: latestDeadline(tasks) };
-      return toWorkers(notify(moved, at, 'manager', state.managerId, 'deadline.agreed', `${state.title}: new deadline agreed for ${p.taskId}`), at, [p.taskId], 'deadline.agreed', `the deadline of ${p.taskId} is now ${p.newDeadline}`);
+      return toWorkers(notify(moved, at, 'manager', state.managerId, 'deadline.agreed', `${state.title}: new deadline agreed for ${p.taskId}`), at, [p.taskId], 'deadline.agreed', `the deadline of ${p.taskId} is now ${formatMoment(p.newDeadline, state.timeZone)}`);
     }
     case 'addSpecialist': {
       if (!cmd.specialistId) throw new Error('addSpecialist needs the specialist resolved first');

@@ -1,4 +1,5 @@
 // The client-readable timeline: one sentence per event of the request, and who may read it.
+import { formatMoment } from './calendar';
 import type { AuditEvent } from './types';
 
 export interface TimelineEntry {
@@ -9,7 +10,8 @@ export interface TimelineEntry {
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
-export function describeEvent(e: AuditEvent): TimelineEntry {
+/** `timeZone`: the client's, in which moments are written. */
+export function describeEvent(e: AuditEvent, timeZone = 'UTC'): TimelineEntry {
   const d = e.detail;
   const all = (text: string): TimelineEntry => ({ text, audience: 'all' });
   const staff = (text: string): TimelineEntry => ({ text, audience: 'staff' });
@@ -33,7 +35,11 @@ export function describeEvent(e: AuditEvent): TimelineEntry {
     case 'reviewEstimate':
       return staff(`The mentor ${d.verdict === 'approve' ? 'approved' : 'returned'} the estimate of ${str(d.taskId)}.`);
     case 'approveEstimate':
-      return all(d.acceptOverage ? 'Estimate approved, overage accepted; work started.' : 'Estimate approved; work started.');
+      return all(
+        typeof d.overageHours === 'number' && d.overageHours > 0
+          ? `Estimate approved, ${d.overageHours} h over this month's hours accepted; work started.`
+          : 'Estimate approved; work started.',
+      );
     case 'rejectEstimate':
       return all(`Estimate rejected: ${str(d.comment)}`);
     case 'reportProgress':
@@ -43,19 +49,20 @@ export function describeEvent(e: AuditEvent): TimelineEntry {
     case 'reportBlocker':
       return staff(`A difficulty was reported on ${str(d.taskId)}: ${str(d.description)}`);
     case 'proposeDeadline':
-      return all(`New deadline proposed for ${str(d.taskId)}: ${str(d.newDeadline)}. ${str(d.note)}`);
+      return all(`New deadline proposed for ${str(d.taskId)}: ${formatMoment(str(d.newDeadline), timeZone)}. ${str(d.note)}`);
     case 'agreeDeadline':
       return all(d.agree ? 'You agreed to the new deadline.' : 'You declined the new deadline.');
     case 'addSpecialist':
       return all(`Another specialist joined task ${str(d.taskId)}.`);
     case 'completeTask':
-      return all(`Task ${str(d.taskId)} delivered.`);
+      // Internal until the manager passes the result on ("ready for you"): the client never reads of a delivery that went back.
+      return staff(`Task ${str(d.taskId)} delivered.`);
     case 'reviewResult':
       return staff(`The mentor ${d.verdict === 'approve' ? 'approved' : 'returned'} the result of ${str(d.taskId)}.`);
     case 'acceptResult':
       return all('The result passed internal review and is ready for you.');
     case 'rework':
-      return e.actorRole === 'client' ? all(`You asked for changes: ${str(d.reason)}`) : staff(`Returned for rework: ${str(d.reason)}`);
+      return e.actorRole === 'client' ? all(`You asked for changes: ${str(d.reason)}`) : staff(`Returned for rework after internal review: ${str(d.reason)}`);
     case 'changeScope':
       return all(`Scope extended: ${str(d.reason)}`);
     case 'openLinkedRequest':

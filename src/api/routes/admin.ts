@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { dispatchWorkflow } from '../../workflows';
-import { rowsOf, type Db } from '../../db/knex';
+import type { Db } from '../../db/knex';
 import { actorOf, hashToken, newToken, requireRole } from '../auth';
-import { forbidden, notFound, unprocessable } from '../errors';
-import { createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
+import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
+import { clientsVisibleTo } from '../visibility';
+import { recordAdminChange } from '../audit';
+import { adminAuditQuery, createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
 
 interface StaffRow {
   id: string;
@@ -58,6 +60,8 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   const router = Router();
   const admin = requireRole('admin');
 
+  const audit = (req: Request, action: string, targetId: string, detail: object, reason?: string) => recordAdminChange(db, req, action, targetId, detail, reason);
+
   const clientParam = async (raw: unknown): Promise<string> => {
     const id = uuidFrom(raw, 'client');
     if (!(await db('clients').where({ id }).first('id'))) throw notFound('no such client');
@@ -87,6 +91,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
         mentor_id: b.mentorId ?? null,
         timezone: b.timezone,
       });
+    await audit(req, 'staff.create', row.id, staffView(row));
     // R8, R9: a new specialist is new capacity: waiting tasks with their skills take it at once.
     if (row.role === 'specialist') await dispatch();
     res.status(201).location(`/admin/staff/${row.id}`).json(staffView(row));
@@ -94,27 +99,58 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
 
   /** Skills, capacity, mentor, leaving: a change that adds capacity lets waiting tasks take it. */
   router.patch('/admin/staff/:id', requireRole('admin', 'head'), async (req, res) => {
-    const id = { success: true as const, data: uuidFrom(req.params.id, 'person') };
+    const actor = actorOf(req);
+    const id = uuidFrom(req.params.id, 'person');
     const b = updateStaffBody.parse(req.body);
+    const before = await db<StaffRow>('staff').where({ id }).first();
+    if (!before) throw notFound('no such person');
+    // Least privilege: the head manages specialists; managers, heads and admins are an admin's to change.
+    if (actor.role === 'head' && before.role !== 'specialist') throw forbidden('the head manages specialists; other staff are changed by an admin');
+    const specialistOnly = (['skills', 'weeklyCapacityHours', 'mentorId', 'seniority'] as const).filter((k) => b[k] !== undefined);
+    if (before.role !== 'specialist' && specialistOnly.length > 0) throw badRequest(`${specialistOnly.join(', ')}: only a specialist has these`);
+    if (b.active === false && before.active) {
+      if (id === actor.id) throw conflict('nobody deactivates themselves; ask another administrator');
+      if (before.role === 'admin') {
+        const admins = await db('staff').where({ role: 'admin', active: true }).count<{ n: string }[]>('* as n');
+        if (Number(admins[0]?.n ?? 0) <= 1) throw conflict('this is the last active administrator; add another first');
+      }
+    }
     if (b.mentorId) await mustBeSenior(b.mentorId);
-    const rows = id.success
-      ? await rowsOf<StaffRow[]>(
-          db('staff')
-            .where({ id: id.data })
-            .update({
-              ...(b.skills !== undefined ? { skills: b.skills } : {}),
-              ...(b.weeklyCapacityHours !== undefined ? { weekly_capacity_hours: b.weeklyCapacityHours } : {}),
-              ...(b.mentorId !== undefined ? { mentor_id: b.mentorId } : {}),
-              ...(b.active !== undefined ? { active: b.active } : {}),
-              ...(b.seniority !== undefined ? { seniority: b.seniority } : {}),
-            })
-            .returning('*'),
-        )
-      : [];
-    const row = rows[0];
-    if (!row) throw notFound('no such person');
+    const row = await db.transaction(async (trx) => {
+      if (before.role === 'admin' && b.active === false) {
+        // Every active administrator locked: two deactivating each other at once cannot both pass.
+        const active = (await trx('staff').where({ role: 'admin', active: true }).forUpdate().select('id')) as { id: string }[];
+        if (!active.some((a) => a.id !== id)) throw conflict('this is the last active administrator; add another first');
+      }
+      const [updated] = (await trx('staff')
+        .where({ id })
+        .update({
+          ...(b.skills !== undefined ? { skills: b.skills } : {}),
+          ...(b.weeklyCapacityHours !== undefined ? { weekly_capacity_hours: b.weeklyCapacityHours } : {}),
+          ...(b.mentorId !== undefined ? { mentor_id: b.mentorId } : {}),
+          ...(b.active !== undefined ? { active: b.active } : {}),
+          ...(b.seniority !== undefined ? { seniority: b.seniority } : {}),
+        })
+        .returning('*')) as StaffRow[];
+      const { reason, ...change } = b;
+      await recordAdminChange(trx, req, 'staff.update', id, { change, before: staffView(before) }, reason);
+      return updated!;
+    });
     if (row.role === 'specialist') await dispatch();
     res.json(staffView(row));
+  });
+
+  /** The administrative audit trail, newest first: admins and the head. */
+  router.get('/admin/audit', requireRole('admin', 'head'), async (req, res) => {
+    const q = adminAuditQuery.parse(req.query);
+    let query = db('admin_audit').orderBy('id', 'desc').limit(q.limit);
+    if (q.targetId) query = query.where('target_id', q.targetId);
+    if (q.before) query = query.where('id', '<', q.before);
+    const rows = (await query) as { id: string; at: Date; actor_id: string; actor_role: string; action: string; target_id: string; detail: object; reason: string | null }[];
+    res.json({
+      items: rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actorId: r.actor_id, actorRole: r.actor_role, action: r.action, targetId: r.target_id, detail: r.detail, reason: r.reason })),
+      nextBefore: rows.length === q.limit ? Number(rows.at(-1)?.id) : null,
+    });
   });
 
   router.get('/admin/staff', requireRole('admin', 'head', 'manager'), async (_req, res) => {
@@ -128,11 +164,12 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
       throw unprocessable('the account manager must be a manager on staff');
     }
     const row = await insertOne<ClientRow>(db, 'clients', { id: randomUUID(), name: b.name, account_manager_id: b.accountManagerId ?? null });
+    await audit(req, 'client.create', row.id, { name: row.name, accountManagerId: row.account_manager_id });
     res.status(201).location(`/admin/clients/${row.id}`).json({ id: row.id, name: row.name, accountManagerId: row.account_manager_id });
   });
 
-  router.get('/clients', requireRole('admin', 'head', 'manager'), async (_req, res) => {
-    const rows = await db<ClientRow>('clients').select('id', 'name', 'account_manager_id').orderBy('name');
+  router.get('/clients', requireRole('admin', 'head', 'manager'), async (req, res) => {
+    const rows = (await clientsVisibleTo(db, actorOf(req), db('clients').select('id', 'name', 'account_manager_id').orderBy('name'))) as ClientRow[];
     res.json({ items: rows.map((r) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id })) });
   });
 
@@ -149,6 +186,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
         rollover_unused: b.rolloverUnused,
         auto_close_after_days: b.autoCloseAfterDays ?? null,
       });
+    await audit(req, 'subscription.create', clientId, { subscriptionId: row.id, ...b });
     res.status(201).json({
       id: row.id,
       clientId,
@@ -170,6 +208,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
       name: b.name,
       email: b.email.toLowerCase(),
     });
+    await audit(req, 'contact.create', row.id, { clientId, name: row.name, email: row.email });
     res.status(201).json({ id: row.id, clientId, name: row.name, email: row.email });
   });
 
@@ -185,6 +224,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
         label: b.label,
         expires_at: b.expiresAt ?? null,
       });
+    await audit(req, 'credential.issue', row.id, { staffId: b.staffId ?? null, contactId: b.contactId ?? null, label: b.label, expiresAt: b.expiresAt ?? null });
     res.status(201).json({ id: row.id, label: row.label, expiresAt: row.expires_at, token });
   });
 
@@ -192,6 +232,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     const id = uuidFrom(req.params.id, 'credential');
     const n = await db('api_credentials').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
     if (n === 0) throw notFound('no such active credential');
+    await audit(req, 'credential.revoke', id, {});
     res.status(204).end();
   });
 

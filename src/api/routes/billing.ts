@@ -1,7 +1,8 @@
 import { Router, type Request } from 'express';
 import { monthSummary, statementCsv, statementOf } from '../../activities/ledger';
 import { rowsOf, type Db } from '../../db/knex';
-import { roundQuarter } from '../../domain';
+import { canSeeClient } from '../visibility';
+import { billableShare, roundQuarter } from '../../domain';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, forbidden, notFound } from '../errors';
 import { monthParam, reportQuery, uuidParam } from '../schemas';
@@ -16,9 +17,8 @@ export function billingRouter({ db }: { db: Db }): Router {
     const month = monthParam.safeParse(req.params.month);
     if (!id.success) throw badRequest('not a client id');
     if (!month.success) throw badRequest(`not a month: ${month.error.issues[0]?.message ?? 'malformed'}`);
-    if (actor.role === 'client' && actor.clientId !== id.data) throw notFound('no such client');
     if (actor.role === 'specialist' || actor.role === 'admin') throw forbidden('statements are for clients, managers and the head');
-    if (!(await db('clients').where({ id: id.data }).first('id'))) throw notFound('no such client');
+    if (!(await canSeeClient(db, actor, id.data))) throw notFound('no such client');
     return { clientId: id.data, period: `${month.data}-01` };
   }
 
@@ -84,7 +84,7 @@ export function billingRouter({ db }: { db: Db }): Router {
     const month = q.month ?? new Date().toISOString().slice(0, 7);
     const [y, m] = month.split('-').map(Number) as [number, number];
     const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-    const rows = await rowsOf<{ id: string; name: string; weekly_capacity_hours: number; logged: number; billable: number }[]>(
+    const rows = await rowsOf<{ id: string; name: string; weekly_capacity_hours: number; logged: number }[]>(
       db('staff as s')
         .leftJoin('time_entries as e', function () {
           this.on(db.raw('e.person_id = s.id::text')).andOn(db.raw("to_char(e.logged_at at time zone 'UTC', 'YYYY-MM') = ?", [month]));
@@ -92,14 +92,30 @@ export function billingRouter({ db }: { db: Db }): Router {
         .where({ 's.role': 'specialist', 's.active': true })
         .groupBy('s.id', 's.name', 's.weekly_capacity_hours')
         .orderBy('s.name')
+        .select('s.id', 's.name', 's.weekly_capacity_hours', db.raw('coalesce(sum(e.minutes), 0)::float / 60 as logged')),
+    );
+    // Billable as the statement bills it (R23): each task at most its approved budget, shared by who logged on it.
+    const parts = await rowsOf<{ person_id: string; task_id: string | null; approved_hours: number | null; minutes: number; task_minutes: number }[]>(
+      db('time_entries as e')
+        .leftJoin('tasks as t', function () {
+          this.on('t.request_id', 'e.request_id').andOn('t.task_id', 'e.task_id');
+        })
+        .where('e.billable', true)
+        .whereRaw("to_char(e.logged_at at time zone 'UTC', 'YYYY-MM') = ?", [month])
+        .groupBy('e.person_id', 'e.request_id', 'e.task_id', 't.approved_hours')
         .select(
-          's.id',
-          's.name',
-          's.weekly_capacity_hours',
-          db.raw('coalesce(sum(e.minutes), 0)::float / 60 as logged'),
-          db.raw('coalesce(sum(e.minutes) filter (where e.billable), 0)::float / 60 as billable'),
+          'e.person_id',
+          'e.task_id',
+          't.approved_hours',
+          db.raw('sum(e.minutes)::float as minutes'),
+          db.raw('(select coalesce(sum(x.minutes), 0) from time_entries x where x.request_id = e.request_id and x.task_id = e.task_id and x.billable)::float as task_minutes'),
         ),
     );
+    const billable = new Map<string, number>();
+    for (const p of parts) {
+      const hours = billableShare(p.minutes, p.task_id === null ? undefined : { minutes: p.task_minutes, budgetHours: Number(p.approved_hours ?? 0) });
+      billable.set(p.person_id, (billable.get(p.person_id) ?? 0) + hours);
+    }
     res.json({
       month,
       items: rows.map((r) => {
@@ -109,7 +125,7 @@ export function billingRouter({ db }: { db: Db }): Router {
           name: r.name,
           capacityHours: capacity,
           loggedHours: roundQuarter(r.logged),
-          billableHours: roundQuarter(r.billable),
+          billableHours: roundQuarter(billable.get(r.id) ?? 0),
           utilisation: capacity > 0 ? Math.round((r.logged / capacity) * 1000) / 1000 : 0,
         };
       }),

@@ -70,8 +70,10 @@ export function inboxRouter({ db }: { db: Db }): Router {
     const q = escalationsQuery.parse(req.query);
     let query = db('escalations').orderBy('raised_at', 'desc').limit(q.limit);
     if (actor.role === 'manager') query = query.where('owner_id', actor.id);
-    if (q.state === 'open') query = query.whereNull('acknowledged_at');
-    if (q.state === 'acknowledged') query = query.whereNotNull('acknowledged_at');
+    // Open: nobody has taken it on and it has not ended (an escalation ends with its request).
+    if (q.state === 'open') query = query.whereNull('acknowledged_at').whereNull('resolved_at');
+    if (q.state === 'acknowledged') query = query.whereNotNull('acknowledged_at').whereNull('resolved_at');
+    if (q.state === 'resolved') query = query.whereNotNull('resolved_at');
     const rows = (await query) as {
       id: string;
       request_id: string | null;

@@ -26,7 +26,8 @@ import { requestWorkflow } from '../../workflows';
 import { requestSummary } from '../../shared/summary';
 import { actorOf, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { viewFor } from '../views';
+import { uncheckedTasks, viewFor } from '../views';
+import { canSeeClient } from '../visibility';
 import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unprocessable, within } from '../errors';
 import { actionBodies, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
@@ -121,8 +122,8 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     if (actor.role === 'client' && body.clientId !== undefined && body.clientId !== actor.clientId) {
       throw forbidden('a client contact files requests only for their own organisation');
     }
-    const client = await db('clients').where({ id: clientId }).first<{ id: string } | undefined>('id');
-    if (!client) throw unprocessable(`no client ${clientId}`);
+    // A manager files only for the clients they manage; another's is as unknown as one that does not exist.
+    if (!(await canSeeClient(db, actor, clientId))) throw unprocessable(`no client ${clientId}`);
 
     const key = idempotencyKeyOf(req);
     let requestId: string = randomUUID();
@@ -261,8 +262,16 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         state = await finished(handle, idempotency);
       }
+      const linked = kind === 'openLinkedRequest' ? state.linked.at(-1) : undefined;
+      // Read-your-writes: the new linked request is in the read model before the answer, as a filed one is.
+      if (linked) await bounded(untilListed(linked));
       res.json(viewFor(actor, state));
     });
+  }
+
+  async function untilListed(requestId: string): Promise<void> {
+    const deadline = Date.now() + updateWaitMs;
+    while (!(await db('requests').where({ id: requestId }).first('id')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
@@ -322,6 +331,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
   router.get('/requests/:id/timeline', async (req, res) => {
     const actor = actorOf(req);
     const row = await visibleRequest(req);
+    const stored = await db('requests').where({ id: row.id }).first<{ state: RequestState }>('state');
     const events = (await db('audit_events').where({ request_id: row.id }).orderBy('seq')) as {
       seq: number;
       at: Date;
@@ -330,8 +340,13 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       type: string;
       detail: Record<string, unknown>;
     }[];
+    // R10: an estimate or a result the mentor has not checked yet is not news for anyone else.
+    const hidden = uncheckedTasks(actor, stored.state);
+    const unchecked = (e: (typeof events)[number]) =>
+      (e.type === 'estimate' && hidden.estimates.has(String(e.detail.taskId))) || (e.type === 'completeTask' && hidden.results.has(String(e.detail.taskId)));
     const items = events
-      .map((e) => ({ e, d: describeEvent({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }) }))
+      .filter((e) => !unchecked(e))
+      .map((e) => ({ e, d: describeEvent({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }, stored.state.timeZone) }))
       .filter(({ d }) => actor.role !== 'client' || d.audience === 'all')
       .map(({ e, d }) => ({ seq: e.seq, at: e.at.toISOString(), actorRole: e.actor_role, type: e.type, text: d.text }));
     res.json({ requestId: row.id, items });

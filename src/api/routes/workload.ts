@@ -9,6 +9,7 @@ import { dispatchWorkflow, workloadReviewWorkflow } from '../../workflows';
 import { actorOf, requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
 import { absenceBody, uuidFrom } from '../schemas';
+import { recordAdminChange } from '../audit';
 
 interface LoadRow {
   id: string;
@@ -129,6 +130,7 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
     const b = absenceBody.parse(req.body);
     const id = randomUUID();
     await db('staff_absences').insert({ id, staff_id: staffId.data, starts_on: b.startsOn, ends_on: b.endsOn, kind: b.kind, note: b.note });
+    await recordAdminChange(db, req, 'absence.create', staffId.data, { absenceId: id, ...b });
     res.status(201).json({ id, staffId: staffId.data, ...b });
   });
 
