@@ -119,7 +119,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     const row = await db.transaction(async (trx) => {
       if (before.role === 'admin' && b.active === false) {
         // Every active administrator locked: two deactivating each other at once cannot both pass.
-        const active = (await trx('staff').where({ role: 'admin', active: true }).forUpdate().select('id')) as { id: string }[];
+        const active: { id: string }[] = await trx('staff').where({ role: 'admin', active: true }).forUpdate().select('id');
         if (!active.some((a) => a.id !== id)) throw conflict('this is the last active administrator; add another first');
       }
       const [updated] = (await trx('staff')
