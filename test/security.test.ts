@@ -57,7 +57,10 @@ describe('visibility by role and ownership', () => {
     for (const secret of ['internal question', 'internal answer', 'internal blocker', 'internal worklog', co.backendSenior.id, 'escalation', 'rework']) {
       expect(body, secret).not.toContain(secret);
     }
-    expect(seen.body.timeEntries).toEqual([expect.objectContaining({ minutes: 60, category: 'execution' })]);
+    expect(seen.body).not.toHaveProperty('timeEntries');
+    const time = await h.get(`/requests/${id}/time`, co.client.token);
+    expect(time.body.items).toEqual([expect.objectContaining({ minutes: 60, category: 'execution' })]);
+    expect(JSON.stringify(time.body)).not.toMatch(/internal worklog|rework|personId/);
     expect(seen.body).not.toHaveProperty('events');
     expect(seen.body).not.toHaveProperty('escalations');
     expect((await h.get('/workload', co.client.token)).status).toBe(403);

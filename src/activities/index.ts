@@ -4,7 +4,8 @@ import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestBilling, RequestState, TimeEntry } from '../domain';
-import { priorityRank } from '../domain';
+import { billingOf, priorityRank, type Task } from '../domain';
+import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
 import { DATA_REJECTED, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
@@ -231,7 +232,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
           .insert(row)
           .onConflict('id')
           .merge()
-          .where('requests.version', '<', state.version)
+          .where('requests.version', '<=', state.version)
           .returning('id');
         if (updated.length > 0 && state.tasks.length > 0) {
           await trx('tasks')
@@ -272,7 +273,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
               })),
             )
             .onConflict(['request_id', 'seq'])
-            .ignore();
+            .merge();
         }
         if (timeEntries.length > 0) {
           await trx('time_entries')
@@ -294,7 +295,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
             )
             .onConflict('id')
             .merge()
-            .where('time_entries.revision', '<', trx.raw('excluded.revision'));
+            .where('time_entries.revision', '<=', trx.raw('excluded.revision'));
         }
         if (escalations.length > 0) {
           await trx('escalations')
@@ -311,7 +312,18 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
               })),
             )
             .onConflict('id')
-            .ignore();
+            .merge(['kind', 'owner_role', 'owner_id', 'task_id', 'cause', 'raised_at']);
+        }
+        // Rows past the workflow's counters were written by a workflow task that was then discarded:
+        // the workflow never made them. Same-numbered rows were overwritten above (the latest wins).
+        const counters = state.counters as RequestState['counters'] | undefined;
+        if (counters) {
+          await trx('audit_events').where({ request_id: state.requestId }).where('seq', '>', counters.events).delete();
+          const beyond = (table: string, pattern: string, n: number) =>
+            trx(table).where({ request_id: state.requestId }).whereRaw(`id ~ ? and (substring(id from ?))::bigint > ?`, [`${pattern}[0-9]+$`, `${pattern}([0-9]+)$`, n]).delete();
+          await beyond('time_entries', ':te:', counters.timeEntries);
+          await beyond('notifications', ':N', counters.notifications);
+          await beyond('escalations', ':E', counters.escalations);
         }
         if (state.stage === 'Closed' || state.stage === 'Cancelled') {
           // Escalations end with their request: a blocker on a closed request is nobody's to act on.
@@ -332,7 +344,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
               })),
             )
             .onConflict('id')
-            .ignore();
+            .merge(['recipient_role', 'recipient_id', 'kind', 'text', 'created_at']);
         }
       });
       return { deliver: notifications.length > 0 && webhook !== undefined };
@@ -384,10 +396,20 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       await reserve(db, r);
     },
 
-    /** R24, R25: held hours released, billable hours written off, once each. */
-    async settle(r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
+    /**
+     * R24, R25: held hours released, billable hours written off, once each. The bill is worked out
+     * from the request's time entries in PostgreSQL and its tasks' budgets (workflows from before
+     * bounded state send it ready-made).
+     */
+    async settle(r: { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] })): Promise<void> {
+      const detail = 'detail' in r ? r.detail : billingOf({ tasks: r.tasks, timeEntries: await timeEntriesOf(db, r.requestId) });
       // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
-      await settle(db, { ...r, detail: storable(r.detail) });
+      await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
+    },
+
+    /** A time entry as the read model holds it (a correction of one the state no longer keeps). */
+    async timeEntryOf({ requestId, entryId }: { requestId: string; entryId: string }): Promise<TimeEntry | null> {
+      return timeEntry(db, requestId, entryId);
     },
 
     /** The daily billing run: months that ended are closed with their statements; under-use is flagged (R12, R24). */

@@ -155,6 +155,12 @@ export const inboxQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+/** A page of a request's numbered records (timeline events, time entries): those after number `after`. */
+export const pageQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
 export const escalationsQuery = z.strictObject({
   state: z.enum(['open', 'acknowledged', 'resolved', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(100).default(50),

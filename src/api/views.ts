@@ -1,5 +1,5 @@
 // What each actor may see of a request, decided in one place.
-import { billingOf, type Actor, type RequestState, type Task } from '../domain';
+import type { Actor, RequestBilling, RequestState, Task } from '../domain';
 
 /**
  * R10: a junior's estimate and result are the mentor's to check first. Until the mentor has
@@ -39,22 +39,19 @@ export function uncheckedTasks(actor: Actor, s: RequestState): { estimates: Set<
 }
 
 /**
- * Staff see the whole request with each task's billing (budget, actual, billable, non-billable by
- * cause), except what a mentor has not yet checked (R10).
+ * Staff see the whole request (its records — events, time entries, notifications, escalations —
+ * are read from PostgreSQL: timeline, /time, inbox, escalations), except what a mentor has not yet
+ * checked (R10); with `billing` when the caller worked it out (each task's budget, actual,
+ * billable and non-billable hours by cause).
  */
-export function staffView(actor: Actor, s: RequestState) {
-  const hidden = uncheckedTasks(actor, s);
-  const events = s.events.map((e) => {
-    const taskId = typeof e.detail.taskId === 'string' ? e.detail.taskId : undefined;
-    const secret = taskId !== undefined && ((e.type === 'estimate' && hidden.estimates.has(taskId)) || (e.type === 'completeTask' && hidden.results.has(taskId)));
-    return secret ? { ...e, detail: { taskId } } : e;
-  });
-  return { ...s, tasks: s.tasks.map((t) => maskTask(actor, s, t)), events, billing: billingOf(s) };
+export function staffView(actor: Actor, s: RequestState, billing?: RequestBilling) {
+  const { events: _e, timeEntries: _t, notifications: _n, escalations: _x, ...rest } = s;
+  return { ...rest, tasks: s.tasks.map((t) => maskTask(actor, s, t)), ...(billing ? { billing } : {}) };
 }
 
 /**
  * A client contact sees their request as a client would: stages, tasks and their progress,
- * estimates, deadlines, questions put to them, proposals, billable time. Never internal notes
+ * estimates, deadlines, questions put to them, proposals (billable time: GET /requests/:id/time). Never internal notes
  * (events, blockers, questions between staff), non-billable hours, escalations, notifications
  * or who holds how much work.
  */
@@ -95,7 +92,6 @@ export function clientView(actor: Actor, s: RequestState) {
       .filter((q) => q.clientQuestion !== undefined)
       .map((q) => ({ id: q.id, question: q.clientQuestion, status: q.status, ...(q.status === 'answered' ? { answer: q.answer, answeredAt: q.answeredAt } : {}) })),
     proposals: s.proposals.map((p) => ({ id: p.id, taskId: p.taskId, newDeadline: p.newDeadline, extraHours: p.extraHours, cause: p.cause, note: p.note, status: p.status, at: p.at })),
-    timeEntries: s.timeEntries.filter((e) => e.billable).map((e) => ({ id: e.id, taskId: e.taskId, minutes: e.minutes, category: e.category, at: e.at })),
     linked: s.linked,
     ...(s.linkedFrom !== undefined ? { linkedFrom: s.linkedFrom } : {}),
     ...(s.closedAt !== undefined ? { closedAt: s.closedAt } : {}),
@@ -106,6 +102,6 @@ export function clientView(actor: Actor, s: RequestState) {
 
 const roundTotal = (h: number) => Math.round(h * 4) / 4;
 
-export function viewFor(actor: Actor, state: RequestState) {
-  return actor.role === 'client' ? clientView(actor, state) : staffView(actor, state);
+export function viewFor(actor: Actor, state: RequestState, billing?: RequestBilling) {
+  return actor.role === 'client' ? clientView(actor, state) : staffView(actor, state, billing);
 }

@@ -11,7 +11,7 @@
 // nearest quarter hour (0.125 h rounds up). Per-task figures are reported unrounded, in hours
 // to two decimals.
 import { roundQuarter } from './policy';
-import type { DeadlineCause, RequestState } from './types';
+import type { DeadlineCause, Task, TimeEntry } from './types';
 
 export interface TaskBilling {
   taskId: string;
@@ -36,7 +36,8 @@ export interface RequestBilling {
 
 const h2 = (minutes: number) => Math.round((minutes / 60) * 100) / 100;
 
-export function billingOf(state: RequestState): RequestBilling {
+/** The bill of a request's tasks from its time entries (all of them: the workflow's own list, or the read model's). */
+export function billingOf(state: { tasks: Task[]; timeEntries: TimeEntry[] }): RequestBilling {
   const nonBillable: Record<string, number> = {};
   const add = (reason: string, hours: number) => {
     if (hours > 0) nonBillable[reason] = Math.round(((nonBillable[reason] ?? 0) + hours) * 100) / 100;

@@ -18,7 +18,7 @@ import type {
   TimeCategory,
   TimeEntry,
 } from './types';
-import { OBJECTIVE_CAUSES, TERMINAL_STAGES } from './types';
+import { KEPT_CLOSED, OBJECTIVE_CAUSES, TERMINAL_STAGES } from './types';
 
 export interface NewTask {
   title: string;
@@ -54,7 +54,8 @@ export type Command =
   | { type: 'rejectEstimate'; comment: string; next: 'reestimate' | 'cancel' }
   | { type: 'reportProgress'; taskId: string; percent: number }
   | { type: 'logTime'; taskId?: string; minutes: number; category: TimeCategory; note: string }
-  | { type: 'correctTime'; entryId: string; minutes?: number; category?: TimeCategory; note?: string }
+  /** `before`: the entry as it is, filled in by the workflow from the read model when the state no longer holds it. */
+  | { type: 'correctTime'; entryId: string; minutes?: number; category?: TimeCategory; note?: string; before?: TimeEntry }
   | { type: 'reportBlocker'; taskId: string; description: string }
   | { type: 'proposeDeadline'; taskId: string; newDeadline: string; extraHours: number; cause: DeadlineCause; note: string }
   | { type: 'agreeDeadline'; proposalId: string; agree: boolean; comment?: string }
@@ -130,6 +131,8 @@ export function intake(input: IntakeInput, ctx: RequestContext): RequestState {
     tasks: [],
     estimateRejections: [],
     reworkCount: 0,
+    counters: { events: 0, timeEntries: 0, notifications: 0, escalations: 0, questions: 0, blockers: 0, proposals: 0 },
+    escalated: { deadlines: {} },
     timeEntries: [],
     events: [],
     timeZone: input.timeZone,
@@ -194,6 +197,17 @@ function checkNewTasks(tasks: NewTask[]): Rejection | undefined {
   // R4: no task reaches a specialist without a required skill.
   if (tasks.some((t) => blank(t.title) || blank(t.skill))) return invalid('every task needs a title and a required skill');
   return undefined;
+}
+
+/** The open records and the last few closed ones: a list whose length does not grow with the request's age. */
+function keepOpen<T>(list: T[], open: (x: T) => boolean): T[] {
+  const closed = list.filter((x) => !open(x));
+  const dropped = new Set(closed.slice(0, Math.max(0, closed.length - KEPT_CLOSED)));
+  return list.filter((x) => !dropped.has(x));
+}
+
+function keepLast<T>(list: T[]): T[] {
+  return list.length > KEPT_CLOSED ? list.slice(-KEPT_CLOSED) : list;
 }
 
 function findTask(state: RequestState, taskId: string): Task | undefined {
@@ -336,8 +350,13 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
     }
     case 'correctTime': {
       // R22: people correct their own entries; the audit trail keeps what was there before.
-      const entry = state.timeEntries.find((e) => e.id === cmd.entryId);
-      if (!entry) return invalid(`no time entry ${cmd.entryId}`);
+      const entry = cmd.before ?? state.timeEntries.find((e) => e.id === cmd.entryId);
+      if (!entry) {
+        // Written to the read model and no longer in the state: the workflow looks it up, then checks again.
+        const n = Number(/:te:(\d+)$/.exec(cmd.entryId)?.[1] ?? 0);
+        return n >= 1 && n <= state.counters.timeEntries && cmd.entryId.startsWith(`${state.requestId}:te:`) ? undefined : invalid(`no time entry ${cmd.entryId}`);
+      }
+      if (entry.id !== cmd.entryId) return invalid(`no time entry ${cmd.entryId}`);
       if (entry.personId !== actor.id) return forbidden('people correct only their own time entries');
       if (cmd.minutes === undefined && cmd.category === undefined && cmd.note === undefined) return invalid('nothing to correct');
       const task = entry.taskId === undefined ? undefined : findTask(state, entry.taskId);
@@ -470,8 +489,9 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
 type Who = Actor | typeof SYSTEM;
 
 function record(state: RequestState, actor: Who, at: string, type: string, detail: Record<string, unknown>): RequestState {
-  const event: AuditEvent = { seq: state.events.length + 1, at, actorId: actor.id, actorRole: actor.role, type, detail };
-  return { ...state, version: state.version + 1, events: [...state.events, event] };
+  const seq = state.counters.events + 1;
+  const event: AuditEvent = { seq, at, actorId: actor.id, actorRole: actor.role, type, detail };
+  return { ...state, version: state.version + 1, counters: { ...state.counters, events: seq }, events: [...state.events, event] };
 }
 
 /** Adds to the detail of the event just recorded. */
@@ -482,15 +502,16 @@ function withEventDetail(state: RequestState, extra: Record<string, unknown>): R
 }
 
 function notify(state: RequestState, at: string, recipientRole: Role, recipientId: string | undefined, kind: string, text: string): RequestState {
+  const no = state.counters.notifications + 1;
   const n: Notification = {
-    id: `N${state.notifications.length + 1}`,
+    id: `N${no}`,
     recipientRole,
     kind,
     text,
     at,
     ...(recipientId !== undefined ? { recipientId } : {}),
   };
-  return { ...state, notifications: [...state.notifications, n] };
+  return { ...state, counters: { ...state.counters, notifications: no }, notifications: [...state.notifications, n] };
 }
 
 function toClient(state: RequestState, at: string, kind: string, text: string): RequestState {
@@ -499,8 +520,14 @@ function toClient(state: RequestState, at: string, kind: string, text: string): 
 }
 
 function escalate(state: RequestState, e: Omit<Escalation, 'id'>): RequestState {
-  const escalation: Escalation = { id: `E${state.escalations.length + 1}`, ...e };
-  const withRow = { ...state, escalations: [...state.escalations, escalation] };
+  const no = state.counters.escalations + 1;
+  const escalation: Escalation = { id: `E${no}`, ...e };
+  const escalated = { ...state.escalated, deadlines: { ...state.escalated.deadlines } };
+  if (e.kind === 'triage_overdue') escalated.triage = e.at;
+  if (e.taskId && (e.kind === 'deadline_missed' || e.kind === 'deadline_unresolved')) {
+    escalated.deadlines[e.taskId] = { ...escalated.deadlines[e.taskId], [e.kind === 'deadline_missed' ? 'manager' : 'head']: e.at };
+  }
+  const withRow = { ...state, escalated, counters: { ...state.counters, escalations: no }, escalations: [...state.escalations, escalation] };
   return notify(withRow, e.at, e.ownerRole, e.ownerId, `escalation.${e.kind}`, `${state.title}: ${e.cause}`);
 }
 
@@ -627,26 +654,28 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       return escalateWaiting(toWorkers(decomposed, at, ids, 'task.assigned', 'a task for you; read the brief and estimate it'), at, ids);
     }
     case 'askQuestion': {
-      const q = { id: `Q${state.questions.length + 1}`, askedBy: actor.id, text: cmd.text, status: 'open' as const, askedAt: at, ...(cmd.taskId ? { taskId: cmd.taskId } : {}) };
-      return notify({ ...next, questions: [...state.questions, q] }, at, 'manager', state.managerId, 'question.asked', `${state.title}: ${cmd.text}`);
+      const no = state.counters.questions + 1;
+      const q = { id: `Q${no}`, askedBy: actor.id, text: cmd.text, status: 'open' as const, askedAt: at, ...(cmd.taskId ? { taskId: cmd.taskId } : {}) };
+      return notify({ ...next, counters: { ...next.counters, questions: no }, questions: [...state.questions, q] }, at, 'manager', state.managerId, 'question.asked', `${state.title}: ${cmd.text}`);
     }
     case 'answerQuestion': {
       const q = state.questions.find((x) => x.id === cmd.questionId);
-      const questions = state.questions.map((x) => (x.id === cmd.questionId ? { ...x, status: 'answered' as const, answer: cmd.answer, answeredAt: at } : x));
+      const questions = keepOpen(state.questions.map((x) => (x.id === cmd.questionId ? { ...x, status: 'answered' as const, answer: cmd.answer, answeredAt: at } : x)), (x) => x.status !== 'answered');
       return notify({ ...next, questions }, at, 'specialist', q?.askedBy, 'question.answered', `${state.title}: ${cmd.answer}`);
     }
     case 'askClient': {
       const existing = cmd.questionId === undefined ? undefined : state.questions.find((x) => x.id === cmd.questionId);
+      const no = existing ? state.counters.questions : state.counters.questions + 1;
       const questions = existing
         ? state.questions.map((x) => (x.id === existing.id ? { ...x, status: 'client' as const, clientQuestion: cmd.text } : x))
-        : [...state.questions, { id: `Q${state.questions.length + 1}`, askedBy: actor.id, text: cmd.text, clientQuestion: cmd.text, status: 'client' as const, askedAt: at }];
+        : [...state.questions, { id: `Q${no}`, askedBy: actor.id, text: cmd.text, clientQuestion: cmd.text, status: 'client' as const, askedAt: at }];
       // R13: while the request waits on the client, its SLA clock pauses, recording who it waits on.
-      const slaPauses = isPaused(state) ? state.slaPauses : [...state.slaPauses, { from: at, waitingOn: 'client' as const, reason: cmd.text }];
-      return toClient({ ...next, questions, slaPauses }, at, 'question.client', cmd.text);
+      const slaPauses = isPaused(state) ? state.slaPauses : keepLast([...state.slaPauses, { from: at, waitingOn: 'client' as const, reason: cmd.text }]);
+      return toClient({ ...next, counters: { ...next.counters, questions: no }, questions, slaPauses }, at, 'question.client', cmd.text);
     }
     case 'answerClient': {
       const q = state.questions.find((x) => x.id === cmd.questionId);
-      const questions = state.questions.map((x) => (x.id === cmd.questionId ? { ...x, status: 'answered' as const, answer: cmd.answer, answeredAt: at } : x));
+      const questions = keepOpen(state.questions.map((x) => (x.id === cmd.questionId ? { ...x, status: 'answered' as const, answer: cmd.answer, answeredAt: at } : x)), (x) => x.status !== 'answered');
       let s: RequestState = { ...next, questions };
       if (!questions.some((x) => x.status === 'client')) s = resumeSla(s, at);
       s = notify(s, at, 'manager', state.managerId, 'question.answered', `${state.title}: the client answered: ${cmd.answer}`);
@@ -691,7 +720,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       return tasks.some(openTask) ? { ...notified, stage: 'Execution' } : afterCompletion(notified, at);
     }
     case 'rejectEstimate': {
-      const estimateRejections = [...state.estimateRejections, { comment: cmd.comment, at }];
+      const estimateRejections = keepLast([...state.estimateRejections, { comment: cmd.comment, at }]);
       if (cmd.next === 'cancel') {
         return finish({ ...next, estimateRejections, stage: 'Cancelled', cancellation: { by: actor.id, role: actor.role, reason: cmd.comment } }, at);
       }
@@ -709,7 +738,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
     case 'logTime': {
       const decision = billability(cmd.category, actor.role, cmd.minutes);
       const entry = {
-        id: `${state.requestId}:te:${state.timeEntries.length + 1}`,
+        id: `${state.requestId}:te:${state.counters.timeEntries + 1}`,
         revision: 1,
         personId: actor.id,
         role: actor.role,
@@ -721,21 +750,24 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
         at,
         ...(cmd.taskId !== undefined ? { taskId: cmd.taskId } : {}),
       };
-      return { ...next, timeEntries: [...state.timeEntries, entry] };
+      return { ...next, counters: { ...next.counters, timeEntries: next.counters.timeEntries + 1 }, timeEntries: [...state.timeEntries, entry] };
     }
     case 'correctTime': {
-      const before = state.timeEntries.find((e) => e.id === cmd.entryId) as TimeEntry;
+      const before = (cmd.before ?? state.timeEntries.find((e) => e.id === cmd.entryId)) as TimeEntry;
       const minutes = cmd.minutes ?? before.minutes;
       const category = cmd.category ?? before.category;
       const decision = billability(category, before.role, minutes);
       const after: TimeEntry = { ...before, minutes, category, note: cmd.note ?? before.note, billable: decision.billable, billableReason: decision.reason, revision: before.revision + 1 };
       const audited = { ...next, events: next.events.map((e, i) => (i === next.events.length - 1 ? { ...e, detail: { ...e.detail, before: { minutes: before.minutes, category: before.category, note: before.note } } } : e)) };
-      return { ...audited, timeEntries: state.timeEntries.map((e) => (e.id === cmd.entryId ? after : e)) };
+      // The corrected entry replaces the one held (if any) or joins those to be written.
+      const held = state.timeEntries.some((e) => e.id === cmd.entryId);
+      return { ...audited, timeEntries: held ? state.timeEntries.map((e) => (e.id === cmd.entryId ? after : e)) : [...state.timeEntries, after] };
     }
     case 'reportBlocker': {
-      const blocker = { id: `B${state.blockers.length + 1}`, taskId: cmd.taskId, reportedBy: actor.id, description: cmd.description, at };
+      const no = state.counters.blockers + 1;
+      const blocker = { id: `B${no}`, taskId: cmd.taskId, reportedBy: actor.id, description: cmd.description, at };
       // R16: reported at once; the manager owns it until a new deadline is agreed.
-      return escalate({ ...next, blockers: [...state.blockers, blocker] }, {
+      return escalate({ ...next, counters: { ...next.counters, blockers: no }, blockers: keepLast([...state.blockers, blocker]) }, {
         kind: 'blocker',
         ownerRole: 'manager',
         ownerId: state.managerId,
@@ -745,8 +777,9 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       });
     }
     case 'proposeDeadline': {
+      const proposalNo = state.counters.proposals + 1;
       const proposal = {
-        id: `D${state.proposals.length + 1}`,
+        id: `D${proposalNo}`,
         taskId: cmd.taskId,
         newDeadline: new Date(cmd.newDeadline).toISOString(),
         extraHours: roundQuarter(cmd.extraHours),
@@ -757,12 +790,15 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
         status: 'pending' as const,
       };
       const billable = OBJECTIVE_CAUSES.includes(cmd.cause) && proposal.extraHours > 0 ? `, ${proposal.extraHours} h more billable` : '';
-      return toClient({ ...next, proposals: [...state.proposals, proposal] }, at, 'deadline.proposed', `new deadline proposed for ${cmd.taskId}: ${formatMoment(proposal.newDeadline, state.timeZone)} (${cmd.note}${billable})`);
+      return toClient({ ...next, counters: { ...next.counters, proposals: proposalNo }, proposals: [...state.proposals, proposal] }, at, 'deadline.proposed', `new deadline proposed for ${cmd.taskId}: ${formatMoment(proposal.newDeadline, state.timeZone)} (${cmd.note}${billable})`);
     }
     case 'agreeDeadline': {
       const p = state.proposals.find((x) => x.id === cmd.proposalId);
       if (!p) return next;
-      const proposals = state.proposals.map((x) => (x.id === p.id ? { ...x, status: cmd.agree ? ('agreed' as const) : ('declined' as const) } : x));
+      const proposals = keepOpen(
+        state.proposals.map((x) => (x.id === p.id ? { ...x, status: cmd.agree ? ('agreed' as const) : ('declined' as const) } : x)),
+        (x) => x.status === 'pending',
+      );
       if (!cmd.agree) {
         return notify({ ...next, proposals }, at, 'manager', state.managerId, 'deadline.declined', `${state.title}: the client declined the new deadline${cmd.comment ? `: ${cmd.comment}` : ''}`);
       }
@@ -839,7 +875,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       return escalateWaiting(toWorkers({ ...rest, tasks, stage: 'Estimation' }, at, added, 'task.assigned', 'a task for you; read the brief and estimate it'), at, added);
     }
     case 'openLinkedRequest':
-      return cmd.linkedRequestId ? { ...next, linked: [...state.linked, cmd.linkedRequestId] } : next;
+      return cmd.linkedRequestId ? { ...next, linked: keepLast([...state.linked, cmd.linkedRequestId]) } : next;
     case 'confirmClosure':
       return finish({ ...next, stage: 'Closed', closure: { by: actor.id, role: actor.role, ...(cmd.note !== undefined ? { note: cmd.note } : {}) } }, at);
     case 'cancel':
@@ -851,17 +887,17 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
 export function nextTimer(state: RequestState, ctx: RequestContext): { at: string; command: SystemCommand } | undefined {
   if (isTerminal(state.stage)) return undefined;
   const due: { at: string; command: SystemCommand }[] = [];
-  const escalated = (kind: Escalation['kind'], taskId?: string, since?: string) =>
-    state.escalations.find((e) => e.kind === kind && e.taskId === taskId && (since === undefined || e.at >= since));
+  // An escalation counts for the current deadline only: one agreed later may be missed again.
+  const since = (at: string | undefined, deadline: string) => (at !== undefined && at >= deadline ? at : undefined);
   if (!isPaused(state)) {
-    if (state.stage === 'Triage' && !escalated('triage_overdue')) due.push({ at: state.triageDueAt, command: { type: 'triageOverdue' } });
+    if (state.stage === 'Triage' && !state.escalated.triage) due.push({ at: state.triageDueAt, command: { type: 'triageOverdue' } });
     if (state.stage === 'Execution') {
       for (const t of state.tasks) {
         if (!t.deadlineAt || !(t.status === 'in_progress' || t.status === 'result_review')) continue;
-        const missed = escalated('deadline_missed', t.id, t.deadlineAt);
+        const missed = since(state.escalated.deadlines[t.id]?.manager, t.deadlineAt);
         if (!missed) due.push({ at: t.deadlineAt, command: { type: 'deadlineMissed', taskId: t.id, level: 'manager' } });
-        else if (!escalated('deadline_unresolved', t.id, t.deadlineAt)) {
-          due.push({ at: new Date(Date.parse(missed.at) + ctx.policy.deadlineGraceMs).toISOString(), command: { type: 'deadlineMissed', taskId: t.id, level: 'head' } });
+        else if (!since(state.escalated.deadlines[t.id]?.head, t.deadlineAt)) {
+          due.push({ at: new Date(Date.parse(missed) + ctx.policy.deadlineGraceMs).toISOString(), command: { type: 'deadlineMissed', taskId: t.id, level: 'head' } });
         }
       }
     }
@@ -939,3 +975,34 @@ export const COMMAND_ROLES: Record<CommandType, readonly Role[]> = {
   confirmClosure: ['client', 'manager', 'head'],
   cancel: ['client', 'manager', 'head'],
 };
+
+/**
+ * A state carried over by continue-as-new from an earlier version of the workflow, in today's
+ * shape: counters from its lists (which then held every record), the escalations its timers made.
+ */
+export function upgradeState(s: RequestState): RequestState {
+  const old = s as Partial<RequestState> & RequestState;
+  const counters = old.counters ?? {
+    events: s.events.length,
+    timeEntries: s.timeEntries.length,
+    notifications: s.notifications.length,
+    escalations: s.escalations.length,
+    questions: s.questions.length,
+    blockers: s.blockers.length,
+    proposals: s.proposals.length,
+  };
+  let escalated: RequestState['escalated'] | undefined = old.escalated;
+  if (!escalated) {
+    const found: RequestState['escalated'] = { deadlines: {} };
+    for (const e of s.escalations) {
+      if (e.kind === 'triage_overdue') found.triage = e.at;
+      if (e.taskId && (e.kind === 'deadline_missed' || e.kind === 'deadline_unresolved')) {
+        const level = e.kind === 'deadline_missed' ? 'manager' : 'head';
+        const seen = found.deadlines[e.taskId]?.[level];
+        if (!seen || e.at > seen) found.deadlines[e.taskId] = { ...found.deadlines[e.taskId], [level]: e.at };
+      }
+    }
+    escalated = found;
+  }
+  return { ...s, counters, escalated };
+}

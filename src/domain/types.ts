@@ -193,6 +193,28 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
 }
 
+/** Counters that name the request's records (Q3, E2, entry 17 …): ids never come from a list's length. */
+export interface RequestCounters {
+  events: number;
+  timeEntries: number;
+  notifications: number;
+  escalations: number;
+  questions: number;
+  blockers: number;
+  proposals: number;
+}
+
+/** What the request's timers have already escalated, so they fire once (R3, R17). */
+export interface Escalated {
+  /** R3: when the triage deadline was escalated. */
+  triage?: string;
+  /** R17, per task: when its deadline was escalated to the manager, and to the head. */
+  deadlines: Record<string, { manager?: string; head?: string }>;
+}
+
+/** How many closed questions, blockers, proposals, pauses, rejections and links the state keeps; older ones live in PostgreSQL. */
+export const KEPT_CLOSED = 20;
+
 export interface RequestState {
   requestId: string;
   clientId: string;
@@ -232,6 +254,13 @@ export interface RequestState {
   linkedFrom?: string;
   linked: string[];
   reworkCount: number;
+  counters: RequestCounters;
+  escalated: Escalated;
+  /**
+   * Records not yet written to PostgreSQL: the workflow projects them and then drops them, so the
+   * state does not grow with the request's age (their home is the read model: timeline, time
+   * entries, inbox, escalations).
+   */
   timeEntries: TimeEntry[];
   events: AuditEvent[];
   closedAt?: string;

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
-import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer } from '../domain';
+import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer, upgradeState } from '../domain';
 import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
 import { escapeMarkdown, requestSummary } from '../shared/summary';
 import {
@@ -55,6 +55,14 @@ const local = proxyLocalActivities<Acts>(DB_WORK);
 const modern = () => patched('local-db-activities');
 const io = (): typeof remote | typeof local => (modern() ? local : remote);
 
+/**
+ * Records leave the state once written to PostgreSQL (their home), so the state, the Update
+ * results and continue-as-new do not grow with the request's age. Histories from before this
+ * change kept them all and replay that way; a request running when the change is deployed takes
+ * the new way from its next workflow task on.
+ */
+const bounded = () => patched('bounded-state');
+
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
 const delivery = proxyActivities<Acts>({
   startToCloseTimeout: '30 seconds',
@@ -68,6 +76,26 @@ const delivery = proxyActivities<Acts>({
 function dataRejected(err: unknown): string | undefined {
   const failure = err instanceof ActivityFailure ? err.cause : err;
   return failure instanceof ApplicationFailure && failure.type === DATA_REJECTED ? failure.message : undefined;
+}
+
+/** The number in a record's id: `N12`, `E3`, `<request>:te:17`. */
+function numberOf(id: string): number {
+  return Number(/(\d+)$/.exec(id)?.[1] ?? 0);
+}
+
+/** The state without the records of `written` (a snapshot that was projected): what was added meanwhile stays. */
+function drained(s: RequestState, written: RequestState): RequestState {
+  const events = new Set(written.events.map((e) => e.seq));
+  const entries = new Set(written.timeEntries.map((e) => `${e.id}#${e.revision}`));
+  const notifications = new Set(written.notifications.map((n) => n.id));
+  const escalations = new Set(written.escalations.map((e) => e.id));
+  return {
+    ...s,
+    events: s.events.filter((e) => !events.has(e.seq)),
+    timeEntries: s.timeEntries.filter((e) => !entries.has(`${e.id}#${e.revision}`)),
+    notifications: s.notifications.filter((n) => !notifications.has(n.id)),
+    escalations: s.escalations.filter((e) => !escalations.has(e.id)),
+  };
 }
 
 function rejected(type: keyof typeof REJECTION_TYPES, message: string): ApplicationFailure {
@@ -90,7 +118,7 @@ function details(s: RequestState): string {
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
   const ctx = input.context;
   const now = () => new Date().toISOString();
-  let state: RequestState | undefined = input.carried?.state;
+  let state: RequestState | undefined = input.carried ? upgradeState(input.carried.state) : undefined;
   const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
   const synced: AllocationSync = input.carried?.synced ?? { hours: {}, priority: input.priority, released: [], reserved: 0 };
   /** Calls applied under an Idempotency-Key, and those being applied now. */
@@ -106,9 +134,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let attention: string | undefined = input.carried?.attention;
   /** The search attributes last written, so an unchanged set is not written again. */
   let lastAttributes = '';
-  const whenProjected = async (version: number) => {
+  /** An Update's answer: the request as it is now, without records on their way to PostgreSQL (bounded, whatever the age). */
+  const whenProjected = async (version: number): Promise<RequestState> => {
     await condition(() => projected.version >= version);
-    return current();
+    return { ...current(), events: [], timeEntries: [], notifications: [], escalations: [] };
   };
 
   /** Fills in what a command needs from the outside world (staff, hours), then checks it again. */
@@ -152,6 +181,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         });
         if (!helper) throw rejected('conflict', cmd.specialistId ? 'no such active specialist' : `no other specialist has the skill "${cmd.skill ?? task?.skill}"`);
         return { cmd: { ...cmd, specialistId: helper } };
+      }
+      case 'correctTime': {
+        // The entry may be written and gone from the state: the read model has it.
+        if (cmd.before || s.timeEntries.some((e) => e.id === cmd.entryId) || !bounded()) return { cmd };
+        const before = await io().timeEntryOf({ requestId: s.requestId, entryId: cmd.entryId });
+        if (!before) throw rejected('invalid', `no time entry ${cmd.entryId}`);
+        return { cmd: { ...cmd, before } };
       }
       case 'estimate':
       case 'reviewEstimate':
@@ -363,11 +399,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   function markProjected(s: RequestState): void {
     Object.assign(projected, {
       version: s.version,
-      events: s.events.length,
-      timeEntries: s.timeEntries.length,
-      notifications: s.notifications.length,
-      escalations: s.escalations.length,
+      events: s.counters.events,
+      timeEntries: s.counters.timeEntries,
+      notifications: s.counters.notifications,
+      escalations: s.counters.escalations,
     });
+    // The records written leave the state; those added meanwhile stay until their projection.
+    if (bounded()) state = drained(current(), s);
   }
 
   async function project(s: RequestState, sanitize = false): Promise<void> {
@@ -387,16 +425,16 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       lastAttributes = written;
     }
     setCurrentDetails(details(s));
-    const notifications = s.notifications.slice(projected.notifications);
+    const notifications = s.notifications.filter((n) => numberOf(n.id) > projected.notifications);
     const { deliver } = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}` }, [
       {
         ...(sanitize ? { sanitize } : {}),
         state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
-        events: s.events.slice(projected.events),
+        events: s.events.filter((e) => e.seq > projected.events),
         // New entries, and corrected ones (the upsert keeps the highest revision).
-        timeEntries: [...s.timeEntries.slice(0, projected.timeEntries).filter((e) => e.revision > 1), ...s.timeEntries.slice(projected.timeEntries)],
+        timeEntries: [...s.timeEntries.filter((e) => numberOf(e.id) <= projected.timeEntries && e.revision > 1), ...s.timeEntries.filter((e) => numberOf(e.id) > projected.timeEntries)],
         notifications,
-        escalations: s.escalations.slice(projected.escalations),
+        escalations: s.escalations.filter((e) => numberOf(e.id) > projected.escalations),
       },
     ])) ?? { deliver: true };
     markProjected(s);
@@ -414,12 +452,19 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   const final = current();
-  const bill = billingOf(final);
-  await io().settle.executeWithOptions({ summary: `settle: write off ${bill.billableHours} h` }, [
-    { requestId: final.requestId, clientId: final.clientId, hours: bill.billableHours, detail: bill, at: final.closedAt ?? now() },
-  ]);
+  if (bounded()) {
+    // The time entries live in PostgreSQL: the write-off is worked out there, from them and the tasks' budgets.
+    await io().settle.executeWithOptions({ summary: `settle ${final.stage}` }, [
+      { requestId: final.requestId, clientId: final.clientId, tasks: final.tasks, at: final.closedAt ?? now() },
+    ]);
+  } else {
+    const bill = billingOf(final);
+    await io().settle.executeWithOptions({ summary: `settle: write off ${bill.billableHours} h` }, [
+      { requestId: final.requestId, clientId: final.clientId, hours: bill.billableHours, detail: bill, at: final.closedAt ?? now() },
+    ]);
+  }
   await condition(allHandlersFinished);
   await Promise.all(deliveries);
   log.info('request finished', { workflowId: workflowInfo().workflowId, stage: final.stage });
-  return final;
+  return { ...current(), events: [], timeEntries: [], notifications: [], escalations: [] };
 }

@@ -1,6 +1,6 @@
 // Steps of a request through the API, for tests that need one in a given stage.
 import { expect } from 'vitest';
-import type { RequestState } from '../../src/domain';
+import type { RequestState, TimeEntry } from '../../src/domain';
 import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
 import { makeCompany, openHarness, type Company, type Harness, type HarnessOptions, type Person } from './harness';
 
@@ -19,6 +19,18 @@ export class Flow {
 
   state(id: string): Promise<RequestState> {
     return this.h.temporal.workflow.getHandle(requestWorkflowId(id)).query(stateQuery);
+  }
+
+  /** The request's time entries, as the read model holds them (the staff's view). */
+  async entries(id: string, who: Person = this.co.manager): Promise<TimeEntry[]> {
+    const items: TimeEntry[] = [];
+    for (let after = 0; ; ) {
+      const res = await this.h.get(`/requests/${id}/time?after=${after}&limit=500`, who.token);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      items.push(...(res.body.items as TimeEntry[]));
+      if (res.body.nextAfter === null) return items;
+      after = res.body.nextAfter as number;
+    }
   }
 
   async file(title = 'Slow report', priority = 'normal', client: Person = this.co.client): Promise<string> {

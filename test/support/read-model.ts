@@ -5,13 +5,16 @@ import type { RequestState } from '../../src/domain';
 import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
 import type { Harness } from './harness';
 
+const byNumber = (a: string, b: string) => Number(/(\d+)$/.exec(a)?.[1]) - Number(/(\d+)$/.exec(b)?.[1]);
+
 async function snapshot(h: Harness, requestId: string) {
   const state: RequestState = await h.temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery);
   const row = await h.db('requests').where({ id: requestId }).first();
   const tasks = await h.db('tasks').where({ request_id: requestId }).orderBy('task_id');
   const entries = await h.db('time_entries').where({ request_id: requestId }).orderBy('id');
   const events = await h.db('audit_events').where({ request_id: requestId }).orderBy('seq');
-  const notifications = await h.db('notifications').where({ request_id: requestId }).whereNot('kind', 'escalation.data_rejected');
+  const notifications = await h.db('notifications').where({ request_id: requestId }).whereRaw("id ~ ':N[0-9]+$'");
+  const escalations = await h.db('escalations').where({ request_id: requestId }).whereRaw("id ~ ':E[0-9]+$'");
   const workflow = {
     stage: state.stage,
     version: state.version,
@@ -21,9 +24,12 @@ async function snapshot(h: Harness, requestId: string) {
     tasks: [...state.tasks]
       .sort((a, b) => a.id.localeCompare(b.id))
       .map((t) => ({ id: t.id, status: t.status, assigneeId: t.assigneeId ?? null, approvedHours: t.approvedHours ?? null, progress: t.progress })),
-    entries: [...state.timeEntries].sort((a, b) => a.id.localeCompare(b.id)).map((e) => ({ id: e.id, minutes: e.minutes, category: e.category, billable: e.billable, note: e.note, revision: e.revision })),
-    events: state.events.map((e) => ({ seq: e.seq, type: e.type, actorId: e.actorId })),
-    notifications: state.notifications.length,
+    // Every record the workflow made, numbered 1…n by its counters, once each; those not yet written are in the state.
+    entries: Array.from({ length: state.counters.timeEntries }, (_, i) => `${requestId}:te:${i + 1}`),
+    events: Array.from({ length: state.counters.events }, (_, i) => i + 1),
+    notifications: Array.from({ length: state.counters.notifications }, (_, i) => `${requestId}:N${i + 1}`),
+    escalations: Array.from({ length: state.counters.escalations }, (_, i) => `${requestId}:E${i + 1}`),
+    pending: state.events.length + state.timeEntries.length + state.notifications.length + state.escalations.length,
   };
   const readModel = {
     stage: row?.stage,
@@ -38,9 +44,11 @@ async function snapshot(h: Harness, requestId: string) {
       approvedHours: t.approved_hours === null ? null : Number(t.approved_hours),
       progress: t.progress,
     })),
-    entries: entries.map((e: Record<string, unknown>) => ({ id: e.id, minutes: e.minutes, category: e.category, billable: e.billable, note: e.note, revision: e.revision })),
-    events: events.map((e: Record<string, unknown>) => ({ seq: e.seq, type: e.type, actorId: e.actor_id })),
-    notifications: notifications.length,
+    entries: entries.map((e: { id: string }) => e.id).sort(byNumber),
+    events: events.map((e: { seq: number }) => e.seq),
+    notifications: notifications.map((n: { id: string }) => n.id).sort(byNumber),
+    escalations: escalations.map((n: { id: string }) => n.id).sort(byNumber),
+    pending: 0,
   };
   return { workflow, readModel };
 }

@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import { COMMAND_ROLES, check, describeEvent, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState } from '../../domain';
+import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState } from '../../domain';
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../../db/knex';
 import {
@@ -18,6 +20,7 @@ import {
   requestWorkflowId,
   searchAttributes,
   stateQuery,
+  type Action,
   type RequestWorkflowInput,
   type SignalCommand,
   type UpdateCommand,
@@ -28,8 +31,12 @@ import { actorOf, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { uncheckedTasks, viewFor } from '../views';
 import { canSeeClient } from '../visibility';
-import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unprocessable, within } from '../errors';
-import { actionBodies, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
+import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unavailable, unprocessable, within } from '../errors';
+
+/** Idempotency keys and command hashes travel to the workflow as digests of this many hex digits. */
+const KEY_DIGEST = 20;
+import { timeEntriesOf, timeEntryPage } from '../../stores/time-entries';
+import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
 
 /** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
@@ -209,8 +216,24 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
   });
 
   router.get('/requests/:id', async (req, res) => {
+    const actor = actorOf(req);
     const row = await visibleRequest(req);
-    res.json(viewFor(actorOf(req), await liveState(row.id)));
+    const state = await liveState(row.id);
+    // Staff see each task's billing, worked out from the time entries in the read model.
+    const billing = actor.role === 'client' ? undefined : billingOf({ tasks: state.tasks, timeEntries: await timeEntriesOf(db, row.id) });
+    res.json(viewFor(actor, state, billing));
+  });
+
+  /** The request's time entries, by entry number (`after`, `limit`); a client sees the billable ones. */
+  router.get('/requests/:id/time', async (req, res) => {
+    const actor = actorOf(req);
+    const row = await visibleRequest(req);
+    const q = pageQuery.parse(req.query);
+    const page = await timeEntryPage(db, row.id, { after: q.after, limit: q.limit, billableOnly: actor.role === 'client' });
+    const items = page.items.map((e) =>
+      actor.role === 'client' ? { id: e.id, taskId: e.taskId ?? null, minutes: e.minutes, category: e.category, at: e.at } : e,
+    );
+    res.json({ requestId: row.id, items, nextAfter: page.next });
   });
 
   /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */
@@ -232,12 +255,14 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       // A retry with the same key is answered, never applied twice: the workflow remembers the key
       // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
       const key = idempotencyKeyOf(req);
-      const idempotency = key === undefined ? undefined : { key: `${actor.id}:${key}`, hash: sha256(JSON.stringify(command)) };
-      const action = { actor, command, ...(idempotency ? { idempotency } : {}) };
+      // Every action carries a key (its own when the caller sent none), so an answer lost to a
+      // continue-as-new is found again; the workflow keeps short digests of them.
+      const idempotency = { key: sha256(`${actor.id}:${key ?? randomUUID()}`).slice(0, KEY_DIGEST), hash: sha256(JSON.stringify(command)).slice(0, KEY_DIGEST) };
+      const action = { actor, command, idempotency };
       const kind: UpdateCommand | SignalCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
-        const seen = idempotency ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
-        if (seen && seen.hash !== idempotency?.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
+        const seen = key !== undefined ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
+        if (seen && seen.hash !== idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
         if (!seen) {
           const rejection = check(await liveState(row.id), actor, command);
           if (rejection) throw rejectionToHttp(rejection);
@@ -249,24 +274,39 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
           .json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      let state: RequestState;
-      try {
-        state = await bounded(
-          handle.executeUpdate(actionUpdates[kind], {
-            args: [action],
-            ...(idempotency ? { updateId: `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}` } : {}),
-          }),
-        );
-      } catch (err) {
-        // The request exists (its row was found) but its workflow has ended: closed or cancelled.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        state = await finished(handle, idempotency);
-      }
+      const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
+      const state = await bounded(applyUpdate(handle, kind, action, updateId));
       const linked = kind === 'openLinkedRequest' ? state.linked.at(-1) : undefined;
       // Read-your-writes: the new linked request is in the read model before the answer, as a filed one is.
       if (linked) await bounded(untilListed(linked));
       res.json(viewFor(actor, state));
     });
+  }
+
+  /**
+   * Sends the Update. When the run it reached ended under it — the request closed, or continued
+   * as new before answering — the current run says whether it was applied (its key): then the
+   * answer is the state; if the request is still open, it is sent again (same Update id).
+   */
+  async function applyUpdate(handle: ReturnType<Client['workflow']['getHandle']>, kind: UpdateCommand, action: Action & { idempotency: { key: string; hash: string } }, updateId: string): Promise<RequestState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handle.executeUpdate(actionUpdates[kind], { args: [action], updateId });
+      } catch (err) {
+        const runEnded =
+          err instanceof WorkflowNotFoundError ||
+          (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'AcceptedUpdateCompletedWorkflow');
+        if (!runEnded) throw err;
+        const now = await handle.query(stateQuery);
+        if (isTerminal(now.stage)) return finished(handle, action.idempotency);
+        const seen = await handle.query(appliedKeyQuery, action.idempotency.key);
+        if (seen) {
+          if (seen.hash !== action.idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
+          return now;
+        }
+        if (attempt >= 5) throw unavailable('the request is continuing as new');
+      }
+    }
   }
 
   async function untilListed(requestId: string): Promise<void> {
@@ -278,10 +318,10 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
    * An action on a request whose workflow has ended: a retry of the call that ended it (same
    * Idempotency-Key, same body) is answered with the final state; anything else is 409.
    */
-  async function finished(handle: ReturnType<Client['workflow']['getHandle']>, idempotency: { key: string; hash: string } | undefined): Promise<RequestState> {
+  async function finished(handle: ReturnType<Client['workflow']['getHandle']>, idempotency: { key: string; hash: string }): Promise<RequestState> {
     const final = await bounded(handle.query(stateQuery));
-    const seen = idempotency ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
-    if (seen && seen.hash === idempotency?.hash) return final;
+    const seen = await bounded(handle.query(appliedKeyQuery, idempotency.key));
+    if (seen && seen.hash === idempotency.hash) return final;
     if (seen) throw unprocessable('this Idempotency-Key was already used with a different request');
     throw conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
   }
@@ -332,7 +372,8 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const actor = actorOf(req);
     const row = await visibleRequest(req);
     const stored = await db('requests').where({ id: row.id }).first<{ state: RequestState }>('state');
-    const events = (await db('audit_events').where({ request_id: row.id }).orderBy('seq')) as {
+    const q = pageQuery.parse(req.query);
+    const events = (await db('audit_events').where({ request_id: row.id }).where('seq', '>', q.after).orderBy('seq').limit(q.limit + 1)) as {
       seq: number;
       at: Date;
       actor_id: string;
@@ -344,12 +385,13 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const hidden = uncheckedTasks(actor, stored.state);
     const unchecked = (e: (typeof events)[number]) =>
       (e.type === 'estimate' && hidden.estimates.has(String(e.detail.taskId))) || (e.type === 'completeTask' && hidden.results.has(String(e.detail.taskId)));
-    const items = events
+    const page = events.slice(0, q.limit);
+    const items = page
       .filter((e) => !unchecked(e))
       .map((e) => ({ e, d: describeEvent({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }, stored.state.timeZone) }))
       .filter(({ d }) => actor.role !== 'client' || d.audience === 'all')
       .map(({ e, d }) => ({ seq: e.seq, at: e.at.toISOString(), actorRole: e.actor_role, type: e.type, text: d.text }));
-    res.json({ requestId: row.id, items });
+    res.json({ requestId: row.id, items, nextAfter: events.length > q.limit ? (page.at(-1)?.seq ?? null) : null });
   });
 
   return router;
