@@ -66,6 +66,8 @@ it('records a decomposed request with a clarification, a blocker, a renegotiated
   });
   await f.act(`/requests/${id}/deadline-proposals/D1/answer`, co.client, { agree: true });
   await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes: 240, category: 'execution', note: 'API' });
+  // A correction of an entry already written (and, since bounded state, gone from the workflow's state).
+  await f.act(`/requests/${id}/time/1/correct`, co.backendSenior, { minutes: 210, note: 'API, without the break' });
   await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'API done.' });
   await f.act(`/requests/${id}/tasks/T2/complete`, co.frontendSenior, { result: 'UI done.' });
   await h.post(`/requests/${id}/rework`, co.manager.token, { reason: 'Missing header row.', taskIds: ['T1'] }).expect(202);
