@@ -163,6 +163,7 @@ it('50 parallel actions of mixed kinds, five rounds: the read model equals the w
   await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes: 10, category: 'execution', note: 'first' });
   const answered = new Set<string>();
   const statuses: number[] = [];
+  const refusals: string[] = [];
   for (let round = 0; round < 5; round++) {
     const calls: Promise<void>[] = [];
     const send = (who: Person, path: string, body: object, note?: string) =>
@@ -171,6 +172,7 @@ it('50 parallel actions of mixed kinds, five rounds: the read model equals the w
           const res = await h.post(path, who.token, body);
           statuses.push(res.status);
           if (res.status === 200 && note) answered.add(note);
+          if (res.status !== 200 && note) refusals.push(`${note}: ${res.status} ${res.text.slice(0, 200)}`);
         })(),
       );
     for (let i = 0; i < 20; i++) send(co.backendSenior, `/requests/${id}/time`, { taskId: 'T1', minutes: 1 + (i % 7), category: 'execution', note: `r${round} s${i}` }, `r${round} s${i}`);
@@ -178,13 +180,14 @@ it('50 parallel actions of mixed kinds, five rounds: the read model equals the w
     for (let i = 0; i < 5; i++) send(co.backendSenior, `/requests/${id}/tasks/T1/progress`, { percent: round * 10 + i });
     for (let i = 0; i < 5; i++) send(co.backendSenior, `/requests/${id}/questions`, { taskId: 'T1', text: `r${round} q${i}` });
     for (let i = 0; i < 5; i++) send(co.manager, `/requests/${id}/priority`, { priority: i % 2 ? 'high' : 'low', reason: `r${round} p${i}` });
-    for (let i = 0; i < 5; i++) send(co.backendSenior, `/requests/${id}/time/1/correct`, { minutes: 10 + i, note: `corrected r${round}` });
+    if (process.env.NO_CORRECT) {} else for (let i = 0; i < 5; i++) send(co.backendSenior, `/requests/${id}/time/1/correct`, { minutes: 10 + i, note: `corrected r${round}` });
     for (let i = 0; i < 5; i++) send(co.backendSenior, `/requests/${id}/tasks/T1/blocker`, { description: `r${round} b${i}` });
     await Promise.all(calls);
     await expectReadModelEqualsWorkflow(h, id);
     const entries = await f.entries(id);
     const notes = entries.map((e) => e.note).filter((n) => n !== 'first' && !n.startsWith('corrected'));
     expect(new Set(notes).size, 'no entry twice').toBe(notes.length);
+    expect(refusals, 'time entries are never refused on an open request').toEqual([]);
     expect(new Set(notes)).toEqual(answered);
   }
   expect(statuses.filter((s) => s >= 500)).toEqual([]);

@@ -234,7 +234,11 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
           .merge()
           .where('requests.version', '<=', state.version)
           .returning('id');
-        if (updated.length > 0 && state.tasks.length > 0) {
+        // `newest`: no later version is written yet. A late write of an earlier version (from a
+        // workflow task that was replaced) still adds its records, but neither overwrites the
+        // request and its tasks nor removes anything.
+        const newest = updated.length > 0;
+        if (newest && state.tasks.length > 0) {
           await trx('tasks')
             .insert(
               state.tasks.map((t) => ({
@@ -317,7 +321,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
         // Rows past the workflow's counters were written by a workflow task that was then discarded:
         // the workflow never made them. Same-numbered rows were overwritten above (the latest wins).
         const counters = state.counters as RequestState['counters'] | undefined;
-        if (counters) {
+        if (counters && newest) {
           await trx('audit_events').where({ request_id: state.requestId }).where('seq', '>', counters.events).delete();
           const beyond = (table: string, pattern: string, n: number) =>
             trx(table).where({ request_id: state.requestId }).whereRaw(`id ~ ? and (substring(id from ?))::bigint > ?`, [`${pattern}[0-9]+$`, `${pattern}([0-9]+)$`, n]).delete();

@@ -350,7 +350,8 @@ export function check(state: RequestState, actor: Actor, cmd: Command): Rejectio
     }
     case 'correctTime': {
       // R22: people correct their own entries; the audit trail keeps what was there before.
-      const entry = cmd.before ?? state.timeEntries.find((e) => e.id === cmd.entryId);
+      // The state's own copy (a correction not yet written) is the newest; else the read model's.
+      const entry = state.timeEntries.find((e) => e.id === cmd.entryId) ?? cmd.before;
       if (!entry) {
         // Written to the read model and no longer in the state: the workflow looks it up, then checks again.
         const n = Number(/:te:(\d+)$/.exec(cmd.entryId)?.[1] ?? 0);
@@ -753,7 +754,7 @@ export function apply(state: RequestState, actor: Actor, cmd: Command, at: strin
       return { ...next, counters: { ...next.counters, timeEntries: next.counters.timeEntries + 1 }, timeEntries: [...state.timeEntries, entry] };
     }
     case 'correctTime': {
-      const before = (cmd.before ?? state.timeEntries.find((e) => e.id === cmd.entryId)) as TimeEntry;
+      const before = (state.timeEntries.find((e) => e.id === cmd.entryId) ?? cmd.before) as TimeEntry;
       const minutes = cmd.minutes ?? before.minutes;
       const category = cmd.category ?? before.category;
       const decision = billability(category, before.role, minutes);

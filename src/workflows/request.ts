@@ -13,6 +13,7 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   uuid4,
@@ -53,7 +54,8 @@ const local = proxyLocalActivities<Acts>(DB_WORK);
  * this change used ordinary activities and replay with them.
  */
 const modern = () => patched('local-db-activities');
-const io = (): typeof remote | typeof local => (modern() ? local : remote);
+const bounded = () => patched('bounded-state');
+const io = (): typeof remote | typeof local => (modern() && !bounded() ? local : remote);
 
 /**
  * Records leave the state once written to PostgreSQL (their home), so the state, the Update
@@ -61,7 +63,8 @@ const io = (): typeof remote | typeof local => (modern() ? local : remote);
  * change kept them all and replay that way; a request running when the change is deployed takes
  * the new way from its next workflow task on.
  */
-const bounded = () => patched('bounded-state');
+/** Timers set once per moment that matters instead of around every action (histories from before set them per wait). */
+const steadyTimers = () => patched('steady-timers');
 
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
 const delivery = proxyActivities<Acts>({
@@ -313,11 +316,30 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     state = intake({ ...input, ...intakeCtx, at: now() }, ctx);
   }
 
+  /** The moment the one durable timer is set for, and the last moment a timer rang. */
+  let armed: string | undefined;
+  let rang: string | undefined;
   for (;;) {
     const timer = nextTimer(current(), ctx);
     const wait = timer ? Date.parse(timer.at) - Date.now() : undefined;
-    const moved = wait !== undefined && wait <= 0 ? false : await condition(() => current().version > projected.version, wait);
-    if (!moved && timer) state = applyTimer(current(), timer.command, now());
+    if (wait !== undefined && wait <= 0) {
+      state = applyTimer(current(), timer!.command, now());
+    } else if (steadyTimers()) {
+      // One timer per moment that matters, set when that moment changes and never cancelled (a
+      // stale one rings into nothing): no timer started and cancelled around every action.
+      if (timer && armed !== timer.at) {
+        const at = timer.at;
+        armed = at;
+        void sleep(Date.parse(at) - Date.now()).then(() => {
+          rang = at;
+        });
+      }
+      await condition(() => current().version > projected.version || (timer !== undefined && rang === timer.at));
+      if (current().version === projected.version) continue;
+    } else {
+      const moved = await condition(() => current().version > projected.version, wait);
+      if (!moved && timer) state = applyTimer(current(), timer.command, now());
+    }
 
     const s = current();
     if (s.version > projected.version) {

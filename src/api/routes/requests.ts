@@ -35,7 +35,7 @@ import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unavailable
 
 /** Idempotency keys and command hashes travel to the workflow as digests of this many hex digits. */
 const KEY_DIGEST = 20;
-import { timeEntriesOf, timeEntryPage } from '../../stores/time-entries';
+import { timeEntriesOf, timeEntry, timeEntryPage } from '../../stores/time-entries';
 import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
 
 
@@ -250,14 +250,15 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       }
       const row = await visibleRequest(req);
       const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
-      const command = toCommand(body, req);
+      const requested = toCommand(body, req);
+      const command = await withEntry(row.id, requested);
       const handle = temporal.workflow.getHandle(requestWorkflowId(row.id));
       // A retry with the same key is answered, never applied twice: the workflow remembers the key
       // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
       const key = idempotencyKeyOf(req);
       // Every action carries a key (its own when the caller sent none), so an answer lost to a
       // continue-as-new is found again; the workflow keeps short digests of them.
-      const idempotency = { key: sha256(`${actor.id}:${key ?? randomUUID()}`).slice(0, KEY_DIGEST), hash: sha256(JSON.stringify(command)).slice(0, KEY_DIGEST) };
+      const idempotency = { key: sha256(`${actor.id}:${key ?? randomUUID()}`).slice(0, KEY_DIGEST), hash: sha256(JSON.stringify(requested)).slice(0, KEY_DIGEST) };
       const action = { actor, command, idempotency };
       const kind: UpdateCommand | SignalCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
@@ -296,7 +297,10 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
         const runEnded =
           err instanceof WorkflowNotFoundError ||
           (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'AcceptedUpdateCompletedWorkflow');
-        if (!runEnded) throw err;
+        // The server gave up on the Update while the worker was still on it (a long workflow task): it may yet be applied.
+        const dropped = err instanceof WorkflowUpdateFailedError && /wasn't processed by worker/.test(`${err.message} ${err.cause?.message ?? ''}`);
+        if (!runEnded && !dropped) throw err;
+        if (dropped) await new Promise((r) => setTimeout(r, 100 * attempt));
         const now = await handle.query(stateQuery);
         if (isTerminal(now.stage)) return finished(handle, action.idempotency);
         const seen = await handle.query(appliedKeyQuery, action.idempotency.key);
@@ -304,7 +308,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
           if (seen.hash !== action.idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
           return now;
         }
-        if (attempt >= 5) throw unavailable('the request is continuing as new');
+        if (attempt >= 5) throw unavailable('the request did not take the action yet');
       }
     }
   }
@@ -350,6 +354,12 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
   action('/requests/:id/reject', 'rejectEstimate', (b) => ({ type: 'rejectEstimate', ...b }));
   action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
   action('/requests/:id/time/:entryNo/correct', 'correctTime', (b, req) => ({ type: 'correctTime', entryId: `${String(req.params.id)}:te:${entryNo(req)}`, ...b }));
+  // The entry as the read model holds it travels with the correction: the workflow no longer keeps written entries.
+  const withEntry = async (requestId: string, command: Command): Promise<Command> => {
+    if (command.type !== 'correctTime') return command;
+    const before = await timeEntry(db, requestId, command.entryId);
+    return before ? { ...command, before } : command;
+  };
   action('/requests/:id/tasks/:taskId/progress', 'reportProgress', (b, req) => ({ type: 'reportProgress', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/blocker', 'reportBlocker', (b, req) => ({ type: 'reportBlocker', taskId: taskId(req), ...b }));
   action('/requests/:id/tasks/:taskId/deadline-proposal', 'proposeDeadline', (b, req) => ({ type: 'proposeDeadline', taskId: taskId(req), ...b }));
