@@ -9,6 +9,7 @@ import * as load from './20261127040000_load';
 import * as listIndexes from './20261127050000_list_indexes';
 import * as attention from './20261129000000_attention';
 import * as adminAudit from './20261129010000_admin_audit';
+import * as reviewKeys from './20261129020000_review_keys';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127050000_list_indexes': listIndexes,
   '20261129000000_attention': attention,
   '20261129010000_admin_audit': adminAudit,
+  '20261129020000_review_keys': reviewKeys,
 };

@@ -108,8 +108,7 @@ describe('data that slips past the edge freezes nothing', () => {
     expect(intake.stage).toBe('Triage');
     expect(Date.now() - started).toBeLessThan(15_000);
 
-    const escalations = await h.db('escalations').where({ request_id: requestId, kind: 'data_rejected' });
-    expect(escalations).toHaveLength(1);
+    const escalations = await eventually(() => h.db('escalations').where({ request_id: requestId, kind: 'data_rejected' }), (rows) => rows.length === 1, 'the escalation');
     expect(escalations[0]).toMatchObject({ owner_role: 'manager', owner_id: co.manager.id });
     expect(String(escalations[0].cause)).toMatch(/22P05|invalid|unsupported/i);
     const row = await h.db('requests').where({ id: requestId }).first();
@@ -143,7 +142,7 @@ describe('data that slips past the edge freezes nothing', () => {
     });
     const agreed = await h.post(`/requests/${id}/deadline-proposals/D1/answer`, co.client.token, { agree: true });
     expect(agreed.status, JSON.stringify(agreed.body)).toBe(200);
-    expect(await h.db('escalations').where({ request_id: id, kind: 'data_rejected' })).toHaveLength(1);
+    await eventually(() => h.db('escalations').where({ request_id: id, kind: 'data_rejected' }), (rows) => rows.length === 1, 'the escalation');
     const logged = await h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 30, category: 'execution' });
     expect(logged.status).toBe(200);
     const entries = await h.db('time_entries').where({ request_id: id });

@@ -275,7 +275,12 @@ export interface WorkloadReport {
 }
 
 /** The workload review (a Temporal Schedule runs it): all hands, missing skills, idle people, imbalance. */
-export async function reviewWorkload(db: Db, now = new Date()): Promise<WorkloadReport> {
+/** `key`: the run that asks (a Schedule's workflow id); asked again, the review it wrote is answered, nothing written twice. */
+export async function reviewWorkload(db: Db, now = new Date(), key?: string): Promise<WorkloadReport> {
+  if (key !== undefined) {
+    const done = await rowsOf<{ report: WorkloadReport } | undefined>(db('workload_reviews').where({ key }).first('report'));
+    if (done) return done.report;
+  }
   const today = now.toISOString().slice(0, 10);
   const waiting = await rowsOf<{ skill: string; status: string; n: number; oldest: Date }[]>(db('task_assignments')
     .whereIn('status', ['queued', 'missing_skill'])
@@ -342,8 +347,12 @@ export async function reviewWorkload(db: Db, now = new Date()): Promise<Workload
     idle: available.filter((p) => p.load === 0 && Number(p.weekly_capacity_hours) > 0).map((p) => ({ id: p.id, name: p.name, skills: p.skills })),
     proposals,
   };
-  await db.transaction(async (trx) => {
-    const [row] = await rowsOf<{ id: string }[]>(trx('workload_reviews').insert({ at: now, report: JSON.stringify(report) }).returning('id'));
+  const written = await db.transaction(async (trx) => {
+    const [row] = await rowsOf<{ id: string }[]>(
+      trx('workload_reviews').insert({ at: now, report: JSON.stringify(report), key: key ?? null }).onConflict('key').ignore().returning('id'),
+    );
+    // Another try of the same run got there first: its review stands.
+    if (!row) return false;
     if (proposals.length > 0) {
       await trx('reassignment_proposals').insert(
         proposals.map((p) => ({ id: p.id, request_id: p.requestId, task_id: p.taskId, from_id: p.fromId, to_id: p.toId, reason: p.reason, created_at: now })),
@@ -364,6 +373,11 @@ export async function reviewWorkload(db: Db, now = new Date()): Promise<Workload
         created_at: now,
       });
     }
+    return true;
   });
+  if (!written && key !== undefined) {
+    const done = await rowsOf<{ report: WorkloadReport } | undefined>(db('workload_reviews').where({ key }).first('report'));
+    if (done) return done.report;
+  }
   return report;
 }

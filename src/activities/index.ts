@@ -8,8 +8,8 @@ import { billingOf, priorityRank, type Task } from '../domain';
 import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
-import { DATA_REJECTED, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from './ledger';
+import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
+import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, underuseForecast } from './ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
@@ -178,9 +178,9 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
     dispatchQueued: dispatchAndTell,
 
     /** R8, R12: the periodic workload review; dispatches first, so the report shows what still waits. */
-    async reviewWorkload(): Promise<WorkloadReport> {
+    async reviewWorkload({ key }: { key?: string } = {}): Promise<WorkloadReport> {
       await dispatchAndTell();
-      return reviewWorkload(db);
+      return reviewWorkload(db, new Date(), key);
     },
 
     /** R16: a named active specialist, or the least-loaded one with the skill who is not on the task yet. */
@@ -443,6 +443,43 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
           .onConflict('id')
           .ignore();
       });
+    },
+
+    /**
+     * Requests whose workflow ended without closing (terminated by an operator, failed) hold
+     * nobody's hours any more: their assignments and reservations are released, the read model
+     * says so, and their manager gets an escalation. Run with the workload review; idempotent.
+     */
+    async reconcileEndedRequests(): Promise<number> {
+      if (!temporal) return 0;
+      let done = 0;
+      const query = "WorkflowType = 'requestWorkflow' AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')";
+      for await (const wf of temporal.workflow.list({ query })) {
+        const requestId = requestIdFromWorkflowId(wf.workflowId);
+        if (!requestId) continue;
+        const row = await db('requests').where({ id: requestId }).first<{ stage: string; client_id: string; manager_id: string; attention_reason: string | null } | undefined>('stage', 'client_id', 'manager_id', 'attention_reason');
+        if (!row || row.stage === 'Closed' || row.stage === 'Cancelled' || row.attention_reason?.startsWith('ended:')) continue;
+        // Only when that run is the request's last (a reset may have started another).
+        if ((await temporal.workflow.getHandle(wf.workflowId).describe()).runId !== wf.runId) continue;
+        const status = wf.status.name.toLowerCase().replace('_', ' ');
+        const cause = `ended: the request's workflow was ${status} before the request closed; its assignments and held hours are released. Open a new request or restart it.`;
+        await db.transaction(async (trx) => {
+          await trx('task_assignments').where({ request_id: requestId }).whereNot('status', 'released').update({ status: 'released' });
+          await releaseHeld(trx, { requestId, clientId: row.client_id });
+          await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.fn.now() });
+          await trx('escalations')
+            .insert({ id: `${requestId}:ended`, request_id: requestId, kind: 'workflow_ended', owner_role: 'manager', owner_id: row.manager_id, cause, raised_at: trx.fn.now() })
+            .onConflict('id')
+            .ignore();
+          await trx('notifications')
+            .insert({ id: `${requestId}:ended`, request_id: requestId, client_id: row.client_id, recipient_role: 'manager', recipient_id: row.manager_id, kind: 'escalation.workflow_ended', text: cause, created_at: trx.fn.now() })
+            .onConflict('id')
+            .ignore();
+        });
+        done++;
+      }
+      if (done > 0) await dispatchAndTell();
+      return done;
     },
 
     /** The request's data is saved again: the flag comes off. */

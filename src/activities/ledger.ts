@@ -47,8 +47,8 @@ export async function reserve(db: Db, r: { requestId: string; clientId: string; 
  * and the billable hours written off in the month of closure, with the breakdown behind them.
  * Every row has a key of its own: a retry after a crash writes nothing twice.
  */
-export async function settle(db: Db, r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
-  await db.transaction(async (trx) => {
+/** R25: the hours a request still holds are given back, once per month they were held in. */
+export async function releaseHeld(trx: Db, r: { requestId: string; clientId: string }): Promise<void> {
     const held = await rowsOf<{ period: string; hours: number }[]>(
       trx('hour_ledger')
         .where({ request_id: r.requestId })
@@ -62,6 +62,11 @@ export async function settle(db: Db, r: { requestId: string; clientId: string; h
         .onConflict('key')
         .ignore();
     }
+}
+
+export async function settle(db: Db, r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
+  await db.transaction(async (trx) => {
+    await releaseHeld(trx, r);
     await trx('hour_ledger')
       .insert({
         key: `writeoff:${r.requestId}`,

@@ -226,10 +226,54 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
   };
 
+  /** Commands that book people's hours: one at a time, so a booking refused on the re-check is undone without touching another's. */
+  let booking: Promise<unknown> = Promise.resolve();
+  const BOOKS = new Set<Command['type']>(['decompose', 'changeScope', 'reassignTask']);
+
   const run = async (action: Action): Promise<number> => {
+    if (!BOOKS.has(action.command.type) || !bounded()) return runUnlocked(action);
+    const turn = booking.then(() => runBooking(action));
+    booking = turn.catch(() => undefined);
+    return turn;
+  };
+
+  /** Checked again before the booking (others may have moved the request meanwhile), booked, checked again, undone if refused. */
+  const runBooking = async (action: Action): Promise<number> => {
+    reject(action.command, action.actor, current());
+    const { cmd, hoursLeft } = await resolve(action);
+    try {
+      reject(cmd, action.actor, current());
+    } catch (err) {
+      await undoBooking(cmd);
+      throw err;
+    }
+    return commit(action, cmd, hoursLeft);
+  };
+
+  /** A refused command's bookings are given back: new tasks released, a reassigned task back with whoever held it. */
+  const undoBooking = async (cmd: Command): Promise<void> => {
+    const s = current();
+    if (cmd.type === 'decompose' || cmd.type === 'changeScope') {
+      const first = s.tasks.length + 1;
+      const taskIds = cmd.tasks.map((_, i) => `T${first + i}`);
+      await io().releaseTasks({ requestId: s.requestId, taskIds });
+    } else if (cmd.type === 'reassignTask') {
+      const task = s.tasks.find((t) => t.id === cmd.taskId);
+      // Only while the task is still to be done: an ended request's tasks are released as they end.
+      if (task?.assigneeId && !isTerminal(s.stage) && task.status !== 'cancelled' && task.status !== 'done') {
+        await io().allocateTasks({ requestId: s.requestId, priority: s.priority, tasks: [{ taskId: task.id, skill: task.skill, specialistId: task.assigneeId }] });
+      }
+    }
+  };
+
+  const runUnlocked = async (action: Action): Promise<number> => {
     const { cmd, hoursLeft } = await resolve(action);
     // Another message may have moved the request while we waited on I/O.
     reject(cmd, action.actor, current());
+    return commit(action, cmd, hoursLeft);
+  };
+
+  const commit = (action: Action, cmd: Command, hoursLeft: number | undefined): number => {
     let next = apply(current(), action.actor, cmd, now(), ctx);
     if (hoursLeft !== undefined && next.stage === 'ClientApproval') next = { ...next, hoursLeft };
     state = next;

@@ -1,5 +1,5 @@
 // Allocation across requests: the dispatcher and the periodic workload review (a Schedule).
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 
 const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
@@ -14,5 +14,8 @@ export async function dispatchWorkflow(): Promise<number> {
 
 /** R8, R12: run by the `workload-review` Schedule. */
 export async function workloadReviewWorkflow() {
-  return acts.reviewWorkload();
+  // Requests whose workflow ended without closing give their hours back first.
+  await acts.reconcileEndedRequests();
+  // Keyed by this run: a retried activity answers with the review it wrote.
+  return acts.reviewWorkload({ key: workflowInfo().workflowId });
 }

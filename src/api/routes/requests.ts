@@ -262,12 +262,18 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       const action = { actor, command, idempotency };
       const kind: UpdateCommand | SignalCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
-        const seen = key !== undefined ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null;
+        const appliedAs = async () => (key !== undefined ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null);
+        let seen = await appliedAs();
         if (seen && seen.hash !== idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
         if (!seen) {
           const rejection = check(await liveState(row.id), actor, command);
-          if (rejection) throw rejectionToHttp(rejection);
-          await bounded(handle.signal(actionSignals[kind], action));
+          if (rejection) {
+            // A retry racing the first: the request has moved because that one was applied.
+            seen = await appliedAs();
+            if (!seen || seen.hash !== idempotency.hash) throw rejectionToHttp(rejection);
+          } else {
+            await bounded(handle.signal(actionSignals[kind], action));
+          }
         }
         res
           .status(202)
@@ -302,7 +308,8 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
         if (!runEnded && !dropped) throw err;
         if (dropped) await new Promise((r) => setTimeout(r, 100 * attempt));
         const now = await handle.query(stateQuery);
-        if (isTerminal(now.stage)) return finished(handle, action.idempotency);
+        const running = (await handle.describe()).status.name === 'RUNNING';
+        if (isTerminal(now.stage) || !running) return finished(handle, action.idempotency);
         const seen = await handle.query(appliedKeyQuery, action.idempotency.key);
         if (seen) {
           if (seen.hash !== action.idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
@@ -327,6 +334,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const seen = await bounded(handle.query(appliedKeyQuery, idempotency.key));
     if (seen && seen.hash === idempotency.hash) return final;
     if (seen) throw unprocessable('this Idempotency-Key was already used with a different request');
+    if (!isTerminal(final.stage)) throw conflict("the request's workflow has ended without closing it; it takes no more actions, and its manager has been told");
     throw conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
   }
 
