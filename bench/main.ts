@@ -1,6 +1,6 @@
 // `npm run bench [-- section …]`: measures Retainer Desk against the physical limit on this
 // machine (the same Temporal server running a bare workflow) and writes BENCHMARKS.md.
-// Sections: domain, throughput, latency, assignment, list, memory (all by default). Each one's
+// Sections: domain, throughput, latency, assignment, list, long, memory (all by default). Each one's
 // result is kept in bench/results/<section>.json, so running one section updates its part only;
 // `npm run bench -- report` only writes BENCHMARKS.md again from them.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { findTemporalCli } from '../src/dev/stack';
 import { assignment } from './assignment';
 import { domainCore } from './domain';
 import { latency } from './latency';
+import { longRequest } from './long-request';
 import { renderReport } from './report';
 import { requestListBench } from './request-list';
 import { openBenchStack } from './stack';
@@ -29,9 +30,10 @@ export const SETTINGS = {
   listRequests: num('BENCH_LIST_REQUESTS', 1_000_000),
   listCalls: num('BENCH_LIST_CALLS', 100),
   open: num('BENCH_OPEN', 10_000),
+  longActions: num('BENCH_LONG_ACTIONS', 10_000),
 };
 
-const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'memory'] as const;
+const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'long', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 const RESULTS = path.resolve(__dirname, 'results');
 
@@ -60,13 +62,14 @@ async function main() {
   const log = (section: string) => (line: string) => console.log(`[${section}] ${line}`);
 
   if (sections.includes('domain')) save('domain', domainCore());
-  const needStack = sections.some((s) => s === 'throughput' || s === 'latency' || s === 'assignment' || s === 'list');
+  const needStack = sections.some((s) => s === 'throughput' || s === 'latency' || s === 'assignment' || s === 'list' || s === 'long');
   if (needStack) {
     const s = await openBenchStack(log('stack'));
     try {
       if (sections.includes('throughput')) save('throughput', await throughput(s, SETTINGS.requests, SETTINGS.concurrency, log('throughput')));
       if (sections.includes('latency')) save('latency', await latency(s, SETTINGS.connections, SETTINGS.seconds, log('latency')));
       if (sections.includes('assignment')) save('assignment', await assignment(s.db, SETTINGS.specialists, SETTINGS.openTasks, SETTINGS.decisions));
+      if (sections.includes('long')) save('long', await longRequest(s, SETTINGS.longActions, log('long')));
       if (sections.includes('list')) save('list', await requestListBench(s.db, s.api, s.company.head, SETTINGS.listRequests, SETTINGS.listCalls));
     } finally {
       await s.close();

@@ -9,7 +9,7 @@ import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
 import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, underuseForecast } from './ledger';
+import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, subscriptionTerms, underuseForecast } from './ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
 
 export interface ProjectionInput {
@@ -128,15 +128,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
   return failOnData({
     /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
     async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
-      const sub = await db('subscriptions')
-        .where({ client_id: clientId })
-        .orderBy('starts_on', 'desc')
-        .first<{ timezone: string; auto_close_after_days: number | null } | undefined>('timezone', 'auto_close_after_days');
-      return {
-        managerId: await pickManager(clientId),
-        timeZone: sub?.timezone ?? 'UTC',
-        ...(sub?.auto_close_after_days ? { autoCloseAfterDays: sub.auto_close_after_days } : {}),
-      };
+      return { managerId: await pickManager(clientId), ...(await subscriptionTerms(db, clientId)) };
     },
 
     /** R6, R8, R9: allocates the new tasks of a request, in order; each gets an assignee or waits. */

@@ -23,9 +23,17 @@ async function subscriptionAt(db: Db | Knex.Transaction, clientId: string, perio
     .first<Sub | undefined>('monthly_hours', 'timezone', 'starts_on', 'rollover_unused');
 }
 
+/** The client's current subscription terms that requests follow: its time zone, and its auto-close policy. One lookup for all. */
+export async function subscriptionTerms(db: Db, clientId: string): Promise<{ timeZone: string; autoCloseAfterDays?: number }> {
+  const sub = await db('subscriptions')
+    .where({ client_id: clientId })
+    .orderBy('starts_on', 'desc')
+    .first<{ timezone: string; auto_close_after_days: number | null } | undefined>('timezone', 'auto_close_after_days');
+  return { timeZone: sub?.timezone ?? 'UTC', ...(sub?.auto_close_after_days ? { autoCloseAfterDays: sub.auto_close_after_days } : {}) };
+}
+
 async function timeZoneOf(db: Db | Knex.Transaction, clientId: string): Promise<string> {
-  const sub = await db('subscriptions').where({ client_id: clientId }).orderBy('starts_on', 'desc').first<{ timezone: string } | undefined>('timezone');
-  return sub?.timezone ?? 'UTC';
+  return (await subscriptionTerms(db, clientId)).timeZone;
 }
 
 const nextPeriod = (period: string) => {

@@ -1,5 +1,5 @@
 // What each actor may see of a request, decided in one place.
-import type { Actor, RequestBilling, RequestState, Task } from '../domain';
+import { roundQuarter, type Actor, type RequestBilling, type RequestState, type Task } from '../domain';
 
 /**
  * R10: a junior's estimate and result are the mentor's to check first. Until the mentor has
@@ -75,7 +75,7 @@ export function clientView(actor: Actor, s: RequestState) {
       title: t.title,
       status: t.status,
       progress: t.progress,
-      ...(t.estimateHours !== undefined ? { estimateHours: roundTotal(t.estimateHours + (t.bufferHours ?? 0)) } : {}),
+      ...(t.estimateHours !== undefined ? { estimateHours: roundQuarter(t.estimateHours + (t.bufferHours ?? 0)) } : {}),
       ...(t.approvedHours !== undefined ? { approvedHours: t.approvedHours } : {}),
       extensions: t.extensions.filter((x) => x.objective).map((x) => ({ hours: x.hours, cause: x.cause, objective: x.objective, agreedAt: x.agreedAt })),
       ...(t.deadlineAt !== undefined ? { deadlineAt: t.deadlineAt } : {}),
@@ -100,7 +100,6 @@ export function clientView(actor: Actor, s: RequestState) {
   };
 }
 
-const roundTotal = (h: number) => Math.round(h * 4) / 4;
 
 export function viewFor(actor: Actor, state: RequestState, billing?: RequestBilling) {
   return actor.role === 'client' ? clientView(actor, state) : staffView(actor, state, billing);
