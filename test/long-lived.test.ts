@@ -88,10 +88,11 @@ it('one request through 5,000 actions: small answers and payloads, continue-as-n
           corrections++;
         }
       } else if (roll === 8 && asks) {
-        const asked = await post(who, `/requests/${id}/questions`, { taskId, text: `question ${i}` });
-        const q = (asked.body.questions as { id: string; text: string; status: string }[]).find((x) => x.text === `question ${i}` && x.status === 'open');
+        const text = `question ${i} from ${who.id}`;
+        const asked = await post(who, `/requests/${id}/questions`, { taskId, text });
+        const q = (asked.body.questions as { id: string; text: string; status: string }[]).find((x) => x.text === text && x.status === 'open');
         if (q) await post(co.manager, `/requests/${id}/questions/${q.id}/answer`, { answer: `answer ${i}` });
-        else problems.push(`question ${i} not in the answer`);
+        else problems.push(`${text} not in the answer`);
       } else if (roll === 9 && taskId) {
         await post(who, `/requests/${id}/tasks/${taskId}/progress`, { percent: i % 100 });
       } else {
