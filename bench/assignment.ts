@@ -2,7 +2,7 @@
 // transaction as the workflow's activity runs it, timed one at a time, with its query plans.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { allocate, candidates } from '../src/activities/allocation';
+import { allocate, candidates } from '../src/stores/allocation';
 import { chooseSpecialist } from '../src/domain';
 import type { Db } from '../src/db/knex';
 import { quantile, since } from './stats';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken, newToken } from '../src/api/auth';
-import { requestList } from '../src/api/routes/requests';
+import { requestList } from '../src/stores/requests';
 import { listRequestsQuery } from '../src/api/schemas';
 import type { Db } from '../src/db/knex';
 import type { Actor } from '../src/domain';

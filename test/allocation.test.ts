@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { allocate, candidates, release } from '../src/activities/allocation';
+import { allocate, candidates, release } from '../src/stores/allocation';
 import { createDb } from '../src/db/knex';
 import { PRIORITY_WEIGHT, chooseSpecialist, type Priority, type RequestState } from '../src/domain';
 import { WORKLOAD_REVIEW_SCHEDULE } from '../src/worker/schedules';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../src/activities';
-import { underuseForecast } from '../src/activities/ledger';
+import { underuseForecast } from '../src/stores/ledger';
 import {
   ALWAYS_OPEN,
   DEFAULT_TIMING,

@@ -3,7 +3,7 @@
 // held. A retried workload review writes one review.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Activities } from '../src/activities';
-import { reviewWorkload } from '../src/activities/allocation';
+import { reviewWorkload } from '../src/stores/allocation';
 import { requestWorkflowId } from '../src/shared/contract';
 import { Flow } from './support/flow';
 import { makeCompany, openHarness, type Company, type Harness } from './support/harness';

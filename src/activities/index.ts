@@ -9,8 +9,8 @@ import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
 import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, subscriptionTerms, underuseForecast } from './ledger';
-import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from './allocation';
+import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, subscriptionTerms, underuseForecast } from '../stores/ledger';
+import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 
 export interface ProjectionInput {
   /**

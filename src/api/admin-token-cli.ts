@@ -1,11 +1,10 @@
 // `npm run admin-token -- --name "Ada Admin" --email ada@example.com`: creates the administrator
 // if missing and prints a new token for them, once. The way in to a fresh production database.
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config';
 import { createDb } from '../db/knex';
-import { hashToken, newToken } from './auth';
+import { adminToken } from '../stores/credentials';
 
 async function main() {
   const { values } = parseArgs({ options: { name: { type: 'string' }, email: { type: 'string' } } });
@@ -17,13 +16,7 @@ async function main() {
   }
   const db = createDb(config.databaseUrl);
   try {
-    const email = args.data.email.toLowerCase();
-    await db('staff').insert({ id: randomUUID(), name: args.data.name, email, role: 'admin' }).onConflict('email').ignore();
-    const admin = await db('staff').where({ email }).first<{ id: string; role: string }>('id', 'role');
-    if (admin.role !== 'admin') throw new Error(`${email} belongs to a ${admin.role}, not an admin`);
-    const token = newToken();
-    await db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(token), staff_id: admin.id, label: 'admin-token cli' });
-    console.log(token);
+    console.log(await adminToken(db, args.data.name, args.data.email.toLowerCase()));
   } finally {
     await db.destroy();
   }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
-import type { Db } from '../db/knex';
+import { ping, type Db } from '../db/knex';
 import type { RequestContext } from '../domain';
 import { TASK_QUEUE } from '../shared/contract';
 import { createHttpMetrics, createLogger, type Logger } from '../observability';
@@ -42,7 +42,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.get('/readyz', async (_req, res) => {
     const check = async (fn: () => Promise<unknown>) =>
       Promise.race([fn().then(() => 'ok' as const), new Promise<'down'>((r) => setTimeout(() => r('down'), 2000).unref())]).catch(() => 'down' as const);
-    const [postgres, temporalState] = await Promise.all([check(() => db.raw('select 1')), check(() => temporal.workflowService.getSystemInfo({}))]);
+    const [postgres, temporalState] = await Promise.all([check(() => ping(db)), check(() => temporal.workflowService.getSystemInfo({}))]);
     const ready = postgres === 'ok' && temporalState === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, temporal: temporalState });
   });

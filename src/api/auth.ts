@@ -1,17 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Actor, Role } from '../domain';
 import type { Db } from '../db/knex';
+import { tokenHolder } from '../stores/credentials';
 import { forbidden, unauthorized } from './errors';
 
-/** Tokens are random and long, so a fast hash is enough: nothing to brute-force. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function newToken(): string {
-  return `rd_${randomBytes(24).toString('base64url')}`;
-}
+export { hashToken, newToken } from '../stores/credentials';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -24,20 +17,11 @@ export function authenticate(db: Db): RequestHandler {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized('a bearer token is required');
-    const row = await db('api_credentials as k')
-      .leftJoin('staff as s', 's.id', 'k.staff_id')
-      .leftJoin('client_contacts as c', 'c.id', 'k.contact_id')
-      .where('k.token_hash', hashToken(match[1]))
-      .whereNull('k.revoked_at')
-      .where((q) => q.whereNull('k.expires_at').orWhere('k.expires_at', '>', db.fn.now()))
-      .first<
-        { id: string; staff_id: string | null; role: Role | null; active: boolean | null; contact_id: string | null; client_id: string | null } | undefined
-      >('k.id', 'k.staff_id', 's.role', 's.active', 'k.contact_id', 'c.client_id');
-    if (!row) throw unauthorized('the token is unknown, revoked or expired');
-    req.credentialId = row.id;
-    if (row.staff_id && row.role && row.active) req.actor = { id: row.staff_id, role: row.role };
-    else if (row.contact_id && row.client_id) req.actor = { id: row.contact_id, role: 'client', clientId: row.client_id };
-    else throw unauthorized('the token belongs to nobody active');
+    const holder = await tokenHolder(db, match[1]);
+    if (!holder) throw unauthorized('the token is unknown, revoked or expired');
+    req.credentialId = holder.credentialId;
+    if (!holder.actor) throw unauthorized('the token belongs to nobody active');
+    req.actor = holder.actor;
     next();
   };
 }

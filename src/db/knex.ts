@@ -36,3 +36,8 @@ export async function migrateRollbackAll(db: Db): Promise<string[]> {
 export async function rowsOf<T>(query: PromiseLike<unknown>): Promise<T> {
   return (await query) as T;
 }
+
+/** PostgreSQL answers (readiness). */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1');
+}

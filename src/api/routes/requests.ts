@@ -9,9 +9,9 @@ import {
 } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Actor, type AuditEvent, type Command, type RequestContext, type RequestState } from '../../domain';
-import type { Knex } from 'knex';
-import { rowsOf, type Db } from '../../db/knex';
+import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Command, type RequestContext, type RequestState } from '../../domain';
+import type { Db } from '../../db/knex';
+import { eventsPage, isListed, keyedRequest, listRequests, storedState, visibleRequest as findVisible } from '../../stores/requests';
 import {
   actionSignals,
   actionUpdates,
@@ -30,7 +30,7 @@ import { requestSummary } from '../../shared/summary';
 import { actorOf, requireRole } from '../auth';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { uncheckedTasks, viewFor } from '../views';
-import { canSeeClient } from '../visibility';
+import { canSeeClient } from '../../stores/client-visibility';
 import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unavailable, unprocessable, within } from '../errors';
 
 /** Idempotency keys and command hashes travel to the workflow as digests of this many hex digits. */
@@ -48,51 +48,6 @@ function idempotencyKeyOf(req: Request): string | undefined {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/**
- * Who may see a request, in one place: a client their organisation's; a specialist those they
- * work on (assignee, helper, mentor); a manager their clients' (as the request's manager or the
- * client's account manager); the head every one. Anything else is 404, never 403.
- */
-export function visibleTo<Q extends Knex.QueryBuilder>(db: Db, actor: Actor, q: Q): Q {
-  if (actor.role === 'client') return q.where('requests.client_id', actor.clientId ?? '') as Q;
-  if (actor.role === 'specialist') {
-    return q.whereExists(
-      db('tasks')
-        .whereRaw('tasks.request_id = requests.id')
-        .where((w) => w.where('tasks.assignee_id', actor.id).orWhere('tasks.mentor_id', actor.id).orWhereRaw('? = any(tasks.helper_ids)', [actor.id])),
-    ) as Q;
-  }
-  if (actor.role === 'manager') {
-    return q.where((w) =>
-      // `any(array(…))` is worked out once (an InitPlan), so both arms can use an index (BitmapOr).
-      w.where('requests.manager_id', actor.id).orWhereRaw('requests.client_id = any(array(select id from clients where account_manager_id = ?))', [actor.id]),
-    ) as Q;
-  }
-  return q;
-}
-
-/** The page of the request list an actor asked for, newest first, keyset-paginated (the benchmark explains this query). */
-export function requestList(db: Db, actor: Actor, q: z.infer<typeof listRequestsQuery>): Knex.QueryBuilder {
-  let query = db('requests')
-    .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(q.limit + 1);
-  query = visibleTo(db, actor, query);
-  if (q.clientId) query = query.where('client_id', q.clientId);
-  if (q.stage) query = query.where('stage', q.stage);
-  if (q.priority) query = query.where('priority', q.priority);
-  if (q.managerId) query = query.where('manager_id', q.managerId);
-  if (q.needsAttention && actor.role !== 'client') query = q.needsAttention === 'true' ? query.whereNotNull('attention_reason') : query.whereNull('attention_reason');
-  if (q.cursor) {
-    const { at, id } = decodeCursor(q.cursor, uuidParam);
-    query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [at, id]);
-  }
-  return query;
-}
-
 /** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
 export const ACTION_ROUTES = new Map<string, UpdateCommand | SignalCommand>();
 
@@ -107,7 +62,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const id = uuidParam.safeParse(req.params.id);
     if (!id.success) throw badRequest('not a request id');
-    const row = await visibleTo(db, actor, db('requests').where('requests.id', id.data)).first<{ id: string; client_id: string } | undefined>('requests.id', 'requests.client_id');
+    const row = await findVisible(db, actor, id.data);
     if (!row) throw notFound('no such request');
     return row;
   }
@@ -137,18 +92,12 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     let replayed = false;
     if (key !== undefined) {
       const bodyHash = sha256(JSON.stringify({ ...body, clientId }));
-      await db('request_idempotency_keys')
-        .insert({ person_id: actor.id, key, request_id: requestId, body_hash: bodyHash })
-        .onConflict(['person_id', 'key'])
-        .ignore();
-      const stored = await db('request_idempotency_keys')
-        .where({ person_id: actor.id, key })
-        .first<{ request_id: string; body_hash: string }>('request_id', 'body_hash');
-      if (stored.body_hash !== bodyHash) {
+      const stored = await keyedRequest(db, actor.id, key, requestId, bodyHash);
+      if (stored.bodyHash !== bodyHash) {
         throw unprocessable('this Idempotency-Key was already used with a different body');
       }
-      replayed = stored.request_id !== requestId;
-      requestId = stored.request_id;
+      replayed = stored.requestId !== requestId;
+      requestId = stored.requestId;
     }
 
     const input: RequestWorkflowInput = {
@@ -192,7 +141,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const actor = actorOf(req);
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const q = listRequestsQuery.parse(req.query);
-    const rows = await rowsOf<{ id: string; client_id: string; title: string; priority: string; stage: string; manager_id: string; estimate_total_hours: number | null; version: number; created_at: Date; updated_at: Date; closed_at: Date | null; attention_reason: string | null }[]>(requestList(db, actor, q));
+    const rows = await listRequests(db, actor, { ...q, after: q.cursor ? decodeCursor(q.cursor, uuidParam) : undefined });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     res.json({
@@ -322,7 +271,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
 
   async function untilListed(requestId: string): Promise<void> {
     const deadline = Date.now() + updateWaitMs;
-    while (!(await db('requests').where({ id: requestId }).first('id')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!(await isListed(db, requestId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
@@ -389,26 +338,19 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
   router.get('/requests/:id/timeline', async (req, res) => {
     const actor = actorOf(req);
     const row = await visibleRequest(req);
-    const stored = await db('requests').where({ id: row.id }).first<{ state: RequestState }>('state');
+    const state = await storedState(db, row.id);
     const q = pageQuery.parse(req.query);
-    const events = (await db('audit_events').where({ request_id: row.id }).where('seq', '>', q.after).orderBy('seq').limit(q.limit + 1)) as {
-      seq: number;
-      at: Date;
-      actor_id: string;
-      actor_role: AuditEvent['actorRole'];
-      type: string;
-      detail: Record<string, unknown>;
-    }[];
+    const events = await eventsPage(db, row.id, q.after, q.limit + 1);
     // R10: an estimate or a result the mentor has not checked yet is not news for anyone else.
-    const hidden = uncheckedTasks(actor, stored.state);
+    const hidden = uncheckedTasks(actor, state);
     const unchecked = (e: (typeof events)[number]) =>
       (e.type === 'estimate' && hidden.estimates.has(String(e.detail.taskId))) || (e.type === 'completeTask' && hidden.results.has(String(e.detail.taskId)));
     const page = events.slice(0, q.limit);
     const items = page
       .filter((e) => !unchecked(e))
-      .map((e) => ({ e, d: describeEvent({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }, stored.state.timeZone) }))
+      .map((e) => ({ e, d: describeEvent(e, state.timeZone) }))
       .filter(({ d }) => actor.role !== 'client' || d.audience === 'all')
-      .map(({ e, d }) => ({ seq: e.seq, at: e.at.toISOString(), actorRole: e.actor_role, type: e.type, text: d.text }));
+      .map(({ e, d }) => ({ seq: e.seq, at: e.at, actorRole: e.actorRole, type: e.type, text: d.text }));
     res.json({ requestId: row.id, items, nextAfter: events.length > q.limit ? (page.at(-1)?.seq ?? null) : null });
   });
 

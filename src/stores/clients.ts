@@ -1,0 +1,60 @@
+// Clients, their subscriptions and their contacts.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/knex';
+import type { Actor } from '../domain';
+import { clientsVisibleTo } from './client-visibility';
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  account_manager_id: string | null;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  monthly_hours: number;
+  timezone: string;
+  starts_on: string;
+  ends_on: string | null;
+  rollover_unused: boolean;
+  auto_close_after_days: number | null;
+}
+
+export async function clientExists(db: Db, id: string): Promise<boolean> {
+  return (await db('clients').where({ id }).first('id')) !== undefined;
+}
+
+export async function insertClient(db: Db, c: { name: string; accountManagerId?: string | undefined }): Promise<ClientRow> {
+  const [row] = (await db('clients').insert({ id: randomUUID(), name: c.name, account_manager_id: c.accountManagerId ?? null }).returning('*')) as ClientRow[];
+  return row!;
+}
+
+/** The clients this person may see, by name. */
+export async function clientsOf(db: Db, actor: Actor): Promise<ClientRow[]> {
+  return (await clientsVisibleTo(db, actor, db('clients').select('id', 'name', 'account_manager_id').orderBy('name'))) as ClientRow[];
+}
+
+export async function insertSubscription(
+  db: Db,
+  clientId: string,
+  s: { monthlyHours: number; timezone: string; startsOn: string; endsOn?: string | undefined; rolloverUnused: boolean; autoCloseAfterDays?: number | undefined },
+): Promise<SubscriptionRow> {
+  const [row] = (await db('subscriptions')
+    .insert({
+      id: randomUUID(),
+      client_id: clientId,
+      monthly_hours: s.monthlyHours,
+      timezone: s.timezone,
+      starts_on: s.startsOn,
+      ends_on: s.endsOn ?? null,
+      rollover_unused: s.rolloverUnused,
+      auto_close_after_days: s.autoCloseAfterDays ?? null,
+    })
+    .returning('*')) as SubscriptionRow[];
+  return row!;
+}
+
+export async function insertContact(db: Db, clientId: string, c: { name: string; email: string }): Promise<{ id: string; name: string; email: string }> {
+  const rows: { id: string; name: string; email: string }[] = await db('client_contacts').insert({ id: randomUUID(), client_id: clientId, name: c.name, email: c.email }).returning(['id', 'name', 'email']);
+  return rows[0]!;
+}

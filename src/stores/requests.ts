@@ -1,0 +1,115 @@
+// The request read model: who sees which request, the list, the stored state, the timeline's
+// events, and the Idempotency-Keys of filed requests.
+import type { Knex } from 'knex';
+import { rowsOf, type Db } from '../db/knex';
+import type { Actor, AuditEvent, Priority, RequestState, Stage } from '../domain';
+
+/**
+ * Who may see a request, in one place: a client their organisation's; a specialist those they
+ * work on (assignee, helper, mentor); a manager their clients' (as the request's manager or the
+ * client's account manager); the head every one. Anything else is 404, never 403.
+ */
+export function visibleTo<Q extends Knex.QueryBuilder>(db: Db, actor: Actor, q: Q): Q {
+  if (actor.role === 'client') return q.where('requests.client_id', actor.clientId ?? '') as Q;
+  if (actor.role === 'specialist') {
+    return q.whereExists(
+      db('tasks')
+        .whereRaw('tasks.request_id = requests.id')
+        .where((w) => w.where('tasks.assignee_id', actor.id).orWhere('tasks.mentor_id', actor.id).orWhereRaw('? = any(tasks.helper_ids)', [actor.id])),
+    ) as Q;
+  }
+  if (actor.role === 'manager') {
+    return q.where((w) =>
+      // `any(array(…))` is worked out once (an InitPlan), so both arms can use an index (BitmapOr).
+      w.where('requests.manager_id', actor.id).orWhereRaw('requests.client_id = any(array(select id from clients where account_manager_id = ?))', [actor.id]),
+    ) as Q;
+  }
+  return q;
+}
+
+/** The page of the request list an actor asked for, newest first, keyset-paginated (the benchmark explains this query). */
+export interface RequestListQuery {
+  clientId?: string | undefined;
+  stage?: Stage | undefined;
+  priority?: Priority | undefined;
+  managerId?: string | undefined;
+  needsAttention?: 'true' | 'false' | undefined;
+  limit: number;
+  /** The position (created_at, id) of the last row of the page before. */
+  after?: { at: string; id: string } | undefined;
+}
+
+export function requestList(db: Db, actor: Actor, q: RequestListQuery): Knex.QueryBuilder {
+  let query = db('requests')
+    .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(q.limit + 1);
+  query = visibleTo(db, actor, query);
+  if (q.clientId) query = query.where('client_id', q.clientId);
+  if (q.stage) query = query.where('stage', q.stage);
+  if (q.priority) query = query.where('priority', q.priority);
+  if (q.managerId) query = query.where('manager_id', q.managerId);
+  if (q.needsAttention && actor.role !== 'client') query = q.needsAttention === 'true' ? query.whereNotNull('attention_reason') : query.whereNull('attention_reason');
+  if (q.after) query = query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [q.after.at, q.after.id]);
+  return query;
+}
+
+export interface RequestListRow {
+  id: string;
+  client_id: string;
+  title: string;
+  priority: string;
+  stage: string;
+  manager_id: string;
+  estimate_total_hours: number | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+  attention_reason: string | null;
+}
+
+export async function listRequests(db: Db, actor: Actor, q: RequestListQuery): Promise<RequestListRow[]> {
+  return rowsOf<RequestListRow[]>(requestList(db, actor, q));
+}
+
+/** The request's row when this person may see it. */
+export async function visibleRequest(db: Db, actor: Actor, id: string): Promise<{ id: string; client_id: string } | undefined> {
+  return visibleTo(db, actor, db('requests').where('requests.id', id)).first<{ id: string; client_id: string } | undefined>('requests.id', 'requests.client_id');
+}
+
+export async function isListed(db: Db, id: string): Promise<boolean> {
+  return (await db('requests').where({ id }).first('id')) !== undefined;
+}
+
+/** The state as last projected (without its records). */
+export async function storedState(db: Db, id: string): Promise<RequestState> {
+  const row = await db('requests').where({ id }).first<{ state: RequestState }>('state');
+  return row.state;
+}
+
+/** A page of the request's audit events, by number. */
+export async function eventsPage(db: Db, requestId: string, after: number, limit: number): Promise<AuditEvent[]> {
+  const rows = (await db('audit_events').where({ request_id: requestId }).where('seq', '>', after).orderBy('seq').limit(limit)) as {
+    seq: number;
+    at: Date;
+    actor_id: string;
+    actor_role: AuditEvent['actorRole'];
+    type: string;
+    detail: Record<string, unknown>;
+  }[];
+  return rows.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }));
+}
+
+/**
+ * The request an Idempotency-Key of this person's filed (or `requestId`, the one it files now),
+ * with the hash of the body it was first sent with.
+ */
+export async function keyedRequest(db: Db, personId: string, key: string, requestId: string, bodyHash: string): Promise<{ requestId: string; bodyHash: string }> {
+  await db('request_idempotency_keys').insert({ person_id: personId, key, request_id: requestId, body_hash: bodyHash }).onConflict(['person_id', 'key']).ignore();
+  const stored = await db('request_idempotency_keys').where({ person_id: personId, key }).first<{ request_id: string; body_hash: string }>('request_id', 'body_hash');
+  return { requestId: stored.request_id, bodyHash: stored.body_hash };
+}
