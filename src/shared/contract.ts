@@ -2,7 +2,7 @@
 // Imported by the workflow, the worker and the API alike.
 import { defineSearchAttributeKey, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, Command, CommandType, Priority, RequestContext, RequestState } from '../domain';
+import type { Actor, Command, Priority, RequestContext, RequestState, SignalType, UpdateType } from '../domain';
 
 export const TASK_QUEUE = 'retainer-desk';
 
@@ -92,12 +92,17 @@ export const UPDATE_COMMANDS = [
   'openLinkedRequest',
   'confirmClosure',
   'cancel',
-] as const satisfies readonly CommandType[];
+] as const satisfies readonly UpdateType[];
 export type UpdateCommand = (typeof UPDATE_COMMANDS)[number];
+/** Every command the table sends as an Update has its Update here: a missing one does not compile. */
+const _everyUpdate: [Exclude<UpdateType, UpdateCommand>] extends [never] ? true : Exclude<UpdateType, UpdateCommand> = true;
 
 /** Rework and scope changes arrive as Signals: the API checks the stage by Query first. */
-export const SIGNAL_COMMANDS = ['rework', 'changeScope'] as const satisfies readonly CommandType[];
+export const SIGNAL_COMMANDS = ['rework', 'changeScope'] as const satisfies readonly SignalType[];
 export type SignalCommand = (typeof SIGNAL_COMMANDS)[number];
+const _everySignal: [Exclude<SignalType, SignalCommand>] extends [never] ? true : Exclude<SignalType, SignalCommand> = true;
+void _everyUpdate;
+void _everySignal;
 
 /** One Update per action, named after it, so the workflow history reads as what people did. */
 export const actionUpdates = Object.fromEntries(
