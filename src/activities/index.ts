@@ -3,28 +3,21 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AllocationResult, AuditEvent, Escalation, Notification, Priority, RequestBilling, RequestState, TimeEntry } from '../domain';
-import { billingOf, priorityRank, type Task } from '../domain';
+import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../domain';
+import { billingOf, type Task } from '../domain';
 import { timeEntriesOf, timeEntry } from '../stores/time-entries';
+import { activeSpecialist, responsibleManager } from '../stores/people';
+import { delivered, deliveryAttempted, undelivered } from '../stores/notifications';
+import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
 import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, hoursLeftAt, releaseHeld, reserve, settle, subscriptionTerms, underuseForecast } from '../stores/ledger';
+import { closePeriods, hoursLeftAt, reserve, settle, subscriptionTerms, underuseForecast } from '../stores/ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
+import { setPriority, setTaskHours } from '../stores/allocation';
 
-export interface ProjectionInput {
-  /**
-   * Set on the second try after PostgreSQL refused the data: text loses what it cannot store
-   * (NUL, unpaired surrogates), timestamps outside its range are left out.
-   */
-  sanitize?: boolean;
-  /** The request's state without its lists of events, entries, notifications and escalations: only the new ones travel. */
-  state: RequestState;
-  events: AuditEvent[];
-  timeEntries: TimeEntry[];
-  notifications: Notification[];
-  escalations: Escalation[];
-}
+/** A state version and its records on their way to the read model. */
+export type ProjectionInput = Projection;
 
 export interface Webhook {
   url: string;
@@ -37,15 +30,6 @@ export function signWebhook(secret: string, id: string, timestamp: string, body:
   return `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
 }
 
-
-/** A timestamp PostgreSQL accepts (years 1–9999), else null. */
-function storableTime(iso: string | undefined | null): string | null {
-  if (iso === undefined || iso === null) return null;
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return null;
-  const year = new Date(t).getUTCFullYear();
-  return year >= 1 && year <= 9999 ? iso : null;
-}
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the data is wrong, not the moment. */
 export function isDataError(err: unknown): boolean {
@@ -107,28 +91,10 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
     return made.length;
   }
 
-  async function pickManager(clientId: string): Promise<string> {
-      const client = await db('clients as c')
-        .leftJoin('staff as s', 's.id', 'c.account_manager_id')
-        .where('c.id', clientId)
-        .first<{ account_manager_id: string | null; active: boolean | null } | undefined>('c.account_manager_id', 's.active');
-      if (client?.account_manager_id && client.active) return client.account_manager_id;
-      const row = await db('staff as s')
-        .leftJoin('requests as r', function () {
-          this.on('r.manager_id', 's.id').andOnNotIn('r.stage', ['Closed', 'Cancelled']);
-        })
-        .where({ 's.role': 'manager', 's.active': true })
-        .groupBy('s.id')
-        .orderByRaw('count(r.id) asc, s.created_at asc, s.id asc')
-        .first<{ id: string } | undefined>('s.id');
-      if (!row) throw new Error('no active manager on staff');
-      return row.id;
-  }
-
   return failOnData({
     /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
     async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
-      return { managerId: await pickManager(clientId), ...(await subscriptionTerms(db, clientId)) };
+      return { managerId: await responsibleManager(db, clientId), ...(await subscriptionTerms(db, clientId)) };
     },
 
     /** R6, R8, R9: allocates the new tasks of a request, in order; each gets an assignee or waits. */
@@ -155,14 +121,12 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
 
     /** Approved budgets replace the default size of a task in its assignee's load. */
     async updateTaskHours({ requestId, hours }: { requestId: string; hours: Record<string, number> }): Promise<void> {
-      for (const [taskId, h] of Object.entries(hours)) {
-        await db('task_assignments').where({ request_id: requestId, task_id: taskId }).update({ hours: h });
-      }
+      await setTaskHours(db, requestId, hours);
     },
 
     /** R11: a new priority reorders the queue, and may let the task go first. */
     async reprioritize({ requestId, priority }: { requestId: string; priority: Priority }): Promise<number> {
-      await db('task_assignments').where({ request_id: requestId }).update({ priority, priority_rank: priorityRank(priority) });
+      await setPriority(db, requestId, priority);
       return dispatchAndTell();
     },
 
@@ -177,10 +141,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
 
     /** R16: a named active specialist, or the least-loaded one with the skill who is not on the task yet. */
     async pickHelper({ specialistId, skill, exclude }: { specialistId?: string | undefined; skill: string; exclude: string[] }): Promise<string | null> {
-      if (specialistId) {
-        const row = await db('staff').where({ id: specialistId, role: 'specialist', active: true }).first<{ id: string } | undefined>('id');
-        return row?.id ?? null;
-      }
+      if (specialistId) return activeSpecialist(db, specialistId);
       return leastLoaded(db, skill, exclude);
     },
 
@@ -197,152 +158,8 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
      * Answers whether the notifications have a webhook to go to.
      */
     async projectRequest(input: ProjectionInput): Promise<{ deliver: boolean }> {
-      const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
-      const now = new Date().toISOString();
-      /** Timestamps as they are; on the sanitizing try, one PostgreSQL cannot hold is left out (or is now, where one is required). */
-      const ts = <R extends string | null>(iso: string | undefined, required?: R) =>
-        input.sanitize ? (storableTime(iso) ?? (required === undefined ? null : now)) : (iso ?? null);
-      await db.transaction(async (trx) => {
-        const row = {
-          id: state.requestId,
-          client_id: state.clientId,
-          title: state.title,
-          priority: state.priority,
-          stage: state.stage,
-          path: state.path,
-          manager_id: state.managerId,
-          version: state.version,
-          estimate_total_hours: state.estimateTotalHours ?? null,
-          state: JSON.stringify(state),
-          created_at: ts(state.createdAt, 'required'),
-          updated_at: ts(events.at(-1)?.at ?? state.createdAt, 'required'),
-          closed_at: ts(state.closedAt),
-          deadline_at: ts(state.deadlineAt),
-          linked_from: state.linkedFrom ?? null,
-        };
-        const updated = await trx('requests')
-          .insert(row)
-          .onConflict('id')
-          .merge()
-          .where('requests.version', '<=', state.version)
-          .returning('id');
-        // `newest`: no later version is written yet. A late write of an earlier version (from a
-        // workflow task that was replaced) still adds its records, but neither overwrites the
-        // request and its tasks nor removes anything.
-        const newest = updated.length > 0;
-        if (newest && state.tasks.length > 0) {
-          await trx('tasks')
-            .insert(
-              state.tasks.map((t) => ({
-                request_id: state.requestId,
-                task_id: t.id,
-                title: t.title,
-                skill: t.skill,
-                assignee_id: t.assigneeId ?? null,
-                status: t.status,
-                priority: state.priority,
-                estimate_hours: t.estimateHours ?? null,
-                buffer_hours: t.bufferHours ?? null,
-                approved_hours: t.approvedHours ?? null,
-                rework_count: t.reworkCount,
-                mentor_id: t.mentorId ?? null,
-                helper_ids: t.helperIds,
-                progress: t.progress,
-                deadline_at: ts(t.deadlineAt),
-                updated_at: row.updated_at,
-              })),
-            )
-            .onConflict(['request_id', 'task_id'])
-            .merge();
-        }
-        if (events.length > 0) {
-          await trx('audit_events')
-            .insert(
-              events.map((e) => ({
-                request_id: state.requestId,
-                seq: e.seq,
-                at: ts(e.at, 'required'),
-                actor_id: e.actorId,
-                actor_role: e.actorRole,
-                type: e.type,
-                detail: JSON.stringify(e.detail),
-              })),
-            )
-            .onConflict(['request_id', 'seq'])
-            .merge();
-        }
-        if (timeEntries.length > 0) {
-          await trx('time_entries')
-            .insert(
-              timeEntries.map((e) => ({
-                id: e.id,
-                request_id: state.requestId,
-                task_id: e.taskId ?? null,
-                person_id: e.personId,
-                role: e.role,
-                minutes: e.minutes,
-                category: e.category,
-                billable: e.billable,
-                billable_reason: e.billableReason,
-                note: e.note,
-                logged_at: ts(e.at, 'required'),
-                revision: e.revision,
-              })),
-            )
-            .onConflict('id')
-            .merge()
-            .where('time_entries.revision', '<=', trx.raw('excluded.revision'));
-        }
-        if (escalations.length > 0) {
-          await trx('escalations')
-            .insert(
-              escalations.map((e) => ({
-                id: `${state.requestId}:${e.id}`,
-                request_id: state.requestId,
-                kind: e.kind,
-                owner_role: e.ownerRole,
-                owner_id: e.ownerId ?? null,
-                task_id: e.taskId ?? null,
-                cause: e.cause,
-                raised_at: ts(e.at, 'required'),
-              })),
-            )
-            .onConflict('id')
-            .merge(['kind', 'owner_role', 'owner_id', 'task_id', 'cause', 'raised_at']);
-        }
-        // Rows past the workflow's counters were written by a workflow task that was then discarded:
-        // the workflow never made them. Same-numbered rows were overwritten above (the latest wins).
-        const counters = state.counters as RequestState['counters'] | undefined;
-        if (counters && newest) {
-          await trx('audit_events').where({ request_id: state.requestId }).where('seq', '>', counters.events).delete();
-          const beyond = (table: string, pattern: string, n: number) =>
-            trx(table).where({ request_id: state.requestId }).whereRaw(`id ~ ? and (substring(id from ?))::bigint > ?`, [`${pattern}[0-9]+$`, `${pattern}([0-9]+)$`, n]).delete();
-          await beyond('time_entries', ':te:', counters.timeEntries);
-          await beyond('notifications', ':N', counters.notifications);
-          await beyond('escalations', ':E', counters.escalations);
-        }
-        if (state.stage === 'Closed' || state.stage === 'Cancelled') {
-          // Escalations end with their request: a blocker on a closed request is nobody's to act on.
-          await trx('escalations').where({ request_id: state.requestId }).whereNull('resolved_at').update({ resolved_at: ts(state.closedAt, 'required') });
-        }
-        if (notifications.length > 0) {
-          await trx('notifications')
-            .insert(
-              notifications.map((n) => ({
-                id: `${state.requestId}:${n.id}`,
-                request_id: state.requestId,
-                client_id: state.clientId,
-                recipient_role: n.recipientRole,
-                recipient_id: n.recipientId ?? null,
-                kind: n.kind,
-                text: n.text,
-                created_at: ts(n.at, 'required'),
-              })),
-            )
-            .onConflict('id')
-            .merge(['recipient_role', 'recipient_id', 'kind', 'text', 'created_at']);
-        }
-      });
+      const { notifications } = input;
+      await writeProjection(db, input);
       return { deliver: notifications.length > 0 && webhook !== undefined };
     },
 
@@ -353,12 +170,9 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
      */
     async deliverNotifications({ requestId, ids }: { requestId: string; ids: string[] }): Promise<number> {
       if (!webhook) return 0;
-      const rows = (await db('notifications')
-        .whereIn('id', ids.map((id) => `${requestId}:${id}`))
-        .whereNull('delivered_at')
-        .orderBy('created_at')) as { id: string; request_id: string; client_id: string; recipient_role: string; recipient_id: string | null; kind: string; text: string; created_at: Date }[];
+      const rows = await undelivered(db, ids.map((id) => `${requestId}:${id}`));
       for (const n of rows) {
-        await db('notifications').where({ id: n.id }).increment('delivery_attempts', 1);
+        await deliveryAttempted(db, n.id);
         const body = JSON.stringify({
           id: n.id,
           requestId: n.request_id,
@@ -382,7 +196,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
           signal: AbortSignal.timeout(10_000),
         });
         if (!res.ok) throw new Error(`webhook answered ${res.status} for ${n.id}`);
-        await db('notifications').where({ id: n.id }).update({ delivered_at: db.fn.now() });
+        await delivered(db, n.id);
       }
       return rows.length;
     },
@@ -420,21 +234,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
      * its manager and the head get an escalation, once per version. Writes only text of its own.
      */
     async flagDataFailure({ requestId, clientId, managerId, version, reason, at }: { requestId: string; clientId: string; managerId: string; version: number; reason: string; at: string }): Promise<void> {
-      const cause = storable(`the request's data could not be saved (version ${version}): ${reason}`).slice(0, 1000);
-      await db.transaction(async (trx) => {
-        await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.raw('coalesce(attention_since, ?)', [at]) });
-        await trx('escalations')
-          .insert({ id: `${requestId}:data:v${version}`, request_id: requestId, kind: 'data_rejected', owner_role: 'manager', owner_id: managerId, cause, raised_at: at })
-          .onConflict('id')
-          .ignore();
-        await trx('notifications')
-          .insert([
-            { id: `${requestId}:data:v${version}:manager`, request_id: requestId, client_id: clientId, recipient_role: 'manager', recipient_id: managerId, kind: 'escalation.data_rejected', text: cause, created_at: at },
-            { id: `${requestId}:data:v${version}:head`, request_id: requestId, client_id: clientId, recipient_role: 'head', recipient_id: null, kind: 'escalation.data_rejected', text: cause, created_at: at },
-          ])
-          .onConflict('id')
-          .ignore();
-      });
+      await flagRequest(db, { requestId, clientId, managerId, version, reason, at });
     },
 
     /**
@@ -449,25 +249,13 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       for await (const wf of temporal.workflow.list({ query })) {
         const requestId = requestIdFromWorkflowId(wf.workflowId);
         if (!requestId) continue;
-        const row = await db('requests').where({ id: requestId }).first<{ stage: string; client_id: string; manager_id: string; attention_reason: string | null } | undefined>('stage', 'client_id', 'manager_id', 'attention_reason');
-        if (!row || row.stage === 'Closed' || row.stage === 'Cancelled' || row.attention_reason?.startsWith('ended:')) continue;
+        const row = await endedCandidate(db, requestId);
+        if (!row) continue;
         // Only when that run is the request's last (a reset may have started another).
         if ((await temporal.workflow.getHandle(wf.workflowId).describe()).runId !== wf.runId) continue;
         const status = wf.status.name.toLowerCase().replace('_', ' ');
         const cause = `ended: the request's workflow was ${status} before the request closed; its assignments and held hours are released. Open a new request or restart it.`;
-        await db.transaction(async (trx) => {
-          await trx('task_assignments').where({ request_id: requestId }).whereNot('status', 'released').update({ status: 'released' });
-          await releaseHeld(trx, { requestId, clientId: row.client_id });
-          await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.fn.now() });
-          await trx('escalations')
-            .insert({ id: `${requestId}:ended`, request_id: requestId, kind: 'workflow_ended', owner_role: 'manager', owner_id: row.manager_id, cause, raised_at: trx.fn.now() })
-            .onConflict('id')
-            .ignore();
-          await trx('notifications')
-            .insert({ id: `${requestId}:ended`, request_id: requestId, client_id: row.client_id, recipient_role: 'manager', recipient_id: row.manager_id, kind: 'escalation.workflow_ended', text: cause, created_at: trx.fn.now() })
-            .onConflict('id')
-            .ignore();
-        });
+        await releaseEnded(db, { requestId, clientId: row.client_id, managerId: row.manager_id, cause });
         done++;
       }
       if (done > 0) await dispatchAndTell();
@@ -476,7 +264,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
 
     /** The request's data is saved again: the flag comes off. */
     async clearDataFailure({ requestId }: { requestId: string }): Promise<void> {
-      await db('requests').where({ id: requestId }).update({ attention_reason: null, attention_since: null });
+      await unflagRequest(db, requestId);
     },
   });
 }

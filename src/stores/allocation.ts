@@ -381,3 +381,15 @@ export async function reviewWorkload(db: Db, now = new Date(), key?: string): Pr
   }
   return report;
 }
+
+/** Approved budgets replace the default size of a request's tasks in their assignees' load. */
+export async function setTaskHours(db: Db, requestId: string, hours: Record<string, number>): Promise<void> {
+  for (const [taskId, h] of Object.entries(hours)) {
+    await db('task_assignments').where({ request_id: requestId, task_id: taskId }).update({ hours: h });
+  }
+}
+
+/** R11: a request's new priority orders its tasks in the queues. */
+export async function setPriority(db: Db, requestId: string, priority: Priority): Promise<void> {
+  await db('task_assignments').where({ request_id: requestId }).update({ priority, priority_rank: priorityRank(priority) });
+}

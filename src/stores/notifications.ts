@@ -102,3 +102,25 @@ export async function resolveEscalation(db: Db, actor: Actor, id: string): Promi
   const n = await query.update({ resolved_at: db.fn.now(), acknowledged_at: db.raw('coalesce(acknowledged_at, now())'), acknowledged_by: db.raw('coalesce(acknowledged_by, ?)', [actor.id]) });
   return n > 0;
 }
+
+/** Notifications among these not yet delivered to the webhook, oldest first. */
+export async function undelivered(db: Db, ids: string[]) {
+  return (await db('notifications').whereIn('id', ids).whereNull('delivered_at').orderBy('created_at')) as {
+    id: string;
+    request_id: string;
+    client_id: string;
+    recipient_role: string;
+    recipient_id: string | null;
+    kind: string;
+    text: string;
+    created_at: Date;
+  }[];
+}
+
+export async function deliveryAttempted(db: Db, id: string): Promise<void> {
+  await db('notifications').where({ id }).increment('delivery_attempts', 1);
+}
+
+export async function delivered(db: Db, id: string): Promise<void> {
+  await db('notifications').where({ id }).update({ delivered_at: db.fn.now() });
+}

@@ -65,3 +65,28 @@ export async function updateStaff(db: Db, id: string, change: StaffChange, audit
     return updated!;
   });
 }
+
+/** R1: the client's account manager when active, else the active manager with the fewest open requests. */
+export async function responsibleManager(db: Db, clientId: string): Promise<string> {
+  const client = await db('clients as c')
+    .leftJoin('staff as s', 's.id', 'c.account_manager_id')
+    .where('c.id', clientId)
+    .first<{ account_manager_id: string | null; active: boolean | null } | undefined>('c.account_manager_id', 's.active');
+  if (client?.account_manager_id && client.active) return client.account_manager_id;
+  const row = await db('staff as s')
+    .leftJoin('requests as r', function () {
+      this.on('r.manager_id', 's.id').andOnNotIn('r.stage', ['Closed', 'Cancelled']);
+    })
+    .where({ 's.role': 'manager', 's.active': true })
+    .groupBy('s.id')
+    .orderByRaw('count(r.id) asc, s.created_at asc, s.id asc')
+    .first<{ id: string } | undefined>('s.id');
+  if (!row) throw new Error('no active manager on staff');
+  return row.id;
+  }
+
+/** A named active specialist, if there is one. */
+export async function activeSpecialist(db: Db, id: string): Promise<string | null> {
+  const row = await db('staff').where({ id, role: 'specialist', active: true }).first<{ id: string } | undefined>('id');
+  return row?.id ?? null;
+}

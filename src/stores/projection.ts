@@ -1,0 +1,229 @@
+// The request read model as the workflow writes it: the projection of a state version, the flag
+// on a request whose data PostgreSQL refused, and the release of a request whose workflow ended
+// without closing. Written only by the request's activities.
+import type { Db } from '../db/knex';
+import type { AuditEvent, Escalation, Notification, RequestState, TimeEntry } from '../domain';
+import { storable } from '../shared/text';
+import { releaseHeld } from './ledger';
+
+export interface Projection {
+  /** Set on the second try after PostgreSQL refused the data: text loses what it cannot store, timestamps out of its range are left out. */
+  sanitize?: boolean;
+  state: RequestState;
+  events: AuditEvent[];
+  timeEntries: TimeEntry[];
+  notifications: Notification[];
+  escalations: Escalation[];
+}
+
+/** A timestamp PostgreSQL accepts (years 1–9999), else null. */
+function storableTime(iso: string | undefined | null): string | null {
+  if (iso === undefined || iso === null) return null;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  const year = new Date(t).getUTCFullYear();
+  return year >= 1 && year <= 9999 ? iso : null;
+}
+
+/**
+ * Upserts the read model by state version, and the records by their numbers (the latest write
+ * wins); rows past the workflow's counters are removed. A late write of an earlier version adds
+ * its records but neither overwrites the request nor removes anything.
+ */
+export async function writeProjection(db: Db, input: Projection): Promise<void> {
+      const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
+  const now = new Date().toISOString();
+  /** Timestamps as they are; on the sanitizing try, one PostgreSQL cannot hold is left out (or is now, where one is required). */
+  const ts = <R extends string | null>(iso: string | undefined, required?: R) =>
+    input.sanitize ? (storableTime(iso) ?? (required === undefined ? null : now)) : (iso ?? null);
+  await db.transaction(async (trx) => {
+    const row = {
+      id: state.requestId,
+      client_id: state.clientId,
+      title: state.title,
+      priority: state.priority,
+      stage: state.stage,
+      path: state.path,
+      manager_id: state.managerId,
+      version: state.version,
+      estimate_total_hours: state.estimateTotalHours ?? null,
+      state: JSON.stringify(state),
+      created_at: ts(state.createdAt, 'required'),
+      updated_at: ts(events.at(-1)?.at ?? state.createdAt, 'required'),
+      closed_at: ts(state.closedAt),
+      deadline_at: ts(state.deadlineAt),
+      linked_from: state.linkedFrom ?? null,
+    };
+    const updated = await trx('requests')
+      .insert(row)
+      .onConflict('id')
+      .merge()
+      .where('requests.version', '<=', state.version)
+      .returning('id');
+    // `newest`: no later version is written yet. A late write of an earlier version (from a
+    // workflow task that was replaced) still adds its records, but neither overwrites the
+    // request and its tasks nor removes anything.
+    const newest = updated.length > 0;
+    if (newest && state.tasks.length > 0) {
+      await trx('tasks')
+        .insert(
+          state.tasks.map((t) => ({
+            request_id: state.requestId,
+            task_id: t.id,
+            title: t.title,
+            skill: t.skill,
+            assignee_id: t.assigneeId ?? null,
+            status: t.status,
+            priority: state.priority,
+            estimate_hours: t.estimateHours ?? null,
+            buffer_hours: t.bufferHours ?? null,
+            approved_hours: t.approvedHours ?? null,
+            rework_count: t.reworkCount,
+            mentor_id: t.mentorId ?? null,
+            helper_ids: t.helperIds,
+            progress: t.progress,
+            deadline_at: ts(t.deadlineAt),
+            updated_at: row.updated_at,
+          })),
+        )
+        .onConflict(['request_id', 'task_id'])
+        .merge();
+    }
+    if (events.length > 0) {
+      await trx('audit_events')
+        .insert(
+          events.map((e) => ({
+            request_id: state.requestId,
+            seq: e.seq,
+            at: ts(e.at, 'required'),
+            actor_id: e.actorId,
+            actor_role: e.actorRole,
+            type: e.type,
+            detail: JSON.stringify(e.detail),
+          })),
+        )
+        .onConflict(['request_id', 'seq'])
+        .merge();
+    }
+    if (timeEntries.length > 0) {
+      await trx('time_entries')
+        .insert(
+          timeEntries.map((e) => ({
+            id: e.id,
+            request_id: state.requestId,
+            task_id: e.taskId ?? null,
+            person_id: e.personId,
+            role: e.role,
+            minutes: e.minutes,
+            category: e.category,
+            billable: e.billable,
+            billable_reason: e.billableReason,
+            note: e.note,
+            logged_at: ts(e.at, 'required'),
+            revision: e.revision,
+          })),
+        )
+        .onConflict('id')
+        .merge()
+        .where('time_entries.revision', '<=', trx.raw('excluded.revision'));
+    }
+    if (escalations.length > 0) {
+      await trx('escalations')
+        .insert(
+          escalations.map((e) => ({
+            id: `${state.requestId}:${e.id}`,
+            request_id: state.requestId,
+            kind: e.kind,
+            owner_role: e.ownerRole,
+            owner_id: e.ownerId ?? null,
+            task_id: e.taskId ?? null,
+            cause: e.cause,
+            raised_at: ts(e.at, 'required'),
+          })),
+        )
+        .onConflict('id')
+        .merge(['kind', 'owner_role', 'owner_id', 'task_id', 'cause', 'raised_at']);
+    }
+    // Rows past the workflow's counters were written by a workflow task that was then discarded:
+    // the workflow never made them. Same-numbered rows were overwritten above (the latest wins).
+    const counters = state.counters as RequestState['counters'] | undefined;
+    if (counters && newest) {
+      await trx('audit_events').where({ request_id: state.requestId }).where('seq', '>', counters.events).delete();
+      const beyond = (table: string, pattern: string, n: number) =>
+        trx(table).where({ request_id: state.requestId }).whereRaw(`id ~ ? and (substring(id from ?))::bigint > ?`, [`${pattern}[0-9]+$`, `${pattern}([0-9]+)$`, n]).delete();
+      await beyond('time_entries', ':te:', counters.timeEntries);
+      await beyond('notifications', ':N', counters.notifications);
+      await beyond('escalations', ':E', counters.escalations);
+    }
+    if (state.stage === 'Closed' || state.stage === 'Cancelled') {
+      // Escalations end with their request: a blocker on a closed request is nobody's to act on.
+      await trx('escalations').where({ request_id: state.requestId }).whereNull('resolved_at').update({ resolved_at: ts(state.closedAt, 'required') });
+    }
+    if (notifications.length > 0) {
+      await trx('notifications')
+        .insert(
+          notifications.map((n) => ({
+            id: `${state.requestId}:${n.id}`,
+            request_id: state.requestId,
+            client_id: state.clientId,
+            recipient_role: n.recipientRole,
+            recipient_id: n.recipientId ?? null,
+            kind: n.kind,
+            text: n.text,
+            created_at: ts(n.at, 'required'),
+          })),
+        )
+        .onConflict('id')
+        .merge(['recipient_role', 'recipient_id', 'kind', 'text', 'created_at']);
+    }
+  });
+}
+
+/** PostgreSQL refused the request's data: the request is flagged, its manager and the head escalated to, once per version. */
+export async function flagRequest(db: Db, f: { requestId: string; clientId: string; managerId: string; version: number; reason: string; at: string }): Promise<void> {
+  const { requestId, clientId, managerId, version, reason, at } = f;
+  const cause = storable(`the request's data could not be saved (version ${version}): ${reason}`).slice(0, 1000);
+  await db.transaction(async (trx) => {
+    await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.raw('coalesce(attention_since, ?)', [at]) });
+    await trx('escalations')
+      .insert({ id: `${requestId}:data:v${version}`, request_id: requestId, kind: 'data_rejected', owner_role: 'manager', owner_id: managerId, cause, raised_at: at })
+      .onConflict('id')
+      .ignore();
+    await trx('notifications')
+      .insert([
+        { id: `${requestId}:data:v${version}:manager`, request_id: requestId, client_id: clientId, recipient_role: 'manager', recipient_id: managerId, kind: 'escalation.data_rejected', text: cause, created_at: at },
+        { id: `${requestId}:data:v${version}:head`, request_id: requestId, client_id: clientId, recipient_role: 'head', recipient_id: null, kind: 'escalation.data_rejected', text: cause, created_at: at },
+      ])
+      .onConflict('id')
+      .ignore();
+  });
+}
+
+export async function unflagRequest(db: Db, requestId: string): Promise<void> {
+  await db('requests').where({ id: requestId }).update({ attention_reason: null, attention_since: null });
+}
+
+/** A request the read model still has open and not yet released as ended. */
+export async function endedCandidate(db: Db, requestId: string): Promise<{ client_id: string; manager_id: string } | undefined> {
+  const row = await db('requests').where({ id: requestId }).first<{ stage: string; client_id: string; manager_id: string; attention_reason: string | null } | undefined>('stage', 'client_id', 'manager_id', 'attention_reason');
+  if (!row || row.stage === 'Closed' || row.stage === 'Cancelled' || row.attention_reason?.startsWith('ended:')) return undefined;
+  return row;
+}
+
+/** A request whose workflow ended without closing: its assignments and held hours released, flagged, its manager told. */
+export async function releaseEnded(db: Db, r: { requestId: string; clientId: string; managerId: string; cause: string }): Promise<void> {
+  const { requestId, cause } = r;
+  await db.transaction(async (trx) => {
+    await trx('task_assignments').where({ request_id: requestId }).whereNot('status', 'released').update({ status: 'released' });
+    await releaseHeld(trx, { requestId, clientId: r.clientId });
+    await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.fn.now() });
+    await trx('escalations')
+      .insert({ id: `${requestId}:ended`, request_id: requestId, kind: 'workflow_ended', owner_role: 'manager', owner_id: r.managerId, cause, raised_at: trx.fn.now() })
+      .onConflict('id')
+      .ignore();
+    await trx('notifications')
+      .insert({ id: `${requestId}:ended`, request_id: requestId, client_id: r.clientId, recipient_role: 'manager', recipient_id: r.managerId, kind: 'escalation.workflow_ended', text: cause, created_at: trx.fn.now() })
+      .onConflict('id')
+      .ignore();
+  });
+}
