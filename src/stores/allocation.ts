@@ -52,7 +52,7 @@ export async function candidates(
   today: string,
   narrow: CandidateQuery = {},
 ): Promise<(Candidate & { mentorId: string | null })[]> {
-  const absent = 'exists (select 1 from staff_absences a where a.staff_id = staff.id and a.starts_on <= ? and a.ends_on >= ?)';
+  const absent = absentSql('staff.id');
   let query = trx('staff')
     .where({ role: 'specialist', active: true })
     // `@>` can use the GIN index on skills; `= any(skills)` cannot.
@@ -208,6 +208,11 @@ export async function decline(db: Db, task: TaskToAllocate, specialistId: string
   });
 }
 
+/** The one definition of absence: SQL true when the person in `staffColumn` is absent on the day bound twice after it. */
+export function absentSql(staffColumn: string): string {
+  return `exists (select 1 from staff_absences a where a.staff_id = ${staffColumn} and a.starts_on <= ? and a.ends_on >= ?)`;
+}
+
 /** A finished or cancelled task gives its hours back. */
 export async function release(db: Db, requestId: string, taskIds: string[]): Promise<void> {
   await db('task_assignments').where({ request_id: requestId }).whereIn('task_id', taskIds).update({ status: 'released' });
@@ -286,7 +291,7 @@ export async function reviewWorkload(db: Db, now = new Date(), key?: string): Pr
     .whereIn('status', ['queued', 'missing_skill'])
     .groupBy('skill', 'status')
     .select('skill', 'status', db.raw('count(*)::int as n'), db.raw('min(queued_at) as oldest')));
-  const absentIds = await rowsOf<string[]>(db('staff_absences').where('starts_on', '<=', today).where('ends_on', '>=', today).pluck('staff_id'));
+  const absentIds = await rowsOf<string[]>(db('staff').whereRaw(absentSql('staff.id'), [today, today]).pluck('id'));
   const people = await rowsOf<{
     id: string;
     name: string;

@@ -2,7 +2,8 @@
 // view, a specialist's own queue, absences, and the workload review's proposals.
 import { randomUUID } from 'node:crypto';
 import { rowsOf, type Db } from '../db/knex';
-import { PRIORITY_WEIGHT, loadOf, type Priority } from '../domain';
+import { loadOf, type Priority } from '../domain';
+import { absentSql } from './allocation';
 import type { WorkloadReport } from './allocation';
 
 interface LoadRow {
@@ -12,6 +13,8 @@ interface LoadRow {
   skills: string[];
   weekly_capacity_hours: number;
   absent: boolean;
+  load_hours: number;
+  weighted_load_hours: number;
 }
 
 interface HeldRow {
@@ -62,7 +65,9 @@ export async function workloadView(db: Db) {
         's.seniority',
         's.skills',
         's.weekly_capacity_hours',
-        db.raw('exists (select 1 from staff_absences b where b.staff_id = s.id and b.starts_on <= ? and b.ends_on >= ?) as absent', [today(), today()]),
+        's.load_hours',
+        's.weighted_load_hours',
+        db.raw(`${absentSql('s.id')} as absent`, [today(), today()]),
       ));
     const tasks = await rowsOf<HeldRow[]>(held(db));
     const waiting = await rowsOf<{
@@ -79,8 +84,9 @@ export async function workloadView(db: Db) {
       .select('request_id', 'task_id', 'skill', 'priority', 'status', 'hours', 'queued_at'));
     const specialists = people.map((p) => {
       const mine = tasks.filter((t) => t.assignee_id === p.id);
-      const hours = mine.reduce((s, t) => s + Number(t.hours), 0);
-      const weighted = mine.reduce((s, t) => s + Number(t.hours) * PRIORITY_WEIGHT[t.priority], 0);
+      // Load as the allocation ledger keeps it on the person's row (one definition, src/domain/load.ts and its trigger).
+      const hours = Number(p.load_hours);
+      const weighted = Number(p.weighted_load_hours);
       const capacity = p.absent ? 0 : Number(p.weekly_capacity_hours);
       return {
         id: p.id,
