@@ -55,7 +55,11 @@ export function isTemporalUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const cause = err instanceof ServiceError ? err.cause : err;
   if (!isGrpcServiceError(cause)) return false;
-  return GRPC_UNAVAILABLE.has(cause.code) || (Number(cause.code) === 9 /* FAILED_PRECONDITION */ && /Workflow Task in failed state/i.test(cause.message));
+  return (
+    GRPC_UNAVAILABLE.has(cause.code) ||
+    // A crashed worker's task being retried, or a run at Temporal's cap of Updates that is about to continue as new.
+    (Number(cause.code) === 9 /* FAILED_PRECONDITION */ && /Workflow Task in failed state|limit on the total number of distinct updates/i.test(cause.message))
+  );
 }
 
 /** A rule's refusal (from the domain's `check`, in the API or in a workflow validator) as HTTP. */

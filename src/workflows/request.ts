@@ -101,6 +101,9 @@ function drained(s: RequestState, written: RequestState): RequestState {
   };
 }
 
+/** Updates a run takes before it continues as new: half of what Temporal allows one run (2,000). */
+const UPDATES_PER_RUN = 1_000;
+
 function rejected(type: keyof typeof REJECTION_TYPES, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: REJECTION_TYPES[type], message, nonRetryable: true });
 }
@@ -133,6 +136,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return state;
   };
   const deliveries: Promise<unknown>[] = [];
+  /** Updates this run has taken. */
+  let updatesThisRun = 0;
   /** Why PostgreSQL last refused this request's data, while it does (carried across continue-as-new). */
   let attention: string | undefined = input.carried?.attention;
   /** The search attributes last written, so an unchanged set is not written again. */
@@ -322,7 +327,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   setHandler(appliedKeyQuery, (key) => applied.get(key) ?? null);
   setHandler(intakeUpdate, async () => whenProjected(1));
   for (const type of UPDATE_COMMANDS) {
-    setHandler(actionUpdates[type], async (action: Action) => whenProjected(await runOnce(action)), {
+    setHandler(actionUpdates[type], async (action: Action) => {
+      updatesThisRun++;
+      return whenProjected(await runOnce(action));
+    }, {
       validator: (action: Action) => {
         if (earlier(action) !== undefined || (action.idempotency && applying.has(action.idempotency.key))) return;
         reject(action.command, action.actor, current());
@@ -391,7 +399,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       await syncAllocation(s);
     }
     if (isTerminal(s.stage) && projected.version === current().version) break;
-    if (workflowInfo().continueAsNewSuggested) {
+    // Temporal also caps the Updates one run takes (2,000): a busy request continues as new well before.
+    if (workflowInfo().continueAsNewSuggested || (updatesThisRun >= UPDATES_PER_RUN && patched('update-budget'))) {
       await Promise.all(deliveries);
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);

@@ -253,7 +253,10 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
           err instanceof WorkflowNotFoundError ||
           (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'AcceptedUpdateCompletedWorkflow');
         // The server gave up on the Update while the worker was still on it (a long workflow task): it may yet be applied.
-        const dropped = err instanceof WorkflowUpdateFailedError && /wasn't processed by worker/.test(`${err.message} ${err.cause?.message ?? ''}`);
+        // Or the run has taken all the Updates Temporal allows one run, and is continuing as new.
+        const dropped =
+          (err instanceof WorkflowUpdateFailedError && /wasn't processed by worker/.test(`${err.message} ${err.cause?.message ?? ''}`)) ||
+          (err instanceof Error && /limit on the total number of distinct updates/.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`));
         if (!runEnded && !dropped) throw err;
         if (dropped) await new Promise((r) => setTimeout(r, 100 * attempt));
         const now = await handle.query(stateQuery);
