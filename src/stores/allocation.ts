@@ -299,12 +299,9 @@ export async function reviewWorkload(db: Db, now = new Date(), key?: string): Pr
     weekly_capacity_hours: number;
     load: number;
   }[]>(db('staff as s')
-    .leftJoin('task_assignments as a', function () {
-      this.on('a.assignee_id', 's.id').andOnVal('a.status', '=', 'assigned');
-    })
     .where({ 's.role': 'specialist', 's.active': true })
-    .groupBy('s.id')
-    .select('s.id', 's.name', 's.skills', 's.weekly_capacity_hours', db.raw('coalesce(sum(a.hours), 0)::float as load')));
+    // The hours each holds, as the ledger's trigger keeps them on the person's row.
+    .select('s.id', 's.name', 's.skills', 's.weekly_capacity_hours', db.raw('s.load_hours::float as load')));
   const available = people.filter((p) => !absentIds.includes(p.id));
   const movable = await rowsOf<{
     request_id: string;
