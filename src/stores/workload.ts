@@ -122,10 +122,6 @@ export async function queueOf(db: Db, specialistId: string) {
   return rows.map(taskView);
 }
 
-export async function staffExists(db: Db, id: string): Promise<boolean> {
-  return (await db('staff').where({ id }).first('id')) !== undefined;
-}
-
 /** An absence: no capacity on those dates. */
 export async function recordAbsence(db: Db, staffId: string, a: { startsOn: string; endsOn: string; kind: string; note: string }): Promise<string> {
   const id = randomUUID();

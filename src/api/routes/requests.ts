@@ -259,14 +259,14 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
           (err instanceof Error && /limit on the total number of distinct updates/.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`));
         if (!runEnded && !dropped) throw err;
         if (dropped) await new Promise((r) => setTimeout(r, 100 * attempt));
+        // Applied under this key (the retry of the call that closed it, too): answered with the state now.
         const now = await handle.query(stateQuery);
-        const running = (await handle.describe()).status.name === 'RUNNING';
-        if (isTerminal(now.stage) || !running) return finished(handle, action.idempotency);
         const seen = await handle.query(appliedKeyQuery, action.idempotency.key);
         if (seen) {
           if (seen.hash !== action.idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
           return now;
         }
+        if (isTerminal(now.stage) || (await handle.describe()).status.name !== 'RUNNING') throw ended(now);
         if (attempt >= 5) throw unavailable('the request did not take the action yet');
       }
     }
@@ -277,17 +277,10 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     while (!(await isListed(db, requestId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
-  /**
-   * An action on a request whose workflow has ended: a retry of the call that ended it (same
-   * Idempotency-Key, same body) is answered with the final state; anything else is 409.
-   */
-  async function finished(handle: ReturnType<Client['workflow']['getHandle']>, idempotency: { key: string; hash: string }): Promise<RequestState> {
-    const final = await bounded(handle.query(stateQuery));
-    const seen = await bounded(handle.query(appliedKeyQuery, idempotency.key));
-    if (seen && seen.hash === idempotency.hash) return final;
-    if (seen) throw unprocessable('this Idempotency-Key was already used with a different request');
-    if (!isTerminal(final.stage)) throw conflict("the request's workflow has ended without closing it; it takes no more actions, and its manager has been told");
-    throw conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
+  /** The refusal of an action on a request whose workflow has ended (and that was not a retry of one it applied). */
+  function ended(final: RequestState) {
+    if (!isTerminal(final.stage)) return conflict("the request's workflow has ended without closing it; it takes no more actions, and its manager has been told");
+    return conflict(`the request is ${final.stage === 'Cancelled' ? 'cancelled' : 'closed'} and takes no more actions`);
   }
 
   /** A path parameter, written exactly as this API writes it (`T1`, not `T01`), else 400. */

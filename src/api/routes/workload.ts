@@ -6,7 +6,8 @@ import type { Db } from '../../db/knex';
 import { actionUpdates, requestWorkflowId } from '../../shared/contract';
 import { dispatchWorkflow, workloadReviewWorkflow } from '../../workflows';
 import { recordAdminChange } from '../../stores/admin-audit';
-import { latestReview, markProposalApplied, proposal, queueOf, recordAbsence, staffExists, workloadView } from '../../stores/workload';
+import { staffById } from '../../stores/people';
+import { latestReview, markProposalApplied, proposal, queueOf, recordAbsence, workloadView } from '../../stores/workload';
 import { actorOf, requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
 import { absenceBody, uuidFrom } from '../schemas';
@@ -27,7 +28,7 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
 
   router.post('/admin/staff/:id/absences', requireRole('admin', 'head'), async (req, res) => {
     const staffId = uuidFrom(req.params.id, 'person');
-    if (!(await staffExists(db, staffId))) throw notFound('no such person');
+    if (!(await staffById(db, staffId))) throw notFound('no such person');
     const b = absenceBody.parse(req.body);
     const id = await recordAbsence(db, staffId, b);
     await recordAdminChange(db, actorOf(req), 'absence.create', staffId, { absenceId: id, ...b });
