@@ -10,6 +10,7 @@ import * as listIndexes from './20261127050000_list_indexes';
 import * as attention from './20261129000000_attention';
 import * as adminAudit from './20261129010000_admin_audit';
 import * as reviewKeys from './20261129020000_review_keys';
+import * as conversation from './20261130000000_conversation';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_attention': attention,
   '20261129010000_admin_audit': adminAudit,
   '20261129020000_review_keys': reviewKeys,
+  '20261130000000_conversation': conversation,
 };

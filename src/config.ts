@@ -31,6 +31,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
   workerMaxCachedWorkflows: number;
+  /** Attachments: bytes per file and per request (413 beyond). */
+  attachmentLimits: { maxFileBytes: number; maxRequestBytes: number };
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -88,6 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     updateWaitMs: Math.max(1, intEnv(env, 'API_WAIT_SECONDS', 20)) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
+    attachmentLimits: {
+      maxFileBytes: Math.max(1, intEnv(env, 'ATTACHMENT_MAX_MB', 10)) * 1024 * 1024,
+      maxRequestBytes: Math.max(1, intEnv(env, 'ATTACHMENT_REQUEST_MAX_MB', 100)) * 1024 * 1024,
+    },
   };
 }
 
@@ -112,6 +118,8 @@ export const ENV_VARS = [
   'API_WAIT_SECONDS',
   'WORKER_METRICS_PORT',
   'WORKER_MAX_CACHED_WORKFLOWS',
+  'ATTACHMENT_MAX_MB',
+  'ATTACHMENT_REQUEST_MAX_MB',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

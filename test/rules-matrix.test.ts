@@ -149,6 +149,8 @@ const EXPECTED: Record<CommandType, Row[]> = {
   confirmClosure: [{ who: ['client', 'manager', 'head'], stages: ['ClientReview'], command: { type: 'confirmClosure', note: 'confirmed by phone' } }],
   // R25: the client (or the manager) may cancel before closure.
   cancel: [{ who: ['client', 'manager', 'head'], stages: OPEN, command: { type: 'cancel', reason: 'not needed' } }],
+  // A public message in the conversation: the client, the request's manager, the head, the specialists on it.
+  reply: [{ who: ['client', 'manager', 'head'], stages: OPEN, also: { assignee: AFTER_BRIEF }, command: { type: 'reply', messageId: 'm-1', excerpt: 'here is the log' } }],
 };
 
 describe('the rules and permissions as written', () => {

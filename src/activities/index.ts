@@ -15,6 +15,8 @@ import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssigned
 import { closePeriods, hoursLeftAt, reserve, settle, subscriptionTerms, underuseForecast } from '../stores/ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';
+import { allocateRequestKey } from '../stores/request-keys';
+import { requestIdOfRef, workflowRefOf } from '../stores/requests';
 
 /** A state version and its records on their way to the read model. */
 export type ProjectionInput = Projection;
@@ -78,7 +80,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       if (temporal) {
         try {
           await temporal.workflow
-            .getHandle(requestWorkflowId(d.requestId))
+            .getHandle(requestWorkflowId(await workflowRefOf(db, d.requestId)))
             .signal(taskAssignedSignal, { taskId: d.taskId, assigneeId: d.assigneeId, ...(d.mentorId ? { mentorId: d.mentorId } : {}) });
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -92,6 +94,11 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
   }
 
   return failOnData({
+    /** The key of a request opened by another (R20): given once, the same on a retry. */
+    async allocateRequestKey({ clientId, requestId }: { clientId: string; requestId: string }): Promise<string> {
+      return allocateRequestKey(db, clientId, requestId);
+    },
+
     /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
     async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
       return { managerId: await responsibleManager(db, clientId), ...(await subscriptionTerms(db, clientId)) };
@@ -247,7 +254,8 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
       let done = 0;
       const query = "WorkflowType = 'requestWorkflow' AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')";
       for await (const wf of temporal.workflow.list({ query })) {
-        const requestId = requestIdFromWorkflowId(wf.workflowId);
+        const ref = requestIdFromWorkflowId(wf.workflowId);
+        const requestId = ref === undefined ? undefined : await requestIdOfRef(db, ref);
         if (!requestId) continue;
         const row = await endedCandidate(db, requestId);
         if (!row) continue;

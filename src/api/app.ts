@@ -10,10 +10,13 @@ import { docsPage, openApiDocument } from './openapi';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+/** The one route whose body is not JSON: a file's bytes. */
+const UPLOAD_PATH = /^\/requests\/[^/]+\/attachments\/?$/;
 import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
+import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './routes/conversation';
 import { workloadRouter } from './routes/workload';
 
 export interface AppDeps {
@@ -27,9 +30,11 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** How long an action waits for the workflow before 503 + Retry-After. */
   updateWaitMs?: number;
+  /** Bytes per file and per request (413 beyond). */
+  attachmentLimits?: AttachmentLimits;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000 }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS }: AppDeps) {
   const app = express();
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
@@ -55,10 +60,13 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage());
   });
-  // A body is JSON or nothing: `text/plain`, forms and the like are 415, not a schema error.
+  // A body is JSON or nothing (`text/plain`, forms and the like are 415, not a schema error) —
+  // except an upload, whose body is the file's bytes, streamed as they come.
   app.use((req, _res, next) => {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(JSON_TYPES)) throw new HttpError(415, 'Unsupported Media Type', 'send the body as application/json');
+    const upload = req.method === 'POST' && UPLOAD_PATH.test(req.path);
+    if (hasBody && !upload && !req.is(JSON_TYPES)) throw new HttpError(415, 'Unsupported Media Type', 'send the body as application/json');
+    if (upload && req.is(JSON_TYPES)) req.headers['content-type'] = 'application/octet-stream; declared=json';
     next();
   });
   app.use(express.json({ limit: '256kb', type: JSON_TYPES }));
@@ -68,7 +76,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
     res.json(actorOf(req));
   });
   app.use(adminRouter({ db, temporal, taskQueue }));
-  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs }));
+  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }));
   app.use(inboxRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(billingRouter({ db }));

@@ -21,3 +21,20 @@ export function decodeCursor(cursor: string, id: z.ZodType<string>): { at: strin
   if (!p.success || year < 1970 || year > 9000 || !id.safeParse(p.data[1]).success) throw badRequest('the cursor is not one this API issued');
   return { at: p.data[0], id: p.data[1] };
 }
+
+/** The cursor of a ranked list (search): how many results came before the next page. */
+export function encodeOffset(offset: number): string {
+  return Buffer.from(JSON.stringify(['offset', offset])).toString('base64url');
+}
+
+export function decodeOffset(cursor: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+  } catch {
+    parsed = undefined;
+  }
+  const p = z.tuple([z.literal('offset'), z.number().int().min(1).max(10_000)]).safeParse(parsed);
+  if (!p.success) throw badRequest('the cursor is not one this API issued');
+  return p.data[1];
+}

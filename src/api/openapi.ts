@@ -18,6 +18,8 @@ export interface Operation {
   status: number;
   /** What the success answers with, when it is not JSON. */
   produces?: string;
+  /** What the body is, when it is not JSON (an upload's bytes). */
+  consumes?: string;
 }
 
 const staff: Role[] = ['manager', 'head'];
@@ -32,7 +34,16 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/me', summary: 'Who the token belongs to', roles: everyone, status: 200 },
   { method: 'post', path: '/requests', summary: 'File a request (honours Idempotency-Key)', roles: ['client', 'manager', 'head'], body: s.createRequestBody, status: 201 },
   { method: 'get', path: '/requests', summary: 'List requests from the read model, keyset-paginated', roles: ['client', 'manager', 'specialist', 'head'], query: s.listRequestsQuery, status: 200 },
-  { method: 'get', path: '/requests/:id', summary: "A request's live state", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'get', path: '/requests/:id', summary: "A request's live state (:id is its id or its key, e.g. ACME-42, here and in every /requests/:id path)", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'post', path: '/requests/:id/messages', summary: 'Write in the conversation: a public reply, or (staff) an internal note; with minutes, the time is logged too (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], body: s.postMessageBody, status: 201 },
+  { method: 'get', path: '/requests/:id/messages', summary: 'The conversation, oldest first (after, limit); a client sees the public messages', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
+  { method: 'get', path: '/requests/:id/messages/:messageId', summary: 'One message with its attachments', roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'patch', path: '/requests/:id/messages/:messageId', summary: 'Edit your message (the text it replaces is kept)', roles: ['client', 'manager', 'specialist', 'head'], body: s.editMessageBody, status: 200 },
+  { method: 'delete', path: '/requests/:id/messages/:messageId', summary: 'Delete a message softly, with a reason', roles: ['manager', 'specialist', 'head'], body: s.deleteMessageBody, status: 200 },
+  { method: 'get', path: '/requests/:id/messages/:messageId/revisions', summary: "A message's earlier texts", roles: ['manager', 'specialist', 'head'], status: 200 },
+  { method: 'post', path: '/requests/:id/attachments', summary: 'Upload a file: the body is its bytes (any Content-Type), streamed into PostgreSQL; 413 over the limits (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], query: s.uploadQuery, status: 201, consumes: 'application/octet-stream' },
+  { method: 'get', path: '/requests/:id/attachments', summary: "The request's files you may see", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'get', path: '/requests/:id/attachments/:attachmentId', summary: 'Download a file (always as an attachment, typed by its bytes)', roles: ['client', 'manager', 'specialist', 'head'], status: 200, produces: 'application/octet-stream' },
   { method: 'get', path: '/requests/:id/timeline', summary: 'A readable history of the request, by event number (after, limit)', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
   { method: 'get', path: '/requests/:id/time', summary: "The request's time entries, by entry number (after, limit); a client sees the billable ones", roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
   { method: 'post', path: '/admin/staff', summary: 'Add a person to staff (the head: specialists only)', roles: ['admin', 'head'], body: s.createStaffBody, status: 201 },
@@ -128,6 +139,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}.` }),
       parameters: [...params, ...query, ...(op.path.startsWith('/requests') && op.method === 'post' ? [idempotencyKeyHeader] : [])],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.consumes ? { requestBody: { required: true, content: { [op.consumes]: { schema: { type: 'string', format: 'binary' } } } } } : {}),
       responses: { [String(op.status)]: success, ...errors },
     };
   }

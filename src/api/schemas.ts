@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest } from './errors';
 import { isStorableText } from '../shared/text';
-import { COMPLEXITIES, DEADLINE_CAUSES, PRIORITIES, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
+import { COMPLEXITIES, DEADLINE_CAUSES, KEY_PREFIX, PRIORITIES, REQUEST_KEY, SENIORITIES, STAFF_ROLES, STAGES, TIME_CATEGORIES } from '../domain';
 
 const STORABLE = { message: 'contains a character that cannot be stored (NUL or an unpaired surrogate)' };
 /** Free text of at most `max` characters, trimmed; `text` must not be empty. */
@@ -51,9 +51,13 @@ export const listRequestsQuery = z.strictObject({
   managerId: id.optional(),
   /** Staff: only requests whose data PostgreSQL refused (true), or only the others. */
   needsAttention: z.enum(['true', 'false']).optional(),
+  /** Words to find (web-search syntax: "a phrase", -not, or): ranked by relevance instead of newest first. */
+  q: text(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
+
+
 
 /** `complexity`: the manager's expectation, which sizes the task in its assignee's load until it is estimated. */
 const newTask = z.strictObject({ title: text(200), skill, assigneeId: id.optional(), complexity: z.enum(COMPLEXITIES).optional() });
@@ -122,7 +126,8 @@ export const createStaffBody = z
   .refine((s) => s.role !== 'specialist' || s.seniority !== undefined, { message: 'a specialist needs a seniority', path: ['seniority'] })
   .refine((s) => s.seniority !== 'junior' || s.mentorId !== undefined, { message: 'a junior needs a senior mentor', path: ['mentorId'] });
 
-export const createClientBody = z.strictObject({ name: text(200), accountManagerId: id.optional() });
+/** `keyPrefix`: what the client's request keys start with (`ACME` for ACME-42); chosen from the name when not given. */
+export const createClientBody = z.strictObject({ name: text(200), accountManagerId: id.optional(), keyPrefix: z.string().regex(KEY_PREFIX, 'a capital letter, then 1–9 capital letters or digits').optional() });
 
 export const createSubscriptionBody = z.strictObject({
   monthlyHours: quarterHours(0, 10_000),
@@ -205,3 +210,26 @@ export function uuidFrom(raw: unknown, what: string): string {
   if (!id.success) throw badRequest(`not a ${what} id`);
   return id.data;
 }
+
+/** A request in a path: its id, or its key (`ACME-42`). */
+export const requestRefParam = z.union([z.uuid(), z.string().regex(REQUEST_KEY, 'a request key such as ACME-42')]);
+
+/** A message in the conversation: a public reply, or (staff only) an internal note; optionally with the time it took (R2, R22). */
+export const postMessageBody = z
+  .strictObject({
+    body: text(20_000),
+    internal: z.boolean().default(false),
+    minutes: z.number().int().positive().max(24 * 60).optional(),
+    category: z.enum(TIME_CATEGORIES).optional(),
+    taskId: taskRef.optional(),
+  })
+  .refine((m) => m.minutes !== undefined || (m.category === undefined && m.taskId === undefined), { message: 'category and taskId describe the time: give minutes too', path: ['minutes'] });
+
+export const editMessageBody = z.strictObject({ body: text(20_000) });
+export const deleteMessageBody = z.strictObject({ reason: text(2_000) });
+
+/** An upload's name and where it goes; the bytes are the body. */
+export const uploadQuery = z.strictObject({
+  filename: text(255).refine((n) => !/[\\/]/.test(n) && n !== '.' && n !== '..', { message: 'a file name, without a path' }),
+  messageId: z.uuid().optional(),
+});

@@ -58,6 +58,7 @@ export function staffView(actor: Actor, s: RequestState, billing?: RequestBillin
 export function clientView(actor: Actor, s: RequestState) {
   return {
     requestId: s.requestId,
+    ...(s.key !== undefined ? { key: s.key } : {}),
     clientId: s.clientId,
     title: s.title,
     description: s.description,

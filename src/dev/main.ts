@@ -113,7 +113,7 @@ async function main() {
   });
 
   const server: Server = await listen(
-    createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs }),
+    createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits }),
     config.port,
   );
   stops.unshift({ what: 'the API', ms: 8_000, stop: () => close(server, 5_000) });

@@ -333,4 +333,9 @@ export const CHECKS: { [K in CommandType]: Check<K> } = {
       }
       return blank(cmd.reason) ? invalid('a reason is required') : undefined;
   },
+  reply: (state, actor) => {
+      if (actor.role === 'client') return requireClient(state, actor);
+      if (actor.role === 'specialist') return onAnyTask(state, actor) ? undefined : forbidden('only the specialists on the request write in its conversation');
+      return requireManager(state, actor);
+  },
 };

@@ -286,4 +286,20 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
   cancel: (state, actor, cmd, at, ctx, next) => {
       return finish({ ...next, stage: 'Cancelled', cancellation: { by: actor.id, role: actor.role, reason: cmd.reason } }, at);
   },
+  reply: (state, actor, cmd, at, ctx, next) => {
+      if (actor.role !== 'client') return toClient(next, at, 'message.reply', `a reply from the team: ${cmd.excerpt}`);
+      // R13: the client's reply answers what was put to them, and the clock runs again.
+      const asked = state.questions.filter((q) => q.status === 'client');
+      const questions = keepOpen(
+        state.questions.map((q) => (q.status === 'client' ? { ...q, status: 'answered' as const, answer: cmd.excerpt, answeredAt: at } : q)),
+        (q) => q.status !== 'answered',
+      );
+      let s: RequestState = { ...next, questions };
+      if (isPaused(s)) s = resumeSla(s, at);
+      // R21: a reply is not silence: the reminders and the auto-close count from it.
+      if (state.stage === 'ClientReview') s = { ...s, clientReviewSince: at, remindersSent: 0 };
+      s = notify(s, at, 'manager', state.managerId, 'message.client', `${state.title}: the client wrote: ${cmd.excerpt}`);
+      const askers = new Set(asked.map((q) => q.askedBy).filter((id) => id !== state.managerId));
+      return [...askers].reduce((acc, id) => notify(acc, at, 'specialist', id, 'question.answered', `${state.title}: the client wrote: ${cmd.excerpt}`), s);
+  },
 };

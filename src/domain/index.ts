@@ -9,3 +9,4 @@ export * from './billing';
 export * from './calendar';
 export * from './timeline';
 export * from './load';
+export * from './keys';

@@ -70,7 +70,9 @@ export type Command =
   | { type: 'changeScope'; reason: string; tasks: NewTask[] }
   | { type: 'openLinkedRequest'; title: string; description: string; linkedRequestId?: string }
   | { type: 'confirmClosure'; note?: string }
-  | { type: 'cancel'; reason: string };
+  | { type: 'cancel'; reason: string }
+  /** A public message in the request's conversation (internal notes never reach the workflow). */
+  | { type: 'reply'; messageId: string; excerpt: string };
 
 export type CommandType = Command['type'];
 
@@ -97,6 +99,7 @@ export interface RequestContext {
 
 export interface IntakeInput {
   requestId: string;
+  key?: string | undefined;
   clientId: string;
   title: string;
   description: string;
@@ -118,6 +121,7 @@ export const calendarOf = (state: RequestState, ctx: RequestContext): WorkCalend
 export function intake(input: IntakeInput, ctx: RequestContext): RequestState {
   const state: RequestState = {
     requestId: input.requestId,
+    ...(input.key !== undefined ? { key: input.key } : {}),
     clientId: input.clientId,
     title: input.title,
     description: input.description,
@@ -197,7 +201,8 @@ export function notify(state: RequestState, at: string, recipientRole: Role, rec
     id: `N${no}`,
     recipientRole,
     kind,
-    text,
+    // Every notification names the request by its key, as people do.
+    text: state.key !== undefined ? `${state.key} · ${text}` : text,
     at,
     ...(recipientId !== undefined ? { recipientId } : {}),
   };

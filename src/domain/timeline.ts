@@ -133,6 +133,7 @@ export const TEXTS: { [K in CommandType]: (e: AuditEvent, timeZone: string) => T
     const d = e.detail;
     return all(`Cancelled: ${str(d.reason)}`);
   },
+  reply: (e, _timeZone) => all(e.actorRole === 'client' ? 'You wrote in the conversation.' : 'The team replied in the conversation.'),
 };
 
 const isCommand = (type: string): type is CommandType => Object.hasOwn(TEXTS, type);

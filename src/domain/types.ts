@@ -217,6 +217,8 @@ export const KEPT_CLOSED = 20;
 
 export interface RequestState {
   requestId: string;
+  /** The short human key (`ACME-42`); requests filed before keys existed have none. */
+  key?: string;
   clientId: string;
   title: string;
   description: string;

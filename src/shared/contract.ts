@@ -8,16 +8,20 @@ export const TASK_QUEUE = 'retainer-desk';
 
 const WORKFLOW_ID_PREFIX = 'request-';
 
-export function requestWorkflowId(requestId: string): string {
-  return `${WORKFLOW_ID_PREFIX}${requestId}`;
+/** `request-ACME-42` for a request with a key, `request-<uuid>` for one filed before keys existed. */
+export function requestWorkflowId(ref: string): string {
+  return `${WORKFLOW_ID_PREFIX}${ref}`;
 }
 
+/** The key or, for a request filed before keys existed, the id a workflow id names. */
 export function requestIdFromWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) : undefined;
 }
 
 export interface RequestWorkflowInput {
   requestId: string;
+  /** The short key given at intake (`ACME-42`); the workflow id is `request-<key>`. */
+  key?: string;
   clientId: string;
   title: string;
   description: string;
@@ -97,8 +101,8 @@ export type UpdateCommand = (typeof UPDATE_COMMANDS)[number];
 /** Every command the table sends as an Update has its Update here: a missing one does not compile. */
 const _everyUpdate: [Exclude<UpdateType, UpdateCommand>] extends [never] ? true : Exclude<UpdateType, UpdateCommand> = true;
 
-/** Rework and scope changes arrive as Signals: the API checks the stage by Query first. */
-export const SIGNAL_COMMANDS = ['rework', 'changeScope'] as const satisfies readonly SignalType[];
+/** Rework, scope changes and conversation replies arrive as Signals: the API checks the stage by Query first. */
+export const SIGNAL_COMMANDS = ['rework', 'changeScope', 'reply'] as const satisfies readonly SignalType[];
 export type SignalCommand = (typeof SIGNAL_COMMANDS)[number];
 const _everySignal: [Exclude<SignalType, SignalCommand>] extends [never] ? true : Exclude<SignalType, SignalCommand> = true;
 void _everyUpdate;
@@ -144,6 +148,8 @@ export const searchAttributes = {
   overdue: defineSearchAttributeKey('Overdue', 'BOOL'),
   /** PostgreSQL refused the request's data: a person has to look (the escalation says what). */
   needsAttention: defineSearchAttributeKey('NeedsAttention', 'BOOL'),
+  /** The request's key (`ACME-42`): `RequestKey = "ACME-42"` finds it in the Temporal UI. */
+  key: defineSearchAttributeKey('RequestKey', 'KEYWORD'),
 };
 
 /** `temporal server start-dev --search-attribute` arguments for the attributes above. */
@@ -156,4 +162,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList' | 
   RequestDeadline: 'Datetime',
   Overdue: 'Bool',
   NeedsAttention: 'Bool',
+  RequestKey: 'Keyword',
 };

@@ -10,6 +10,7 @@ export function escapeMarkdown(text: string, max = 200): string {
   return cut.replace(/[\\`*_{}[\]()#+\-.!|<>&~"':=/@$%^;?,]/g, (c) => `\\${c}`);
 }
 
-export function requestSummary(priority: Priority, title: string, linkedFrom?: string): string {
-  return `${priority} · ${escapeMarkdown(title, 160)}${linkedFrom ? ` (linked to ${linkedFrom})` : ''}`;
+/** `ACME-42 · high · Title`: the key leads, as the desk names requests (those filed before keys have none). */
+export function requestSummary(priority: Priority, title: string, linkedFrom?: string, key?: string): string {
+  return `${key ? `${escapeMarkdown(key, 20)} · ` : ''}${priority} · ${escapeMarkdown(title, 160)}${linkedFrom ? ` (linked to ${linkedFrom})` : ''}`;
 }

@@ -8,6 +8,7 @@ export interface ClientRow {
   id: string;
   name: string;
   account_manager_id: string | null;
+  key_prefix: string | null;
 }
 
 export interface SubscriptionRow {
@@ -31,7 +32,7 @@ export async function insertClient(db: Db, c: { name: string; accountManagerId?:
 
 /** The clients this person may see, by name. */
 export async function clientsOf(db: Db, actor: Actor): Promise<ClientRow[]> {
-  return (await clientsVisibleTo(db, actor, db('clients').select('id', 'name', 'account_manager_id').orderBy('name'))) as ClientRow[];
+  return (await clientsVisibleTo(db, actor, db('clients').select('id', 'name', 'account_manager_id', 'key_prefix').orderBy('name'))) as ClientRow[];
 }
 
 export async function insertSubscription(

@@ -39,8 +39,10 @@ export async function writeProjection(db: Db, input: Projection): Promise<void> 
   await db.transaction(async (trx) => {
     const row = {
       id: state.requestId,
+      key: state.key ?? null,
       client_id: state.clientId,
       title: state.title,
+      description: state.description,
       priority: state.priority,
       stage: state.stage,
       path: state.path,

@@ -41,7 +41,7 @@ export interface RequestListQuery {
 
 export function requestList(db: Db, actor: Actor, q: RequestListQuery): Knex.QueryBuilder {
   let query = db('requests')
-    .select('id', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
+    .select('id', 'key', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
@@ -59,6 +59,7 @@ export function requestList(db: Db, actor: Actor, q: RequestListQuery): Knex.Que
 
 export interface RequestListRow {
   id: string;
+  key: string | null;
   client_id: string;
   title: string;
   priority: string;
@@ -76,9 +77,30 @@ export async function listRequests(db: Db, actor: Actor, q: RequestListQuery): P
   return rowsOf<RequestListRow[]>(requestList(db, actor, q));
 }
 
-/** The request's row when this person may see it. */
-export async function visibleRequest(db: Db, actor: Actor, id: string): Promise<{ id: string; client_id: string } | undefined> {
-  return visibleTo(db, actor, db('requests').where('requests.id', id)).first<{ id: string; client_id: string } | undefined>('requests.id', 'requests.client_id');
+/** A request as the API names it: its id, its key (`ACME-42`, null for one filed before keys), its client. */
+export interface RequestRef {
+  id: string;
+  key: string | null;
+  client_id: string;
+}
+
+/** The request's row when this person may see it; `ref` is its id or its key. */
+export async function visibleRequest(db: Db, actor: Actor, ref: { id: string } | { key: string }): Promise<RequestRef | undefined> {
+  const q = 'id' in ref ? db('requests').where('requests.id', ref.id) : db('requests').where('requests.key', ref.key);
+  return visibleTo(db, actor, q).first<RequestRef | undefined>('requests.id', 'requests.key', 'requests.client_id');
+}
+
+/** The workflow id of a request: `request-<key>`, or `request-<id>` for one filed before keys. */
+export async function workflowRefOf(db: Db, requestId: string): Promise<string> {
+  const row = await db('requests').where({ id: requestId }).first<{ key: string | null } | undefined>('key');
+  return row?.key ?? requestId;
+}
+
+/** The request a workflow id's suffix names (its key, or its id for one filed before keys). */
+export async function requestIdOfRef(db: Db, ref: string): Promise<string | undefined> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) return ref;
+  const row = await db('request_keys').where({ key: ref }).first<{ request_id: string } | undefined>('request_id');
+  return row?.request_id;
 }
 
 export async function isListed(db: Db, id: string): Promise<boolean> {
@@ -102,14 +124,4 @@ export async function eventsPage(db: Db, requestId: string, after: number, limit
     detail: Record<string, unknown>;
   }[];
   return rows.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, actorRole: e.actor_role, type: e.type, detail: e.detail }));
-}
-
-/**
- * The request an Idempotency-Key of this person's filed (or `requestId`, the one it files now),
- * with the hash of the body it was first sent with.
- */
-export async function keyedRequest(db: Db, personId: string, key: string, requestId: string, bodyHash: string): Promise<{ requestId: string; bodyHash: string }> {
-  await db('request_idempotency_keys').insert({ person_id: personId, key, request_id: requestId, body_hash: bodyHash }).onConflict(['person_id', 'key']).ignore();
-  const stored = await db('request_idempotency_keys').where({ person_id: personId, key }).first<{ request_id: string; body_hash: string }>('request_id', 'body_hash');
-  return { requestId: stored.request_id, bodyHash: stored.body_hash };
 }

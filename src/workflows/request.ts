@@ -118,7 +118,8 @@ function details(s: RequestState): string {
   const waiting = isPaused(s) ? ' · waiting for the client' : '';
   const deadline = s.deadlineAt ? ` · deadline ${s.deadlineAt}` : '';
   const tasks = s.tasks.map((t) => `- ${t.id} ${escapeMarkdown(t.title)} (${escapeMarkdown(t.skill)}): ${t.status}, ${t.progress}%`).join('\n');
-  return `**${s.stage}** · ${s.priority} · ${escapeMarkdown(s.title)}${waiting}${deadline}\n${tasks}`;
+  const key = s.key ? `${escapeMarkdown(s.key)} · ` : '';
+  return `${key}**${s.stage}** · ${s.priority} · ${escapeMarkdown(s.title)}${waiting}${deadline}\n${tasks}`;
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
@@ -203,12 +204,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       case 'openLinkedRequest': {
         // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
         const linkedRequestId = uuid4();
+        // The new request gets its key like a filed one (histories from before keys started it without).
+        const key = patched('request-keys') ? await io().allocateRequestKey({ clientId: s.clientId, requestId: linkedRequestId }) : undefined;
         await startChild(requestWorkflow, {
-          workflowId: requestWorkflowId(linkedRequestId),
+          workflowId: requestWorkflowId(key ?? linkedRequestId),
           parentClosePolicy: ParentClosePolicy.ABANDON,
           args: [
             {
               requestId: linkedRequestId,
+              ...(key ? { key } : {}),
               clientId: s.clientId,
               title: cmd.title,
               description: cmd.description,
@@ -221,8 +225,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           typedSearchAttributes: [
             { key: searchAttributes.clientId, value: s.clientId },
             { key: searchAttributes.priority, value: s.priority },
+            ...(key ? [{ key: searchAttributes.key, value: key }] : []),
           ],
-          staticSummary: requestSummary(s.priority, cmd.title, s.requestId),
+          staticSummary: requestSummary(s.priority, cmd.title, s.key ?? s.requestId, key),
         });
         return { cmd: { ...cmd, linkedRequestId } };
       }

@@ -7,6 +7,7 @@ import { actorOf, requireRole } from '../auth';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
 import { clientExists, clientsOf, insertClient, insertContact, insertSubscription } from '../../stores/clients';
 import { issueCredential, revokeCredential } from '../../stores/credentials';
+import { ensurePrefix, prefixTaken } from '../../stores/request-keys';
 import { activeAdmins, insertStaff, isManager, listStaff, specialistSeniority, staffById, updateStaff, type StaffRow } from '../../stores/people';
 import { adminChanges, recordAdminChange } from '../../stores/admin-audit';
 import { adminAuditQuery, createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
@@ -118,14 +119,17 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     if (b.accountManagerId && !(await isManager(db, b.accountManagerId))) {
       throw unprocessable('the account manager must be a manager on staff');
     }
+    if (b.keyPrefix && (await prefixTaken(db, b.keyPrefix))) throw conflict(`the key prefix ${b.keyPrefix} belongs to another client`);
     const row = await insertClient(db, b);
-    await audit(req, 'client.create', row.id, { name: row.name, accountManagerId: row.account_manager_id });
-    res.status(201).location(`/admin/clients/${row.id}`).json({ id: row.id, name: row.name, accountManagerId: row.account_manager_id });
+    // What its request keys start with (ACME-42): as asked, or chosen from the name.
+    const keyPrefix = await ensurePrefix(db, row.id, b.keyPrefix);
+    await audit(req, 'client.create', row.id, { name: row.name, accountManagerId: row.account_manager_id, keyPrefix });
+    res.status(201).location(`/admin/clients/${row.id}`).json({ id: row.id, name: row.name, accountManagerId: row.account_manager_id, keyPrefix });
   });
 
   router.get('/clients', requireRole('admin', 'head', 'manager'), async (req, res) => {
     const rows = await clientsOf(db, actorOf(req));
-    res.json({ items: rows.map((r) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id })) });
+    res.json({ items: rows.map((r) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id, keyPrefix: r.key_prefix })) });
   });
 
   router.post('/admin/clients/:id/subscriptions', admin, async (req, res) => {

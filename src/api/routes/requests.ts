@@ -11,7 +11,9 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Command, type RequestContext, type RequestState } from '../../domain';
 import type { Db } from '../../db/knex';
-import { eventsPage, isListed, keyedRequest, listRequests, storedState, visibleRequest as findVisible } from '../../stores/requests';
+import { eventsPage, isListed, listRequests, storedState, visibleRequest as findVisible, type RequestListRow, type RequestRef } from '../../stores/requests';
+import { fileRequest } from '../../stores/request-keys';
+import { isSearchable, searchRequests } from '../../stores/search';
 import {
   actionSignals,
   actionUpdates,
@@ -28,7 +30,7 @@ import {
 import { requestWorkflow } from '../../workflows';
 import { requestSummary } from '../../shared/summary';
 import { actorOf, requireRole } from '../auth';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, decodeOffset, encodeCursor, encodeOffset } from '../cursor';
 import { uncheckedTasks, viewFor } from '../views';
 import { canSeeClient } from '../../stores/client-visibility';
 import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unavailable, unprocessable, within } from '../errors';
@@ -36,7 +38,8 @@ import { badRequest, conflict, forbidden, notFound, rejectionToHttp, unavailable
 /** Idempotency keys and command hashes travel to the workflow as digests of this many hex digits. */
 const KEY_DIGEST = 20;
 import { timeEntriesOf, timeEntry, timeEntryPage } from '../../stores/time-entries';
-import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, taskIdParam, uuidParam } from '../schemas';
+import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, requestRefParam, taskIdParam, uuidParam } from '../schemas';
+import { mountConversation, type AttachmentLimits } from './conversation';
 
 
 /** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
@@ -48,28 +51,45 @@ function idempotencyKeyOf(req: Request): string | undefined {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
-export const ACTION_ROUTES = new Map<string, UpdateCommand | SignalCommand>();
+/** The commands a route of their own carries (a reply travels with its message: POST /requests/:id/messages). */
+export type RoutedCommand = Exclude<UpdateCommand | SignalCommand, 'reply'>;
 
-export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string; updateWaitMs: number }): Router {
+/** Every action route with its command: the OpenAPI description is generated from it and the command's zod schema. */
+export const ACTION_ROUTES = new Map<string, RoutedCommand>();
+
+/** The workflow of a request: `request-<key>`, or `request-<id>` for one filed before keys. */
+export const workflowIdOf = (row: { id: string; key: string | null }) => requestWorkflowId(row.key ?? row.id);
+
+/** What the conversation and attachment routes use of the request router: visibility, and the workflow's messages. */
+export interface RequestAccess {
+  visibleRequest: (req: Request) => Promise<RequestRef>;
+  /** Checks a command on the live state without sending it: 403/409 when refused. */
+  check: (row: RequestRef, actor: Action['actor'], command: Command) => Promise<void>;
+  /** Sends a Signal command after checking it on the live state (409/403 when refused); once per key. */
+  signal: (row: RequestRef, action: Action, idempotencyKey: string | undefined) => Promise<void>;
+  /** Applies an Update command and answers with the state (the same key is applied once). */
+  update: (row: RequestRef, actor: Action['actor'], command: Command, idempotencyKey: string | undefined) => Promise<RequestState>;
+}
+
+export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string; updateWaitMs: number; attachmentLimits?: AttachmentLimits }): Router {
   /** Every call on a workflow is bounded: 503 + Retry-After past the wait. */
   const bounded = <T>(call: Promise<T>) => within(updateWaitMs, call);
   const router = Router();
 
-  /** The read-model row, or 404 when it does not exist or is not this actor's to see. */
-  async function visibleRequest(req: Request): Promise<{ id: string; client_id: string }> {
+  /** The read-model row, or 404 when it does not exist or is not this actor's to see; the path names it by id or key. */
+  async function visibleRequest(req: Request): Promise<RequestRef> {
     const actor = actorOf(req);
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
-    const id = uuidParam.safeParse(req.params.id);
-    if (!id.success) throw badRequest('not a request id');
-    const row = await findVisible(db, actor, id.data);
+    const ref = requestRefParam.safeParse(req.params.id);
+    if (!ref.success) throw badRequest('not a request id or key');
+    const row = await findVisible(db, actor, uuidParam.safeParse(ref.data).success ? { id: ref.data } : { key: ref.data });
     if (!row) throw notFound('no such request');
     return row;
   }
 
-  async function liveState(requestId: string): Promise<RequestState> {
+  async function liveState(row: { id: string; key: string | null }): Promise<RequestState> {
     try {
-      return await bounded(temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery));
+      return await bounded(temporal.workflow.getHandle(workflowIdOf(row)).query(stateQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('no such request');
       throw err;
@@ -87,21 +107,16 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     // A manager files only for the clients they manage; another's is as unknown as one that does not exist.
     if (!(await canSeeClient(db, actor, clientId))) throw unprocessable(`no client ${clientId}`);
 
-    const key = idempotencyKeyOf(req);
-    let requestId: string = randomUUID();
-    let replayed = false;
-    if (key !== undefined) {
-      const bodyHash = sha256(JSON.stringify({ ...body, clientId }));
-      const stored = await keyedRequest(db, actor.id, key, requestId, bodyHash);
-      if (stored.bodyHash !== bodyHash) {
-        throw unprocessable('this Idempotency-Key was already used with a different body');
-      }
-      replayed = stored.requestId !== requestId;
-      requestId = stored.requestId;
-    }
+    const idempotencyKey = idempotencyKeyOf(req);
+    const bodyHash = sha256(JSON.stringify({ ...body, clientId }));
+    // The id and the key (ACME-42) are given here, once: a retry under the same Idempotency-Key gets the same ones.
+    const filed = await fileRequest(db, { personId: actor.id, idempotencyKey, bodyHash, clientId, requestId: randomUUID() });
+    if (filed.bodyHash !== bodyHash) throw unprocessable('this Idempotency-Key was already used with a different body');
+    const { requestId, key, replayed } = filed;
 
     const input: RequestWorkflowInput = {
       requestId,
+      ...(key ? { key } : {}),
       clientId,
       title: body.title,
       description: body.description,
@@ -109,11 +124,12 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       createdBy: actor,
       context,
     };
+    const row = { id: requestId, key: key ?? null };
     let state: RequestState;
     try {
       state = await bounded(temporal.workflow.executeUpdateWithStart(intakeUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
-          workflowId: requestWorkflowId(requestId),
+          workflowId: workflowIdOf(row),
           taskQueue,
           args: [input],
           // A retry joins the running workflow; a finished one is never started again.
@@ -122,17 +138,18 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
           typedSearchAttributes: [
             { key: searchAttributes.clientId, value: clientId },
             { key: searchAttributes.priority, value: body.priority },
+            ...(key ? [{ key: searchAttributes.key, value: key }] : []),
           ],
-          staticSummary: requestSummary(body.priority, body.title),
+          staticSummary: requestSummary(body.priority, body.title, undefined, key),
         }),
       }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      state = await liveState(requestId);
+      state = await liveState(row);
     }
     res
       .status(201)
-      .location(`/requests/${requestId}`)
+      .location(`/requests/${key ?? requestId}`)
       .set(replayed ? { 'Idempotent-Replayed': 'true' } : {})
       .json(viewFor(actor, state));
   });
@@ -141,25 +158,38 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     const actor = actorOf(req);
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const q = listRequestsQuery.parse(req.query);
+    const item = (r: RequestListRow) => ({
+      requestId: r.id,
+      key: r.key,
+      clientId: r.client_id,
+      title: r.title,
+      priority: r.priority,
+      stage: r.stage,
+      managerId: r.manager_id,
+      estimateTotalHours: r.estimate_total_hours,
+      version: r.version,
+      createdAt: r.created_at.toISOString(),
+      updatedAt: r.updated_at.toISOString(),
+      closedAt: r.closed_at?.toISOString() ?? null,
+      // PostgreSQL refused some of its data: the escalation says what (staff only).
+      ...(actor.role === 'client' ? {} : { needsAttention: r.attention_reason !== null }),
+    });
+    if (q.q !== undefined) {
+      // Ranked by relevance; the cursor counts the results before the next page.
+      if (!(await isSearchable(db, q.q))) throw badRequest('the search has no words to look for (only stop words or punctuation)');
+      const offset = q.cursor ? decodeOffset(q.cursor) : 0;
+      const { hits, more } = await searchRequests(db, actor, q.q, q, offset);
+      res.json({
+        items: hits.map((h) => ({ ...item(h), rank: h.rank, matched: h.matched, snippet: h.snippet })),
+        nextCursor: more && offset + q.limit <= 10_000 ? encodeOffset(offset + q.limit) : null,
+      });
+      return;
+    }
     const rows = await listRequests(db, actor, { ...q, after: q.cursor ? decodeCursor(q.cursor, uuidParam) : undefined });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     res.json({
-      items: page.map((r) => ({
-        requestId: r.id,
-        clientId: r.client_id,
-        title: r.title,
-        priority: r.priority,
-        stage: r.stage,
-        managerId: r.manager_id,
-        estimateTotalHours: r.estimate_total_hours,
-        version: r.version,
-        createdAt: r.created_at.toISOString(),
-        updatedAt: r.updated_at.toISOString(),
-        closedAt: r.closed_at?.toISOString() ?? null,
-        // PostgreSQL refused some of its data: the escalation says what (staff only).
-        ...(actor.role === 'client' ? {} : { needsAttention: r.attention_reason !== null }),
-      })),
+      items: page.map(item),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
     });
   });
@@ -167,7 +197,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
   router.get('/requests/:id', async (req, res) => {
     const actor = actorOf(req);
     const row = await visibleRequest(req);
-    const state = await liveState(row.id);
+    const state = await liveState(row);
     // Staff see each task's billing, worked out from the time entries in the read model.
     const billing = actor.role === 'client' ? undefined : billingOf({ tasks: state.tasks, timeEntries: await timeEntriesOf(db, row.id) });
     res.json(viewFor(actor, state, billing));
@@ -185,8 +215,48 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
     res.json({ requestId: row.id, items, nextAfter: page.next });
   });
 
+  /** The idempotency digests an action travels with: the person-scoped key (its own when the caller sent none) and the command's hash. */
+  const digestsOf = (actor: Action['actor'], key: string | undefined, requested: Command) => ({
+    key: sha256(`${actor.id}:${key ?? randomUUID()}`).slice(0, KEY_DIGEST),
+    hash: sha256(JSON.stringify(requested)).slice(0, KEY_DIGEST),
+  });
+
+  /**
+   * A Signal command: checked on the live state first (a refusal is the caller's 403/409); a retry
+   * under the same key is recognised. Answers whether it had been sent already.
+   */
+  async function sendSignal(row: RequestRef, kind: SignalCommand, actor: Action['actor'], command: Command, key: string | undefined, requested: Command = command): Promise<{ replayed: boolean }> {
+    const handle = temporal.workflow.getHandle(workflowIdOf(row));
+    const idempotency = digestsOf(actor, key, requested);
+    const action = { actor, command, idempotency };
+    const appliedAs = async () => (key !== undefined ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null);
+    let seen = await appliedAs();
+    if (seen && seen.hash !== idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
+    if (!seen) {
+      const rejection = check(await liveState(row), actor, command);
+      if (rejection) {
+        // A retry racing the first: the request has moved because that one was applied.
+        seen = await appliedAs();
+        if (!seen || seen.hash !== idempotency.hash) throw rejectionToHttp(rejection);
+      } else {
+        await bounded(handle.signal(actionSignals[kind], action));
+      }
+    }
+    return { replayed: seen !== null };
+  }
+
+  /** An Update command, applied once per key; answers with the state once projected. */
+  async function sendUpdate(row: RequestRef, kind: UpdateCommand, actor: Action['actor'], command: Command, key: string | undefined, requested: Command = command): Promise<RequestState> {
+    const handle = temporal.workflow.getHandle(workflowIdOf(row));
+    // A retry with the same key is answered, never applied twice: the workflow remembers the key
+    // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
+    const idempotency = digestsOf(actor, key, requested);
+    const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
+    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId));
+  }
+
   /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */
-  function action<T extends UpdateCommand | SignalCommand>(
+  function action<T extends RoutedCommand>(
     path: string,
     type: T,
     toCommand: (body: z.infer<(typeof actionBodies)[T]>, req: Request) => Extract<Command, { type: T }>,
@@ -201,43 +271,38 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs 
       const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
       const requested = toCommand(body, req);
       const command = await withEntry(row.id, requested);
-      const handle = temporal.workflow.getHandle(requestWorkflowId(row.id));
-      // A retry with the same key is answered, never applied twice: the workflow remembers the key
-      // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
       const key = idempotencyKeyOf(req);
-      // Every action carries a key (its own when the caller sent none), so an answer lost to a
-      // continue-as-new is found again; the workflow keeps short digests of them.
-      const idempotency = { key: sha256(`${actor.id}:${key ?? randomUUID()}`).slice(0, KEY_DIGEST), hash: sha256(JSON.stringify(requested)).slice(0, KEY_DIGEST) };
-      const action = { actor, command, idempotency };
-      const kind: UpdateCommand | SignalCommand = type;
+      const kind: RoutedCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
-        const appliedAs = async () => (key !== undefined ? await bounded(handle.query(appliedKeyQuery, idempotency.key)) : null);
-        let seen = await appliedAs();
-        if (seen && seen.hash !== idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
-        if (!seen) {
-          const rejection = check(await liveState(row.id), actor, command);
-          if (rejection) {
-            // A retry racing the first: the request has moved because that one was applied.
-            seen = await appliedAs();
-            if (!seen || seen.hash !== idempotency.hash) throw rejectionToHttp(rejection);
-          } else {
-            await bounded(handle.signal(actionSignals[kind], action));
-          }
-        }
+        const { replayed } = await sendSignal(row, kind, actor, command, key, requested);
         res
           .status(202)
-          .set(seen ? { 'Idempotent-Replayed': 'true' } : {})
+          .set(replayed ? { 'Idempotent-Replayed': 'true' } : {})
           .json({ accepted: true, requestId: row.id, action: kind });
         return;
       }
-      const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
-      const state = await bounded(applyUpdate(handle, kind, action, updateId));
+      const state = await sendUpdate(row, kind, actor, command, key, requested);
       const linked = kind === 'openLinkedRequest' ? state.linked.at(-1) : undefined;
       // Read-your-writes: the new linked request is in the read model before the answer, as a filed one is.
       if (linked) await bounded(untilListed(linked));
       res.json(viewFor(actor, state));
     });
   }
+
+  mountConversation(router, {
+    db,
+    ...(attachmentLimits ? { limits: attachmentLimits } : {}),
+    visibleRequest,
+    check: async (row, actor, command) => {
+      const rejection = check(await liveState(row), actor, command);
+      if (rejection) throw rejectionToHttp(rejection);
+    },
+    signal: (row, action, key) => sendSignal(row, 'reply', action.actor, action.command, key).then(() => undefined),
+    update: (row, actor, command, key) => {
+      if (command.type === 'reply' || command.type === 'rework' || command.type === 'changeScope') throw new Error(`${command.type} is not an Update`);
+      return sendUpdate(row, command.type, actor, command, key);
+    },
+  });
 
   /**
    * Sends the Update. When the run it reached ended under it — the request closed, or continued

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import type { WorkloadReport } from '../../stores/allocation';
 import type { Db } from '../../db/knex';
 import { actionUpdates, requestWorkflowId } from '../../shared/contract';
+import { workflowRefOf } from '../../stores/requests';
 import { dispatchWorkflow, workloadReviewWorkflow } from '../../workflows';
 import { recordAdminChange } from '../../stores/admin-audit';
 import { staffById } from '../../stores/people';
@@ -59,7 +60,7 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
     if (!p) throw notFound('no such proposal');
     if (p.applied_at) throw conflict('the proposal was applied already');
     const state = await temporal.workflow
-      .getHandle(requestWorkflowId(p.request_id))
+      .getHandle(requestWorkflowId(await workflowRefOf(db, p.request_id)))
       .executeUpdate(actionUpdates.reassignTask, {
         args: [{ actor, command: { type: 'reassignTask', taskId: p.task_id, specialistId: p.to_id, reason: `workload review: ${p.reason}` } }],
       });

@@ -1,0 +1,122 @@
+// Full-text search over requests (key, title, description) and their conversations, in Russian
+// and English (the `desk` text search configuration), ranked, with highlighted snippets, under
+// the same visibility rule as the list. A client never searches internal notes.
+import { rowsOf, type Db } from '../db/knex';
+import type { Actor } from '../domain';
+import { visibleTo, type RequestListQuery, type RequestListRow } from './requests';
+
+export interface SearchHit extends RequestListRow {
+  rank: number;
+  /** Where the best match is: the request itself or one of its messages. */
+  matched: { in: 'request' } | { in: 'message'; messageId: string };
+  /** The best passage, in pieces: `match` marks the words found. */
+  snippet: { text: string; match: boolean }[];
+}
+
+const TSQUERY = "websearch_to_tsquery('desk', ?)";
+/** Start and stop marks PostgreSQL puts around matches; never in stored text (the API refuses control characters there). */
+const START = '\u0002';
+const STOP = '\u0003';
+const HEADLINE = `StartSel=${START}, StopSel=${STOP}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`;
+
+/** Whether the words of `q` make a query at all (only stop words and punctuation do not). */
+export async function isSearchable(db: Db, q: string): Promise<boolean> {
+  const row = await rowsOf<{ rows: { ok: boolean }[] }>(db.raw(`select numnode(${TSQUERY}) > 0 as ok`, [q]));
+  return row.rows[0]?.ok ?? false;
+}
+
+function pieces(headline: string): { text: string; match: boolean }[] {
+  const out: { text: string; match: boolean }[] = [];
+  for (const part of headline.split(START)) {
+    const stop = part.indexOf(STOP);
+    if (stop === -1) {
+      if (part) out.push({ text: part, match: false });
+      continue;
+    }
+    out.push({ text: part.slice(0, stop), match: true });
+    if (part.slice(stop + 1)) out.push({ text: part.slice(stop + 1), match: false });
+  }
+  return out;
+}
+
+/** A page of the requests matching `q` this person may see, best first (`offset` for the next page). */
+export async function searchRequests(db: Db, actor: Actor, q: string, filters: Omit<RequestListQuery, 'after'>, offset: number): Promise<{ hits: SearchHit[]; more: boolean }> {
+  const inRequests = visibleTo(
+    db,
+    actor,
+    db('requests')
+      .select('requests.id as request_id', db.raw(`ts_rank_cd(requests.search, ${TSQUERY}) as rank`, [q]), db.raw('null::uuid as message_id'))
+      .whereRaw(`requests.search @@ ${TSQUERY}`, [q]),
+  );
+  let inMessages = visibleTo(
+    db,
+    actor,
+    db('messages')
+      .join('requests', 'requests.id', 'messages.request_id')
+      .select('messages.request_id', db.raw(`ts_rank_cd(messages.search, ${TSQUERY}) * 0.8 as rank`, [q]), 'messages.id as message_id')
+      .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
+      .whereNull('messages.deleted_at'),
+  );
+  if (actor.role === 'client') inMessages = inMessages.where('messages.internal', false);
+  const best = db
+    .select(db.raw('distinct on (hits.request_id) hits.request_id, hits.rank, hits.message_id'))
+    .from(db.unionAll([inRequests, inMessages], true).as('hits'))
+    .orderBy([{ column: 'hits.request_id' }, { column: 'hits.rank', order: 'desc' }]);
+  let query = db
+    .from(best.as('best'))
+    .join('requests', 'requests.id', 'best.request_id')
+    .select(
+      'requests.id',
+      'requests.key',
+      'requests.client_id',
+      'requests.title',
+      'requests.priority',
+      'requests.stage',
+      'requests.manager_id',
+      'requests.estimate_total_hours',
+      'requests.version',
+      'requests.created_at',
+      'requests.updated_at',
+      'requests.closed_at',
+      'requests.attention_reason',
+      'best.rank',
+      'best.message_id',
+    )
+    .orderBy([
+      { column: 'best.rank', order: 'desc' },
+      { column: 'requests.created_at', order: 'desc' },
+      { column: 'requests.id', order: 'desc' },
+    ])
+    .limit(filters.limit + 1)
+    .offset(offset);
+  if (filters.clientId) query = query.where('requests.client_id', filters.clientId);
+  if (filters.stage) query = query.where('requests.stage', filters.stage);
+  if (filters.priority) query = query.where('requests.priority', filters.priority);
+  if (filters.managerId) query = query.where('requests.manager_id', filters.managerId);
+  if (filters.needsAttention && actor.role !== 'client') query = filters.needsAttention === 'true' ? query.whereNotNull('requests.attention_reason') : query.whereNull('requests.attention_reason');
+  const rows = (await query) as (RequestListRow & { rank: number; message_id: string | null })[];
+  if (rows.length === 0) return { hits: [], more: false };
+  // Snippets only for the page: ts_headline reads the whole text.
+  const page = rows.slice(0, filters.limit);
+  const fromMessages = page.filter((r) => r.message_id).map((r) => r.message_id as string);
+  const fromRequests = page.filter((r) => !r.message_id).map((r) => r.id);
+  const headlines = new Map<string, string>();
+  if (fromMessages.length > 0) {
+    const res = await rowsOf<{ rows: { id: string; h: string }[] }>(db.raw(`select id, ts_headline('desk', body, ${TSQUERY}, ?) as h from messages where id = any(?)`, [q, HEADLINE, fromMessages]));
+    for (const r of res.rows) headlines.set(r.id, r.h);
+  }
+  if (fromRequests.length > 0) {
+    const res = await rowsOf<{ rows: { id: string; h: string }[] }>(
+      db.raw(`select id, ts_headline('desk', title || E'\\n' || coalesce(description, ''), ${TSQUERY}, ?) as h from requests where id = any(?)`, [q, HEADLINE, fromRequests]),
+    );
+    for (const r of res.rows) headlines.set(r.id, r.h);
+  }
+  const hits = page.map(({ message_id, rank, ...r }): SearchHit => ({
+    ...r,
+    rank: Number(rank),
+    matched: message_id ? { in: 'message', messageId: message_id } : { in: 'request' },
+    snippet: pieces(headlines.get(message_id ?? r.id) ?? r.title),
+  }));
+  // One row more than the page says whether there is a next one.
+  return { hits, more: rows.length > filters.limit };
+}
