@@ -18,7 +18,7 @@ import {
 } from '../src/domain';
 import { MONTHLY_ROLLOVER_SCHEDULE } from '../src/worker/schedules';
 import { Flow, eventually } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 
 const ctx: RequestContext = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
 const client: Actor = { id: 'c1', role: 'client', clientId: 'org1' };
@@ -118,7 +118,7 @@ describe('through the API', () => {
     await f.act(`/requests/${id}/triage`, co.manager, { decision: 'resolve', resolution: 'done' });
     await f.act(`/requests/${id}/confirm-closure`, co.client);
     await eventually(() => writeoffs(id), (r) => r.length > 0, 'the write-off');
-    await h.temporal.workflow.getHandle(`request-${id}`).result();
+    await (await requestHandle(h, id)).result();
     expect(crashed).toBeGreaterThanOrEqual(2);
     const rows = await writeoffs(id);
     expect(rows).toEqual([expect.objectContaining({ hours: 0.5, key: `writeoff:${id}` })]);

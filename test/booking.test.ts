@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Activities } from '../src/activities';
 import { reviewWorkload } from '../src/stores/allocation';
-import { requestWorkflowId } from '../src/shared/contract';
 import { Flow } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 
 let h: Harness;
 let co: Company;
@@ -55,7 +54,7 @@ it('a request whose workflow was terminated holds no hours: assignments and rese
   const f = new Flow(h, co);
   const id = await f.executing(4);
   expect(await h.db('task_assignments').where({ request_id: id }).whereNot('status', 'released')).toHaveLength(1);
-  await h.temporal.workflow.getHandle(requestWorkflowId(id)).terminate('operator error');
+  await (await requestHandle(h, id)).terminate('operator error');
   const review = await h.post('/workload/review', co.head.token);
   expect(review.status).toBe(200);
   expect(await h.db('task_assignments').where({ request_id: id }).whereNot('status', 'released')).toEqual([]);

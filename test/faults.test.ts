@@ -5,9 +5,8 @@
 // the hand-computed hours, and nothing (time entry, write-off, notification, action) happened twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/knex';
-import { requestWorkflowId } from '../src/shared/contract';
 import { openFaultStack, type FaultStack } from './support/fault-stack';
-import { makeCompany, type Company, type Person } from './support/harness';
+import { makeCompany, type Company, type Person, requestHandle } from './support/harness';
 
 const N = 50;
 /** Steps each lifecycle takes; faults are set off at a share of all of them. */
@@ -134,7 +133,7 @@ async function expectExactlyOnce(co: Company, ids: string[], c: Client, baseline
   const { h } = stack;
   expect(new Set(ids).size).toBe(N);
   // Every workflow finished (settlement included) with the request closed.
-  for (const id of ids) expect((await h.temporal.workflow.getHandle(requestWorkflowId(id)).result()).stage).toBe('Closed');
+  for (const id of ids) expect((await (await requestHandle(h, id)).result()).stage).toBe('Closed');
   const stages = await h.db('requests').whereIn('id', ids).pluck('stage');
   expect(stages).toEqual(Array(N).fill('Closed'));
 
@@ -183,7 +182,7 @@ async function run(name: string, fault: (c: Client) => Promise<void>) {
   const co = await company();
   // A request that meets no fault is the measure of what each one must leave behind.
   const first = await lifecycle(new Client(stack.api), co, `${name}-baseline`);
-  await stack.h.temporal.workflow.getHandle(requestWorkflowId(first)).result();
+  await (await requestHandle(stack.h, first)).result();
   const baseline = await footprint(first);
   expect(baseline.ledger).toEqual([`reservation ${HELD_PER_REQUEST}`, `release ${HELD_PER_REQUEST}`, `writeoff ${BILLED_PER_REQUEST}`]);
   expect(baseline.minutes).toEqual(MINUTES_PER_REQUEST);

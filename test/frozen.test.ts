@@ -9,7 +9,7 @@ import type { RequestState } from '../src/domain';
 import { TASK_QUEUE, actionUpdates, intakeUpdate, requestWorkflowId, searchAttributes } from '../src/shared/contract';
 import { requestWorkflow } from '../src/workflows';
 import { Flow, eventually, openCompany } from './support/flow';
-import { TEST_CONTEXT, openHarness, type Company, type Harness } from './support/harness';
+import { TEST_CONTEXT, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
 
 let h: Harness;
@@ -115,7 +115,7 @@ describe('data that slips past the edge freezes nothing', () => {
     expect(row.stage).toBe('Triage');
     expect(row.attention_reason).toMatch(/could not be saved/);
     expect(row.title).toBe(title.replace('\u0000', ''));
-    const described = await h.temporal.workflow.getHandle(requestWorkflowId(requestId)).describe();
+    const described = await (await requestHandle(h, requestId)).describe();
     expect(described.typedSearchAttributes.get(searchAttributes.needsAttention)).toBe(true);
     const flagged = await h.get('/requests?needsAttention=true&limit=100', co.manager.token);
     expect(flagged.body.items.map((i: { requestId: string; needsAttention: boolean }) => [i.requestId, i.needsAttention])).toContainEqual([requestId, true]);
@@ -136,7 +136,7 @@ describe('data that slips past the edge freezes nothing', () => {
 
   it('a deadline of year 0000 sent past the API: the agreement is answered, flagged, and the request goes on', async () => {
     const id = await f.executing();
-    const handle = h.temporal.workflow.getHandle(requestWorkflowId(id));
+    const handle = (await requestHandle(h, id));
     await handle.executeUpdate(actionUpdates.proposeDeadline, {
       args: [{ actor: { id: co.manager.id, role: 'manager' }, command: { type: 'proposeDeadline', taskId: 'T1', newDeadline: '0000-01-01T00:00:00Z', extraHours: 0, cause: 'external', note: 'n' } }],
     });
@@ -215,7 +215,7 @@ describe('the Temporal UI shows text, never markup', () => {
     const title = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) **bold**';
     const created = await h.post('/requests', co.client.token, { title, description: 'd' });
     expect(created.status).toBe(201);
-    const handle = h.temporal.workflow.getHandle(requestWorkflowId(created.body.requestId as string));
+    const handle = (await requestHandle(h, created.body.requestId as string));
     const summary = (await (await handle.describe()).staticSummary()) ?? '';
     const { currentDetails } = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
     for (const shown of [summary, currentDetails]) {

@@ -9,9 +9,8 @@ import { createDb } from '../src/db/knex';
 import { freePort } from '../src/dev/stack';
 import { createLogger } from '../src/observability';
 import type { RequestState } from '../src/domain';
-import { requestWorkflowId } from '../src/shared/contract';
 import { Flow, eventually, openCompany } from './support/flow';
-import { TEST_CONTEXT, type Company, type Harness } from './support/harness';
+import { TEST_CONTEXT, type Company, type Harness, requestHandle } from './support/harness';
 
 let h: Harness;
 let co: Company;
@@ -83,7 +82,7 @@ describe('Idempotency-Key on actions', () => {
 
   it('a key is remembered across continue-as-new', async () => {
     const id = await flow.executing();
-    const handle = h.temporal.workflow.getHandle(requestWorkflowId(id));
+    const handle = (await requestHandle(h, id));
     const firstRun = (await handle.describe()).runId;
     const log = (n: number) =>
       h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 5, category: 'execution', note: `step ${n}` }).set('Idempotency-Key', `step-${n}`);
@@ -101,7 +100,7 @@ describe('Idempotency-Key on actions', () => {
     const id = await flow.inClientReview();
     const confirm = () => h.post(`/requests/${id}/confirm-closure`, co.client.token, {}).set('Idempotency-Key', 'close-1');
     expect((await confirm()).status).toBe(200);
-    await h.temporal.workflow.getHandle(requestWorkflowId(id)).result();
+    await (await requestHandle(h, id)).result();
     const again = await confirm();
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect((again.body as RequestState).stage).toBe('Closed');

@@ -1,9 +1,9 @@
 // A request through the HTTP API against a real Temporal server, worker and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestState, Stage } from '../src/domain';
-import { requestWorkflowId, stateQuery } from '../src/shared/contract';
+import { stateQuery } from '../src/shared/contract';
 import { eventually } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { makeCompany, openHarness, type Company, type Harness, requestHandle, workflowIdFor } from './support/harness';
 
 let h: Harness;
 let co: Company;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const query = (id: string) => h.temporal.workflow.getHandle(requestWorkflowId(id)).query(stateQuery);
+const query = async (id: string) => (await requestHandle(h, id)).query(stateQuery);
 const readModel = (id: string) =>
   h.db('requests').where({ id }).first<{ stage: Stage; version: number; manager_id: string; estimate_total_hours: number | null }>();
 
@@ -97,7 +97,7 @@ describe('request lifecycle through the API', () => {
     const closed = await act('confirm-closure', co.client.token, {}, 'Closed');
     expect(closed.closure).toMatchObject({ by: co.client.id, role: 'client' });
 
-    const result = await h.temporal.workflow.getHandle(requestWorkflowId(id)).result();
+    const result = await (await requestHandle(h, id)).result();
     expect(result.stage).toBe('Closed');
 
     const entries = await h.db('time_entries').where({ request_id: id }).orderBy('id');
@@ -162,7 +162,7 @@ describe('request lifecycle through the API', () => {
     expect(after.version).toBe(before.version);
     expect(after.stage).toBe('Triage');
     // A rejected update never enters the workflow history.
-    const history = await h.temporal.workflow.getHandle(requestWorkflowId(id)).fetchHistory();
+    const history = await (await requestHandle(h, id)).fetchHistory();
     const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
     expect(updates.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)).toEqual(['intake']);
   });
@@ -209,7 +209,7 @@ describe('request lifecycle through the API', () => {
     expect(second.status).toBe(201);
     expect(second.body.requestId).toBe(first.body.requestId);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    const runs = h.temporal.workflow.list({ query: `WorkflowId = '${requestWorkflowId(first.body.requestId)}'` });
+    const runs = h.temporal.workflow.list({ query: `WorkflowId = '${await workflowIdFor(h, first.body.requestId)}'` });
     const found: string[] = [];
     for await (const wf of runs) found.push(wf.runId);
     expect(found).toHaveLength(1);
@@ -260,6 +260,6 @@ describe('request lifecycle through the API', () => {
     const res = await h.post(`/requests/${id}/cancel`, co.client.token, { reason: 'solved it ourselves' });
     expect(res.status).toBe(200);
     await expectStage(id, res.body as RequestState, 'Cancelled');
-    expect((await h.temporal.workflow.getHandle(requestWorkflowId(id)).result()).cancellation?.reason).toBe('solved it ourselves');
+    expect((await (await requestHandle(h, id)).result()).cancellation?.reason).toBe('solved it ourselves');
   });
 });

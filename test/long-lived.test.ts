@@ -2,9 +2,9 @@
 // corrections, questions, progress reports) by four people at once, on the real stack. Its
 // Update results stay small, its histories hold no large payload, it continues as new, it never
 // says "closed" while open, and the read model holds exactly the entries that were answered 2xx.
+import { requestHandle, workflowIdFor } from './support/harness';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TimeEntry } from '../src/domain';
-import { requestWorkflowId } from '../src/shared/contract';
 import { eventually, openCompany, type Flow } from './support/flow';
 import type { Company, Harness, Person } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
@@ -126,11 +126,11 @@ it('one request through 5,000 actions: small answers and payloads, continue-as-n
 
   // It continued as new, and no payload in any of its runs' histories is large.
   const runs: string[] = [];
-  for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${requestWorkflowId(id)}'` })) runs.push(wf.runId);
+  for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${await workflowIdFor(h, id)}'` })) runs.push(wf.runId);
   expect(runs.length).toBeGreaterThan(1);
   let largest = 0;
   for (const runId of runs) {
-    const history = await h.temporal.workflow.getHandle(requestWorkflowId(id), runId).fetchHistory();
+    const history = await (await requestHandle(h, id, runId)).fetchHistory();
     for (const event of history.events ?? []) largest = Math.max(largest, largestPayload(event));
   }
   expect(largest).toBeLessThan(64 * 1024);

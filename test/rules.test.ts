@@ -2,9 +2,8 @@
 // server, worker and PostgreSQL. Timers run with short policy durations; nothing waits minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALENDAR, DEFAULT_TIMING, addWorkingTime, type RequestState } from '../src/domain';
-import { requestWorkflowId } from '../src/shared/contract';
 import { Flow, eventually, openCompany } from './support/flow';
-import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness, requestHandle, workflowIdFor } from './support/harness';
 
 let h: Harness;
 let co: Company;
@@ -221,7 +220,7 @@ describe('execution', () => {
         ['deadline_missed', 'manager', 'T1'],
         ['deadline_unresolved', 'head', 'T1'],
       ]);
-      const desc = await h.temporal.workflow.getHandle(requestWorkflowId(id)).describe();
+      const desc = await (await requestHandle(h, id)).describe();
       expect(desc.searchAttributes.Overdue).toEqual([true]);
     } finally {
       await fast.close();
@@ -336,10 +335,10 @@ describe('review, delivery and closure', () => {
     const cancelled = await f.act(`/requests/${id}/cancel`, co.client, { reason: 'Budget cut.' });
     expect(cancelled.stage).toBe('Cancelled');
     expect(cancelled.tasks[0]?.status).toBe('cancelled');
-    await h.temporal.workflow.getHandle(requestWorkflowId(id)).result();
+    await (await requestHandle(h, id)).result();
     expect((await h.db('tasks').where({ request_id: id }).first()).status).toBe('cancelled');
     expect((await ledger(id))?.hours).toBe(1.5);
-    const desc = await h.temporal.workflow.getHandle(requestWorkflowId(id)).describe();
+    const desc = await (await requestHandle(h, id)).describe();
     expect(desc.status.name).toBe('COMPLETED');
   });
 });
@@ -370,7 +369,7 @@ describe('what people see', () => {
     expect(closed.counters.timeEntries).toBe(30);
     expect(await f.entries(id)).toHaveLength(30);
     const runs: string[] = [];
-    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${requestWorkflowId(id)}'` })) runs.push(wf.runId);
+    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${await workflowIdFor(h, id)}'` })) runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
     expect(await h.db('time_entries').where({ request_id: id }).count({ n: '*' })).toEqual([{ n: '30' }]);
     expect(await h.db('audit_events').where({ request_id: id }).count({ n: '*' })).toEqual([{ n: String(closed.counters.events) }]);

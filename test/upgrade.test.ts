@@ -10,11 +10,10 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createApp } from '../src/api/app';
 import { createLogger } from '../src/observability';
-import { requestWorkflowId } from '../src/shared/contract';
 import { connectWorker } from '../src/temporal/connection';
 import { createWorker } from '../src/worker/worker';
 import { Flow, eventually } from './support/flow';
-import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness } from './support/harness';
+import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
 import supertest from 'supertest';
 
@@ -98,7 +97,7 @@ it('a request half-way on the previous release finishes on this one: same queue,
     );
     expect(ledger.map((r: { hours: string }) => Number(r.hours))).toEqual([2.25]);
     // The new code took its own branch from the upgrade on: the history says so.
-    const history = await h.temporal.workflow.getHandle(requestWorkflowId(id)).fetchHistory();
+    const history = await (await requestHandle(h, id)).fetchHistory();
     const patches = (history.events ?? [])
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
       .map((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString())).join(' '));

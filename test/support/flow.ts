@@ -1,8 +1,8 @@
 // Steps of a request through the API, for tests that need one in a given stage.
 import { expect } from 'vitest';
 import type { RequestState, TimeEntry } from '../../src/domain';
-import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
-import { makeCompany, openHarness, type Company, type Harness, type HarnessOptions, type Person } from './harness';
+import { stateQuery } from '../../src/shared/contract';
+import { makeCompany, openHarness, type Company, type Harness, type HarnessOptions, type Person, requestHandle } from './harness';
 
 export class Flow {
   constructor(
@@ -17,8 +17,8 @@ export class Flow {
     return res.body as RequestState;
   }
 
-  state(id: string): Promise<RequestState> {
-    return this.h.temporal.workflow.getHandle(requestWorkflowId(id)).query(stateQuery);
+  async state(id: string): Promise<RequestState> {
+    return (await requestHandle(this.h, id)).query(stateQuery);
   }
 
   /** The request's time entries, as the read model holds them (the staff's view). */

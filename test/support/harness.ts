@@ -8,7 +8,8 @@ import type { Activities, Webhook } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/observability';
 import { ALWAYS_OPEN, DEFAULT_TIMING, type RequestContext } from '../../src/domain';
-import { TASK_QUEUE } from '../../src/shared/contract';
+import { TASK_QUEUE, requestWorkflowId } from '../../src/shared/contract';
+import { workflowRefOf } from '../../src/stores/requests';
 import { connectWorker } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker/worker';
 import { hashToken, newToken } from '../../src/api/auth';
@@ -179,4 +180,14 @@ export async function makeCompany(
     frontendSenior,
     team,
   };
+}
+
+/** The workflow id of a request: `request-<key>` (`request-<id>` for one without a key), as the read model names it. */
+export async function workflowIdFor(h: Pick<Harness, 'db'>, requestId: string): Promise<string> {
+  return requestWorkflowId(await workflowRefOf(h.db, requestId));
+}
+
+/** A handle on a request's workflow, found by its id. */
+export async function requestHandle(h: Pick<Harness, 'db' | 'temporal'>, requestId: string, runId?: string) {
+  return h.temporal.workflow.getHandle(await workflowIdFor(h, requestId), runId);
 }

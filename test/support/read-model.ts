@@ -1,14 +1,15 @@
 // The read model equals the workflow's state: every row PostgreSQL holds of a request is what
 // the workflow holds, nothing missing, nothing twice.
+import { requestHandle } from './harness';
 import { expect } from 'vitest';
 import type { RequestState } from '../../src/domain';
-import { requestWorkflowId, stateQuery } from '../../src/shared/contract';
+import { stateQuery } from '../../src/shared/contract';
 import type { Harness } from './harness';
 
 const byNumber = (a: string, b: string) => Number(/(\d+)$/.exec(a)?.[1]) - Number(/(\d+)$/.exec(b)?.[1]);
 
 async function snapshot(h: Harness, requestId: string) {
-  const state: RequestState = await h.temporal.workflow.getHandle(requestWorkflowId(requestId)).query(stateQuery);
+  const state: RequestState = await (await requestHandle(h, requestId)).query(stateQuery);
   const row = await h.db('requests').where({ id: requestId }).first();
   const tasks = await h.db('tasks').where({ request_id: requestId }).orderBy('task_id');
   const entries = await h.db('time_entries').where({ request_id: requestId }).orderBy('id');
