@@ -1,6 +1,6 @@
 // `npm run bench [-- section …]`: measures Retainer Desk against the physical limit on this
 // machine (the same Temporal server running a bare workflow) and writes BENCHMARKS.md.
-// Sections: domain, throughput, latency, assignment, list, long, memory (all by default). Each one's
+// Sections: domain, throughput, latency, assignment, list, search, long, memory (all by default). Each one's
 // result is kept in bench/results/<section>.json, so running one section updates its part only;
 // `npm run bench -- report` only writes BENCHMARKS.md again from them.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { latency } from './latency';
 import { longRequest } from './long-request';
 import { renderReport } from './report';
 import { requestListBench } from './request-list';
+import { searchBench } from './search';
 import { openBenchStack } from './stack';
 import { throughput } from './throughput';
 import { workerMemory } from './worker-memory';
@@ -31,9 +32,12 @@ export const SETTINGS = {
   listCalls: num('BENCH_LIST_CALLS', 100),
   open: num('BENCH_OPEN', 10_000),
   longActions: num('BENCH_LONG_ACTIONS', 10_000),
+  searchRequests: num('BENCH_SEARCH_REQUESTS', 1_000_000),
+  searchMessages: num('BENCH_SEARCH_MESSAGES', 5_000_000),
+  searchCalls: num('BENCH_SEARCH_CALLS', 100),
 };
 
-const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'long', 'memory'] as const;
+const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'search', 'long', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 const RESULTS = path.resolve(__dirname, 'results');
 
@@ -62,7 +66,7 @@ async function main() {
   const log = (section: string) => (line: string) => console.log(`[${section}] ${line}`);
 
   if (sections.includes('domain')) save('domain', domainCore());
-  const needStack = sections.some((s) => s === 'throughput' || s === 'latency' || s === 'assignment' || s === 'list' || s === 'long');
+  const needStack = sections.some((s) => s === 'throughput' || s === 'latency' || s === 'assignment' || s === 'list' || s === 'search' || s === 'long');
   if (needStack) {
     const s = await openBenchStack(log('stack'));
     try {
@@ -71,6 +75,7 @@ async function main() {
       if (sections.includes('assignment')) save('assignment', await assignment(s.db, SETTINGS.specialists, SETTINGS.openTasks, SETTINGS.decisions));
       if (sections.includes('long')) save('long', await longRequest(s, SETTINGS.longActions, log('long')));
       if (sections.includes('list')) save('list', await requestListBench(s.db, s.api, s.company.head, SETTINGS.listRequests, SETTINGS.listCalls));
+      if (sections.includes('search')) save('search', await searchBench(s.db, s.api, s.company.head, SETTINGS.searchRequests, SETTINGS.searchMessages, SETTINGS.searchCalls, log('search')));
     } finally {
       await s.close();
     }

@@ -11,6 +11,8 @@ import { makeCompany, openHarness, type Company, type Harness, type Person } fro
 let h: Harness;
 let co: Company;
 let requestId: string;
+let messageId: string;
+let attachmentId: string;
 let strangerSpecialist: Person;
 let otherManager: Person;
 const SECRET = `secret-${randomUUID()}`;
@@ -23,6 +25,11 @@ beforeAll(async () => {
   await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
   await f.act(`/requests/${id}/decompose`, co.manager, { brief: SECRET, tasks: [{ title: SECRET, skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
   requestId = id;
+  // A public message with a file on it: the conversation's routes have something to read.
+  const message = await h.post(`/requests/${id}/messages`, co.client.token, { body: SECRET });
+  messageId = message.body.id as string;
+  const file = await h.http.post(`/requests/${id}/attachments`).query({ filename: 'log.txt', messageId }).set('Authorization', `Bearer ${co.client.token}`).set('Content-Type', 'text/plain').send(Buffer.from(SECRET));
+  attachmentId = file.body.id as string;
   const staff = async (role: string, extra: object) => {
     const res = await h.post('/admin/staff', co.admin.token, { name: role, email: `${role}-${randomUUID()}@test.example`, role, ...extra });
     const cred = await h.post('/admin/credentials', co.admin.token, { staffId: res.body.id, label: 'matrix' });
@@ -61,6 +68,8 @@ function url(op: Operation): string {
     .replace(':questionId', 'Q1')
     .replace(':proposalId', 'D1')
     .replace(':entryNo', '1')
+    .replace(':messageId', messageId)
+    .replace(':attachmentId', attachmentId)
     .replace(':month', month)
     .replace(':notificationId', 'none')
     .replace(':escalationId', 'none');

@@ -18,9 +18,9 @@ export function prefixFromName(name: string): string {
   const latin = [...name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()].map((c) => CYRILLIC[c] ?? c).join('').toUpperCase();
   const words = latin.split(/[^A-Z0-9]+/).filter(Boolean);
   let base = (words[0] ?? '').replace(/^[0-9]+/, '').slice(0, 6);
-  if (base.length < 2) base = words.map((w) => w[0]).join('').replace(/^[0-9]+/, '').slice(0, 6);
-  if (base.length < 2) base = `C${base}X`.slice(0, 2);
-  return base;
+  if (base.length < 2) base = words.map((w) => w.replace(/^[0-9]+/, '')[0] ?? '').join('').slice(0, 6) || base;
+  if (base.length === 0) return 'CX';
+  return base.length < 2 ? `${base}X` : base;
 }
 
 /** `base`, or `base` with the lowest number not yet taken (`ACME`, `ACME2`, …), within 10 characters. */

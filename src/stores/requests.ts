@@ -84,15 +84,20 @@ export interface RequestRef {
   client_id: string;
 }
 
-/** The request's row when this person may see it; `ref` is its id or its key. */
+/**
+ * The request's row when this person may see it; `ref` is its id or its key. The key comes from
+ * `request_keys`, written when the key is given (before the workflow starts), so it names the
+ * workflow even while a worker of an earlier release projects the request.
+ */
 export async function visibleRequest(db: Db, actor: Actor, ref: { id: string } | { key: string }): Promise<RequestRef | undefined> {
-  const q = 'id' in ref ? db('requests').where('requests.id', ref.id) : db('requests').where('requests.key', ref.key);
-  return visibleTo(db, actor, q).first<RequestRef | undefined>('requests.id', 'requests.key', 'requests.client_id');
+  const base = db('requests').leftJoin('request_keys', 'request_keys.request_id', 'requests.id');
+  const q = 'id' in ref ? base.where('requests.id', ref.id) : base.where('request_keys.key', ref.key);
+  return visibleTo(db, actor, q).first<RequestRef | undefined>('requests.id', 'request_keys.key', 'requests.client_id');
 }
 
 /** The workflow id of a request: `request-<key>`, or `request-<id>` for one filed before keys. */
 export async function workflowRefOf(db: Db, requestId: string): Promise<string> {
-  const row = await db('requests').where({ id: requestId }).first<{ key: string | null } | undefined>('key');
+  const row = await db('request_keys').where({ request_id: requestId }).first<{ key: string } | undefined>('key');
   return row?.key ?? requestId;
 }
 

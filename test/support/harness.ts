@@ -39,6 +39,8 @@ export interface HarnessOptions {
   rateLimitPerMinute?: number;
   /** How long the API waits for a workflow before 503 (the production default otherwise). */
   updateWaitMs?: number;
+  /** Bytes per file and per request for attachments (the production defaults otherwise). */
+  attachmentLimits?: { maxFileBytes: number; maxRequestBytes: number };
   /** Another stack than the run's shared one (the fault tests start their own). */
   databaseUrl?: string;
   temporalAddress?: string;
@@ -69,7 +71,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}) });
+  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}) });
   const http = supertest(app);
   return {
     db,
