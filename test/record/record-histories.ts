@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { findTemporalCli } from '../../src/dev/stack';
-import { requestWorkflowId } from '../../src/shared/contract';
 import { Flow, eventually } from '../support/flow';
-import { makeCompany, openHarness, type Harness } from '../support/harness';
+import { makeCompany, openHarness, workflowIdFor, type Harness } from '../support/harness';
 
 let h: Harness;
 let f: Flow;
@@ -23,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 async function save(name: string, requestId: string) {
-  const workflowId = requestWorkflowId(requestId);
+  const workflowId = await workflowIdFor(h, requestId);
   await h.temporal.workflow.getHandle(workflowId).result();
   const runs: string[] = [];
   for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
@@ -54,6 +53,11 @@ it('records a decomposed request with a clarification, a blocker, a renegotiated
   await f.act(`/requests/${id}/questions`, co.backendSenior, { taskId: 'T1', text: 'Which format?' });
   await f.act(`/requests/${id}/questions/Q1/ask-client`, co.manager, { text: 'CSV or XLSX?' });
   await f.act(`/requests/${id}/questions/Q1/client-answer`, co.client, { answer: 'CSV.' });
+  // The conversation: a question to the client answered by a reply, a reply from the team.
+  await f.act(`/requests/${id}/ask-client`, co.manager, { text: 'Which delimiter?' });
+  await h.post(`/requests/${id}/messages`, co.client.token, { body: 'Semicolons, please.' }).expect(201);
+  await eventually(() => f.state(id), (s) => s.slaPauses.at(-1)?.to !== undefined, 'the reply');
+  await h.post(`/requests/${id}/messages`, co.manager.token, { body: 'Noted.' }).expect(201);
   await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 4, complexity: 'medium' });
   await f.act(`/requests/${id}/tasks/T2/estimate`, co.frontendSenior, { hours: 2, complexity: 'low' });
   await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
@@ -68,11 +72,13 @@ it('records a decomposed request with a clarification, a blocker, a renegotiated
   await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes: 240, category: 'execution', note: 'API' });
   // A correction of an entry already written (and, since bounded state, gone from the workflow's state).
   await f.act(`/requests/${id}/time/1/correct`, co.backendSenior, { minutes: 210, note: 'API, without the break' });
+  await h.post(`/requests/${id}/messages`, co.manager.token, { body: 'Called the client about the header row.', minutes: 10 }).expect(201);
   await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'API done.' });
   await f.act(`/requests/${id}/tasks/T2/complete`, co.frontendSenior, { result: 'UI done.' });
   await h.post(`/requests/${id}/rework`, co.manager.token, { reason: 'Missing header row.', taskIds: ['T1'] }).expect(202);
   await eventually(() => f.state(id), (s) => s.stage === 'Execution', 'rework');
   await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'Header added.' });
+  await f.act(`/requests/${id}/linked-requests`, co.manager, { title: 'Also the XLSX export', description: 'Found on the way.' });
   await f.act(`/requests/${id}/accept-result`, co.manager);
   await f.act(`/requests/${id}/confirm-closure`, co.client);
   await save('decomposed-rework-deadline', id);
