@@ -181,11 +181,18 @@ export async function writeProjection(db: Db, input: Projection): Promise<void> 
   });
 }
 
+/** A notification's text, led by the request's key as every notification is (`ACME-42 · …`). */
+async function keyed(trx: Db, requestId: string, text: string): Promise<string> {
+  const row = await trx('request_keys').where({ request_id: requestId }).first<{ key: string } | undefined>('key');
+  return row ? `${row.key} · ${text}` : text;
+}
+
 /** PostgreSQL refused the request's data: the request is flagged, its manager and the head escalated to, once per version. */
 export async function flagRequest(db: Db, f: { requestId: string; clientId: string; managerId: string; version: number; reason: string; at: string }): Promise<void> {
   const { requestId, clientId, managerId, version, reason, at } = f;
   const cause = storable(`the request's data could not be saved (version ${version}): ${reason}`).slice(0, 1000);
   await db.transaction(async (trx) => {
+    const text = await keyed(trx, requestId, cause);
     await trx('requests').where({ id: requestId }).update({ attention_reason: cause, attention_since: trx.raw('coalesce(attention_since, ?)', [at]) });
     await trx('escalations')
       .insert({ id: `${requestId}:data:v${version}`, request_id: requestId, kind: 'data_rejected', owner_role: 'manager', owner_id: managerId, cause, raised_at: at })
@@ -193,8 +200,8 @@ export async function flagRequest(db: Db, f: { requestId: string; clientId: stri
       .ignore();
     await trx('notifications')
       .insert([
-        { id: `${requestId}:data:v${version}:manager`, request_id: requestId, client_id: clientId, recipient_role: 'manager', recipient_id: managerId, kind: 'escalation.data_rejected', text: cause, created_at: at },
-        { id: `${requestId}:data:v${version}:head`, request_id: requestId, client_id: clientId, recipient_role: 'head', recipient_id: null, kind: 'escalation.data_rejected', text: cause, created_at: at },
+        { id: `${requestId}:data:v${version}:manager`, request_id: requestId, client_id: clientId, recipient_role: 'manager', recipient_id: managerId, kind: 'escalation.data_rejected', text, created_at: at },
+        { id: `${requestId}:data:v${version}:head`, request_id: requestId, client_id: clientId, recipient_role: 'head', recipient_id: null, kind: 'escalation.data_rejected', text, created_at: at },
       ])
       .onConflict('id')
       .ignore();
@@ -224,7 +231,7 @@ export async function releaseEnded(db: Db, r: { requestId: string; clientId: str
       .onConflict('id')
       .ignore();
     await trx('notifications')
-      .insert({ id: `${requestId}:ended`, request_id: requestId, client_id: r.clientId, recipient_role: 'manager', recipient_id: r.managerId, kind: 'escalation.workflow_ended', text: cause, created_at: trx.fn.now() })
+      .insert({ id: `${requestId}:ended`, request_id: requestId, client_id: r.clientId, recipient_role: 'manager', recipient_id: r.managerId, kind: 'escalation.workflow_ended', text: await keyed(trx, requestId, cause), created_at: trx.fn.now() })
       .onConflict('id')
       .ignore();
   });

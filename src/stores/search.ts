@@ -1,6 +1,7 @@
 // Full-text search over requests (key, title, description) and their conversations, in Russian
 // and English (the `desk` text search configuration), ranked, with highlighted snippets, under
 // the same visibility rule as the list. A client never searches internal notes.
+import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
 import type { Actor } from '../domain';
 import { visibleTo, type RequestListQuery, type RequestListRow } from './requests';
@@ -39,30 +40,42 @@ function pieces(headline: string): { text: string; match: boolean }[] {
   return out;
 }
 
+/**
+ * How many matches of each kind (requests, messages) are ranked at most. A word found in more
+ * places than this (a frequent one) is ranked among the first this many the index yields, and the
+ * answer says so (`complete: false`): narrow it with more words or the list's filters.
+ */
+export const SEARCH_CANDIDATES = 2000;
+
 /** A page of the requests matching `q` this person may see, best first (`offset` for the next page). */
-export async function searchRequests(db: Db, actor: Actor, q: string, filters: Omit<RequestListQuery, 'after'>, offset: number): Promise<{ hits: SearchHit[]; more: boolean }> {
-  const inRequests = visibleTo(
-    db,
-    actor,
+export async function searchRequests(db: Db, actor: Actor, q: string, filters: Omit<RequestListQuery, 'after'>, offset: number): Promise<{ hits: SearchHit[]; more: boolean; complete: boolean }> {
+  const filtered = <Q extends Knex.QueryBuilder>(query: Q): Q => {
+    let out = visibleTo(db, actor, query);
+    if (filters.clientId) out = out.where('requests.client_id', filters.clientId) as Q;
+    if (filters.stage) out = out.where('requests.stage', filters.stage) as Q;
+    if (filters.priority) out = out.where('requests.priority', filters.priority) as Q;
+    if (filters.managerId) out = out.where('requests.manager_id', filters.managerId) as Q;
+    if (filters.needsAttention && actor.role !== 'client') out = (filters.needsAttention === 'true' ? out.whereNotNull('requests.attention_reason') : out.whereNull('requests.attention_reason')) as Q;
+    return out.limit(SEARCH_CANDIDATES) as Q;
+  };
+  const inRequests = filtered(
     db('requests')
-      .select('requests.id as request_id', db.raw(`ts_rank_cd(requests.search, ${TSQUERY}) as rank`, [q]), db.raw('null::uuid as message_id'))
+      .select('requests.id as request_id', db.raw(`ts_rank_cd(requests.search, ${TSQUERY}) as rank`, [q]), db.raw('null::uuid as message_id'), db.raw("'r' as src"))
       .whereRaw(`requests.search @@ ${TSQUERY}`, [q]),
   );
-  let inMessages = visibleTo(
-    db,
-    actor,
-    db('messages')
-      .join('requests', 'requests.id', 'messages.request_id')
-      .select('messages.request_id', db.raw(`ts_rank_cd(messages.search, ${TSQUERY}) * 0.8 as rank`, [q]), 'messages.id as message_id')
-      .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
-      .whereNull('messages.deleted_at'),
-  );
+  let inMessages = db('messages')
+    .join('requests', 'requests.id', 'messages.request_id')
+    .select('messages.request_id', db.raw(`ts_rank_cd(messages.search, ${TSQUERY}) * 0.8 as rank`, [q]), 'messages.id as message_id', db.raw("'m' as src"))
+    .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
+    .whereNull('messages.deleted_at');
   if (actor.role === 'client') inMessages = inMessages.where('messages.internal', false);
+  inMessages = filtered(inMessages);
   const best = db
     .select(db.raw('distinct on (hits.request_id) hits.request_id, hits.rank, hits.message_id'))
-    .from(db.unionAll([inRequests, inMessages], true).as('hits'))
+    .from('hits')
     .orderBy([{ column: 'hits.request_id' }, { column: 'hits.rank', order: 'desc' }]);
-  let query = db
+  const query = db
+    .with('hits', db.unionAll([inRequests, inMessages], true))
     .from(best.as('best'))
     .join('requests', 'requests.id', 'best.request_id')
     .select(
@@ -81,6 +94,7 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
       'requests.attention_reason',
       'best.rank',
       'best.message_id',
+      db.raw(`(select count(*) from hits where src = 'r') >= ${SEARCH_CANDIDATES} or (select count(*) from hits where src = 'm') >= ${SEARCH_CANDIDATES} as capped`),
     )
     .orderBy([
       { column: 'best.rank', order: 'desc' },
@@ -89,13 +103,8 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
     ])
     .limit(filters.limit + 1)
     .offset(offset);
-  if (filters.clientId) query = query.where('requests.client_id', filters.clientId);
-  if (filters.stage) query = query.where('requests.stage', filters.stage);
-  if (filters.priority) query = query.where('requests.priority', filters.priority);
-  if (filters.managerId) query = query.where('requests.manager_id', filters.managerId);
-  if (filters.needsAttention && actor.role !== 'client') query = filters.needsAttention === 'true' ? query.whereNotNull('requests.attention_reason') : query.whereNull('requests.attention_reason');
-  const rows = (await query) as (RequestListRow & { rank: number; message_id: string | null })[];
-  if (rows.length === 0) return { hits: [], more: false };
+  const rows = await rowsOf<(RequestListRow & { rank: number; message_id: string | null; capped: boolean })[]>(query);
+  if (rows.length === 0) return { hits: [], more: false, complete: true };
   // Snippets only for the page: ts_headline reads the whole text.
   const page = rows.slice(0, filters.limit);
   const fromMessages = page.filter((r) => r.message_id).map((r) => r.message_id as string);
@@ -111,12 +120,12 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
     );
     for (const r of res.rows) headlines.set(r.id, r.h);
   }
-  const hits = page.map(({ message_id, rank, ...r }): SearchHit => ({
+  const hits = page.map(({ message_id, rank, capped: _c, ...r }): SearchHit => ({
     ...r,
     rank: Number(rank),
     matched: message_id ? { in: 'message', messageId: message_id } : { in: 'request' },
     snippet: pieces(headlines.get(message_id ?? r.id) ?? r.title),
   }));
   // One row more than the page says whether there is a next one.
-  return { hits, more: rows.length > filters.limit };
+  return { hits, more: rows.length > filters.limit, complete: !rows[0]!.capped };
 }

@@ -178,8 +178,10 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs,
       // Ranked by relevance; the cursor counts the results before the next page.
       if (!(await isSearchable(db, q.q))) throw badRequest('the search has no words to look for (only stop words or punctuation)');
       const offset = q.cursor ? decodeOffset(q.cursor) : 0;
-      const { hits, more } = await searchRequests(db, actor, q.q, q, offset);
+      const { hits, more, complete } = await searchRequests(db, actor, q.q, q, offset);
       res.json({
+        // false: the words are so frequent that only the first matches the index yields were ranked.
+        complete,
         items: hits.map((h) => ({ ...item(h), rank: h.rank, matched: h.matched, snippet: h.snippet })),
         nextCursor: more && offset + q.limit <= 10_000 ? encodeOffset(offset + q.limit) : null,
       });
