@@ -11,6 +11,7 @@ import * as attention from './20261129000000_attention';
 import * as adminAudit from './20261129010000_admin_audit';
 import * as reviewKeys from './20261129020000_review_keys';
 import * as conversation from './20261130000000_conversation';
+import * as signIn from './20261130010000_sign_in';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129010000_admin_audit': adminAudit,
   '20261129020000_review_keys': reviewKeys,
   '20261130000000_conversation': conversation,
+  '20261130010000_sign_in': signIn,
 };

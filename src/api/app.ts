@@ -16,6 +16,7 @@ import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
+import { publicSignInRouter, sessionRouter } from './routes/sign-in';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './routes/conversation';
 import { workloadRouter } from './routes/workload';
 
@@ -32,9 +33,11 @@ export interface AppDeps {
   updateWaitMs?: number;
   /** Bytes per file and per request (413 beyond). */
   attachmentLimits?: AttachmentLimits;
+  /** Sign-in calls (login, invitations) per minute per address; 0 turns the throttle off (off with the rate limit by default). */
+  signInPerMinute?: number;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30 }: AppDeps) {
   const app = express();
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
@@ -70,11 +73,13 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
     next();
   });
   app.use(express.json({ limit: '256kb', type: JSON_TYPES }));
+  app.use(publicSignInRouter({ db, perMinute: signInPerMinute }));
   app.use(authenticate(db));
   app.use(rateLimit(new RateLimiter(rateLimitPerMinute)));
   app.get('/me', (req, res) => {
     res.json(actorOf(req));
   });
+  app.use(sessionRouter({ db }));
   app.use(adminRouter({ db, temporal, taskQueue }));
   app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }));
   app.use(inboxRouter({ db }));

@@ -233,3 +233,18 @@ export const uploadQuery = z.strictObject({
   filename: text(255).refine((n) => !/[\\/]/.test(n) && n !== '.' && n !== '..', { message: 'a file name, without a path' }),
   messageId: z.uuid().optional(),
 });
+
+/** Sign-in: e-mail and password (a password is never trimmed). */
+export const signInBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(1024) });
+
+/** A password of one's own: at least 12 characters, and not only spaces. */
+export const passwordBody = z.strictObject({
+  password: z.string().min(12, 'at least 12 characters').max(1024).refine((p) => p.trim().length >= 12, { message: 'at least 12 characters besides spaces' }).refine(isStorableText, STORABLE),
+});
+
+/** An invitation for a person of staff or a client contact; the link works once, for `expiresInHours`. */
+export const invitationBody = z
+  .strictObject({ staffId: id.optional(), contactId: id.optional(), expiresInHours: z.number().int().min(1).max(720).default(72) })
+  .refine((c) => (c.staffId === undefined) !== (c.contactId === undefined), { message: 'name exactly one of staffId or contactId' });
+
+export const invitationTokenParam = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/, 'an invitation token');
