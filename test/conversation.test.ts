@@ -302,7 +302,7 @@ describe('attachments', () => {
         headers: { Authorization: `Bearer ${co.client.token}`, 'Content-Type': 'application/octet-stream' },
         body,
         duplex: 'half',
-      } as RequestInit).catch(() => undefined);
+      }).catch(() => undefined);
       // The server answers 413 as the limit is crossed.
       expect(streamed?.status).toBe(413);
       expect(((await streamed!.json()) as { limit: string }).limit).toBe('file');

@@ -52,7 +52,7 @@ describe('invitations', () => {
     const email = `inv-${randomUUID()}@test.example`;
     const contact = await h.post(`/admin/clients/${co.clientId}/contacts`, co.admin.token, { name: 'Ирина', email });
     const inv = await invite({ contactId: contact.body.id as string });
-    expect(inv.path).toBe(`/invite/${inv.token}`);
+    expect(inv.path).toBe(`/app/invite/${inv.token}`);
     const shown = await h.http.get(`/auth/invitations/${inv.token}`);
     expect(shown.body).toEqual({ name: 'Ирина', email, role: 'client' });
     // Too short a password is refused and uses nothing up.

@@ -17,6 +17,7 @@ import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
 import { publicSignInRouter, sessionRouter } from './routes/sign-in';
+import { webRouter } from './web';
 import { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './routes/conversation';
 import { workloadRouter } from './routes/workload';
 
@@ -63,6 +64,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage());
   });
+  app.use(webRouter());
   // A body is JSON or nothing (`text/plain`, forms and the like are 415, not a schema error) —
   // except an upload, whose body is the file's bytes, streamed as they come.
   app.use((req, _res, next) => {

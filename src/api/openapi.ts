@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { COMMAND_ROLES, type Role } from '../domain';
 import { ACTION_ROUTES } from './routes/requests';
 import * as s from './schemas';
+import * as r from './responses';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -20,6 +21,8 @@ export interface Operation {
   produces?: string;
   /** What the body is, when it is not JSON (an upload's bytes). */
   consumes?: string;
+  /** What a success answers with (an open object when not described). */
+  response?: z.ZodType;
 }
 
 const staff: Role[] = ['manager', 'head'];
@@ -32,26 +35,26 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/openapi.json', summary: 'This description', roles: 'public', status: 200 },
   { method: 'get', path: '/docs', summary: 'This description as a readable page', roles: 'public', status: 200, produces: 'text/html' },
   { method: 'get', path: '/me', summary: 'Who the token belongs to', roles: everyone, status: 200 },
-  { method: 'post', path: '/auth/login', summary: 'Sign in with e-mail and password: a session cookie (httpOnly) and its CSRF token; 429 while the account is locked', roles: 'public', body: s.signInBody, status: 200 },
-  { method: 'get', path: '/auth/invitations/:token', summary: 'Who an invitation is for, while it is unused and unexpired', roles: 'public', status: 200 },
-  { method: 'post', path: '/auth/invitations/:token/accept', summary: 'Choose a password with an invitation (once): signs in', roles: 'public', body: s.passwordBody, status: 201 },
-  { method: 'get', path: '/auth/session', summary: 'Who is signed in, and the CSRF token to send as X-CSRF-Token with every change', roles: everyone, status: 200 },
+  { method: 'post', path: '/auth/login', summary: 'Sign in with e-mail and password: a session cookie (httpOnly) and its CSRF token; 429 while the account is locked', roles: 'public', body: s.signInBody, status: 200 , response: r.signedInResponse },
+  { method: 'get', path: '/auth/invitations/:token', summary: 'Who an invitation is for, while it is unused and unexpired', roles: 'public', status: 200 , response: r.invitationResponse },
+  { method: 'post', path: '/auth/invitations/:token/accept', summary: 'Choose a password with an invitation (once): signs in', roles: 'public', body: s.passwordBody, status: 201 , response: r.signedInResponse },
+  { method: 'get', path: '/auth/session', summary: 'Who is signed in, and the CSRF token to send as X-CSRF-Token with every change', roles: everyone, status: 200 , response: r.sessionResponse },
   { method: 'post', path: '/auth/logout', summary: 'Sign out of this session', roles: everyone, status: 204 },
   { method: 'post', path: '/auth/logout-everywhere', summary: 'End every session of mine', roles: everyone, status: 200 },
   { method: 'post', path: '/admin/invitations', summary: 'Invite a person to sign in: the link is shown once and expires', roles: ['admin'], body: s.invitationBody, status: 201 },
-  { method: 'post', path: '/requests', summary: 'File a request (honours Idempotency-Key)', roles: ['client', 'manager', 'head'], body: s.createRequestBody, status: 201 },
-  { method: 'get', path: '/requests', summary: 'List requests from the read model, keyset-paginated', roles: ['client', 'manager', 'specialist', 'head'], query: s.listRequestsQuery, status: 200 },
-  { method: 'get', path: '/requests/:id', summary: "A request's live state (:id is its id or its key, e.g. ACME-42, here and in every /requests/:id path)", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
-  { method: 'post', path: '/requests/:id/messages', summary: 'Write in the conversation: a public reply, or (staff) an internal note; with minutes, the time is logged too (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], body: s.postMessageBody, status: 201 },
-  { method: 'get', path: '/requests/:id/messages', summary: 'The conversation, oldest first (after, limit); a client sees the public messages', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
-  { method: 'get', path: '/requests/:id/messages/:messageId', summary: 'One message with its attachments', roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
-  { method: 'patch', path: '/requests/:id/messages/:messageId', summary: 'Edit your message (the text it replaces is kept)', roles: ['client', 'manager', 'specialist', 'head'], body: s.editMessageBody, status: 200 },
-  { method: 'delete', path: '/requests/:id/messages/:messageId', summary: 'Delete a message softly, with a reason', roles: ['manager', 'specialist', 'head'], body: s.deleteMessageBody, status: 200 },
+  { method: 'post', path: '/requests', summary: 'File a request (honours Idempotency-Key)', roles: ['client', 'manager', 'head'], body: s.createRequestBody, status: 201 , response: r.requestResponse },
+  { method: 'get', path: '/requests', summary: 'List requests from the read model, keyset-paginated', roles: ['client', 'manager', 'specialist', 'head'], query: s.listRequestsQuery, status: 200 , response: r.requestListResponse },
+  { method: 'get', path: '/requests/:id', summary: "A request's live state (:id is its id or its key, e.g. ACME-42, here and in every /requests/:id path)", roles: ['client', 'manager', 'specialist', 'head'], status: 200 , response: r.requestResponse },
+  { method: 'post', path: '/requests/:id/messages', summary: 'Write in the conversation: a public reply, or (staff) an internal note; with minutes, the time is logged too (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], body: s.postMessageBody, status: 201 , response: r.messageResponse },
+  { method: 'get', path: '/requests/:id/messages', summary: 'The conversation, oldest first (after, limit); a client sees the public messages', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 , response: r.messagePageResponse },
+  { method: 'get', path: '/requests/:id/messages/:messageId', summary: 'One message with its attachments', roles: ['client', 'manager', 'specialist', 'head'], status: 200 , response: r.messageResponse },
+  { method: 'patch', path: '/requests/:id/messages/:messageId', summary: 'Edit your message (the text it replaces is kept)', roles: ['client', 'manager', 'specialist', 'head'], body: s.editMessageBody, status: 200 , response: r.messageResponse },
+  { method: 'delete', path: '/requests/:id/messages/:messageId', summary: 'Delete a message softly, with a reason', roles: ['manager', 'specialist', 'head'], body: s.deleteMessageBody, status: 200 , response: r.messageResponse },
   { method: 'get', path: '/requests/:id/messages/:messageId/revisions', summary: "A message's earlier texts", roles: ['manager', 'specialist', 'head'], status: 200 },
-  { method: 'post', path: '/requests/:id/attachments', summary: 'Upload a file: the body is its bytes (any Content-Type), streamed into PostgreSQL; 413 over the limits (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], query: s.uploadQuery, status: 201, consumes: 'application/octet-stream' },
-  { method: 'get', path: '/requests/:id/attachments', summary: "The request's files you may see", roles: ['client', 'manager', 'specialist', 'head'], status: 200 },
+  { method: 'post', path: '/requests/:id/attachments', summary: 'Upload a file: the body is its bytes (any Content-Type), streamed into PostgreSQL; 413 over the limits (honours Idempotency-Key)', roles: ['client', 'manager', 'specialist', 'head'], query: s.uploadQuery, status: 201, consumes: 'application/octet-stream' , response: r.attachmentResponse },
+  { method: 'get', path: '/requests/:id/attachments', summary: "The request's files you may see", roles: ['client', 'manager', 'specialist', 'head'], status: 200 , response: r.attachmentListResponse },
   { method: 'get', path: '/requests/:id/attachments/:attachmentId', summary: 'Download a file (always as an attachment, typed by its bytes)', roles: ['client', 'manager', 'specialist', 'head'], status: 200, produces: 'application/octet-stream' },
-  { method: 'get', path: '/requests/:id/timeline', summary: 'A readable history of the request, by event number (after, limit)', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
+  { method: 'get', path: '/requests/:id/timeline', summary: 'A readable history of the request, by event number (after, limit)', roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 , response: r.timelineResponse },
   { method: 'get', path: '/requests/:id/time', summary: "The request's time entries, by entry number (after, limit); a client sees the billable ones", roles: ['client', 'manager', 'specialist', 'head'], query: s.pageQuery, status: 200 },
   { method: 'post', path: '/admin/staff', summary: 'Add a person to staff (the head: specialists only)', roles: ['admin', 'head'], body: s.createStaffBody, status: 201 },
   { method: 'patch', path: '/admin/staff/:id', summary: "Change a person's skills, capacity, mentor, seniority or activity", roles: ['admin', 'head'], body: s.updateStaffBody, status: 200 },
@@ -90,6 +93,7 @@ export function allOperations(): Operation[] {
     roles: COMMAND_ROLES[type],
     body: s.actionBodies[type],
     status: type === 'rework' || type === 'changeScope' ? 202 : 200,
+    ...(type === 'rework' || type === 'changeScope' ? {} : { response: r.requestResponse }),
   }));
   return [...OPERATIONS, ...actions];
 }
@@ -116,8 +120,8 @@ const problem = {
   },
 };
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 }
 
@@ -140,7 +144,7 @@ export function openApiDocument(): Record<string, unknown> {
     const success =
       op.status === 204
         ? { description: 'Done' }
-        : { description: 'Success', content: { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : { type: 'object' } } } };
+        : { description: 'Success', content: { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : op.response ? jsonSchema(op.response, 'output') : { type: 'object' } } } };
     (paths[toOpenApiPath(op.path)] ??= {})[op.method] = {
       summary: op.summary,
       ...(op.roles === 'public' ? { security: [] } : { description: `Roles: ${op.roles.join(', ')}.` }),

@@ -8,13 +8,14 @@ import type { Server } from 'node:http';
 import { Runtime } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../observability';
 import { createApp } from '../api/app';
+import { ensureWebBuilt } from './web-build';
 import { close, listen } from '../api/server';
 import { loadConfig } from '../config';
 import { createDb, migrateLatest } from '../db/knex';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureSchedules } from '../worker/schedules';
 import { createWorker } from '../worker/worker';
-import { seedDemo } from './seed';
+import { DEMO_PASSWORD, seedDemo } from './seed';
 import { MissingTemporalCli, findTemporalCli, startEmbeddedPostgres, startTemporalDevServer, type Running } from './stack';
 
 /** What to stop, most recently started first; each step has its own time bound. */
@@ -112,6 +113,7 @@ async function main() {
     },
   });
 
+  ensureWebBuilt(say);
   const server: Server = await listen(
     createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits }),
     config.port,
@@ -121,6 +123,7 @@ async function main() {
   const api = `http://localhost:${config.port}`;
   console.log(`
 Retainer Desk is running.
+  Web app      ${api}/app/   (sign in as ${demo.people.client?.email ?? 'the client'}, ${demo.people.manager?.email ?? 'the manager'} or any demo person; password ${DEMO_PASSWORD})
   API          ${api}   (try: curl -H "Authorization: Bearer $MANAGER" ${api}/requests)
   Temporal UI  ${uiUrl}
   Demo client  ${demo.clientId} (Northwind Trading, 40 h/month)

@@ -1,3 +1,4 @@
+import { hash } from '@node-rs/argon2';
 // A demo company, created once and found again on every later start.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -28,7 +29,7 @@ export const DEMO_CLIENT = { name: 'Northwind Trading', contactEmail: 'cleo@nort
 
 export interface DemoCompany {
   clientId: string;
-  people: Record<string, { id: string; name: string; role: string; token: string }>;
+  people: Record<string, { id: string; name: string; role: string; token: string; email?: string }>;
 }
 
 async function ensureStaff(db: Db): Promise<Record<string, string>> {
@@ -79,6 +80,9 @@ async function tokenStillValid(db: Db, token: string): Promise<boolean> {
 }
 
 /** Creates what is missing and returns every demo person with a working token (kept in `credentialsFile`). */
+/** The demo people's password for the web app. */
+export const DEMO_PASSWORD = 'retainer-desk-demo';
+
 export async function seedDemo(db: Db, credentialsFile: string): Promise<DemoCompany> {
   const staffIds = await ensureStaff(db);
   const { clientId, contactId } = await ensureClient(db, staffIds.manager as string);
@@ -99,6 +103,13 @@ export async function seedDemo(db: Db, credentialsFile: string): Promise<DemoCom
       await db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(token), [p.column]: p.id, label: 'demo' });
     }
     people[p.key] = { id: p.id, name: p.name, role: p.role, token };
+  }
+  // Everyone can sign in to the web app with the demo password (never used outside the demo).
+  const passwordHash = await hash(DEMO_PASSWORD);
+  for (const p of everyone) {
+    const email = p.key === 'client' ? DEMO_CLIENT.contactEmail : (STAFF.find((s) => s.key === p.key)?.email as string);
+    await db('logins').insert({ email, [p.column]: p.id, password_hash: passwordHash }).onConflict('email').ignore();
+    people[p.key] = { ...people[p.key]!, email };
   }
   const company = { clientId, people };
   fs.writeFileSync(credentialsFile, JSON.stringify(company, null, 2), { mode: 0o600 });

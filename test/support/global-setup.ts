@@ -1,4 +1,5 @@
 // One embedded PostgreSQL, one Temporal dev server and one real worker for the whole run.
+import { ensureWebBuilt } from '../../src/dev/web-build';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
@@ -18,6 +19,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The browser tests use the web app as the sources say.
+  ensureWebBuilt((line) => console.log(`[setup] ${line}`));
   // Long requests continue as new early, so every test exercises it.
   const stack = await startScratchStack('retainer-desk-test-', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60']);
   const { pg, temporal } = stack;

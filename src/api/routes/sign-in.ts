@@ -95,7 +95,7 @@ export function sessionRouter({ db }: { db: Db }): Router {
     if (!who) throw unprocessable(b.staffId ? `no active person of staff ${b.staffId}` : `no client contact ${b.contactId}`);
     const inv = await createInvitation(db, person, actorOf(req).id, b.expiresInHours);
     await recordAdminChange(db, actorOf(req), 'invitation.create', b.staffId ?? (b.contactId as string), { invitationId: inv.id, email: who.email, expiresAt: inv.expiresAt });
-    res.status(201).json({ id: inv.id, token: inv.token, path: `/invite/${inv.token}`, expiresAt: inv.expiresAt, for: who });
+    res.status(201).json({ id: inv.id, token: inv.token, path: `/app/invite/${inv.token}`, expiresAt: inv.expiresAt, for: who });
   });
 
   return router;

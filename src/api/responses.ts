@@ -1,0 +1,96 @@
+// What the API answers, described with zod for /openapi.json (so the web app's types are
+// generated from it and schemathesis checks the answers). Objects are open (more fields may come).
+import { z } from 'zod';
+import { PRIORITIES, ROLES, STAGES } from '../domain';
+
+const actor = z.looseObject({ id: z.string(), role: z.enum(ROLES), clientId: z.string().optional() });
+const when = z.string().describe('an ISO 8601 moment');
+
+export const sessionResponse = z.object({ actor, csrfToken: z.string().nullable(), via: z.enum(['session', 'token']) });
+export const signedInResponse = z.object({ actor, csrfToken: z.string(), expiresAt: when });
+export const invitationResponse = z.object({ name: z.string(), email: z.string(), role: z.enum(ROLES) });
+
+const listItem = z.looseObject({
+  requestId: z.string(),
+  key: z.string().nullable(),
+  clientId: z.string(),
+  title: z.string(),
+  priority: z.enum(PRIORITIES),
+  stage: z.enum(STAGES),
+  managerId: z.string(),
+  estimateTotalHours: z.number().nullable(),
+  version: z.number(),
+  createdAt: when,
+  updatedAt: when,
+  closedAt: when.nullable(),
+  needsAttention: z.boolean().optional().describe('staff only'),
+  rank: z.number().optional().describe('with q: relevance'),
+  matched: z.looseObject({ in: z.enum(['request', 'message']), messageId: z.string().optional() }).optional(),
+  snippet: z.array(z.object({ text: z.string(), match: z.boolean() })).optional().describe('with q: the best passage, the words found marked'),
+});
+export const requestListResponse = z.looseObject({ items: z.array(listItem), nextCursor: z.string().nullable(), complete: z.boolean().optional() });
+
+const task = z.looseObject({
+  id: z.string(),
+  title: z.string(),
+  status: z.string(),
+  progress: z.number(),
+  skill: z.string().optional(),
+  assigneeId: z.string().optional(),
+  mentorId: z.string().optional(),
+  estimateHours: z.number().optional(),
+  bufferHours: z.number().optional(),
+  approvedHours: z.number().optional(),
+  deadlineAt: when.optional(),
+  result: z.string().optional(),
+});
+const question = z.looseObject({ id: z.string(), status: z.string(), question: z.string().optional(), text: z.string().optional(), answer: z.string().optional() });
+const proposal = z.looseObject({ id: z.string(), taskId: z.string(), newDeadline: when, extraHours: z.number(), cause: z.string(), note: z.string(), status: z.string() });
+
+/** A request as its reader may see it: the client's view, or staff's (which has more). */
+export const requestResponse = z.looseObject({
+  requestId: z.string(),
+  key: z.string().optional(),
+  clientId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  priority: z.enum(PRIORITIES),
+  stage: z.enum(STAGES),
+  version: z.number(),
+  managerId: z.string(),
+  createdAt: when,
+  tasks: z.array(task),
+  estimateTotalHours: z.number().optional(),
+  hoursLeft: z.number().optional(),
+  deadlineAt: when.optional(),
+  questions: z.array(question),
+  proposals: z.array(proposal),
+  slaPauses: z.array(z.looseObject({ from: when, to: when.optional() })),
+  brief: z.string().optional(),
+  resolution: z.string().optional(),
+  closedAt: when.optional(),
+});
+
+const attachment = z.looseObject({ id: z.string(), messageId: z.string().nullable(), filename: z.string(), contentType: z.string(), size: z.number(), sha256: z.string(), createdAt: when });
+export const attachmentResponse = attachment;
+export const attachmentListResponse = z.looseObject({ requestId: z.string(), items: z.array(attachment) });
+export const messageResponse = z.looseObject({
+  id: z.string(),
+  seq: z.number(),
+  requestId: z.string(),
+  author: z.looseObject({ id: z.string(), role: z.enum(ROLES) }),
+  internal: z.boolean(),
+  body: z.string().nullable().describe('null once deleted'),
+  minutes: z.number().nullable(),
+  createdAt: when,
+  editedAt: when.nullable(),
+  revision: z.number(),
+  deleted: z.looseObject({ at: when, by: z.string(), reason: z.string() }).nullable(),
+  attachments: z.array(attachment),
+});
+export const messagePageResponse = z.looseObject({ requestId: z.string(), items: z.array(messageResponse), nextAfter: z.number().nullable() });
+export const timelineResponse = z.looseObject({
+  requestId: z.string(),
+  items: z.array(z.looseObject({ seq: z.number(), at: when, actorRole: z.string(), type: z.string(), text: z.string() })),
+  nextAfter: z.number().nullable(),
+});

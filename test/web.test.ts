@@ -1,0 +1,208 @@
+// The web app in real Chromium (Debian's, driven by playwright-core): people invited, signing in,
+// and a request taken from filing to closure by a client (in Russian), a manager and a
+// specialist in three browser contexts — a clarification, a renegotiated deadline, a rework —
+// while a client of another organisation finds nothing. Every page passes axe-core with no
+// serious or critical violation.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCompany, type Flow } from './support/flow';
+import type { Company, Harness } from './support/harness';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'a long enough password';
+
+let h: Harness;
+let co: Company;
+let f: Flow;
+let server: Server;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  ({ h, co, f } = await openCompany({ rateLimitPerMinute: 0 }));
+  server = h.app.listen(0);
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  await h.close();
+});
+
+/** Serious and critical accessibility violations on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const result = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+const checked = new Map<string, string[]>();
+async function a11y(page: Page, name: string): Promise<void> {
+  checked.set(name, await axeViolations(page));
+}
+
+/** A person invited by the admin who opens the link in their own browser and chooses a password. */
+async function invited(person: { staffId?: string; contactId?: string }, locale: string): Promise<{ context: BrowserContext; page: Page }> {
+  const inv = await h.post('/admin/invitations', co.admin.token, person);
+  expect(inv.status, JSON.stringify(inv.body)).toBe(201);
+  // bypassCSP: axe-core is injected as an inline script, which the app's policy (rightly) refuses.
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${base}${inv.body.path as string}`);
+  await page.locator('input[type=password]').fill(PASSWORD);
+  await a11y(page, `invitation (${locale})`);
+  await page.locator('button[type=submit]').click();
+  await page.getByRole('search').waitFor();
+  return { context, page };
+}
+
+async function open(page: Page, key: string): Promise<void> {
+  await page.goto(`${base}/app/r/${key}`);
+  await page.locator('article.request h1').waitFor();
+}
+
+/** Submits the action form with this title (after filling the given labelled fields). */
+async function action(page: Page, title: string | RegExp, fields: Record<string, string> = {}): Promise<void> {
+  const form = page.locator('form.action').filter({ has: page.getByRole('heading', { name: title }) }).first();
+  await form.waitFor();
+  for (const [label, value] of Object.entries(fields)) await form.getByLabel(label, { exact: true }).fill(value);
+  const before = await page.locator('article.request').innerText();
+  await form.locator('button[type=submit]').click();
+  // The page reloads the request after the action.
+  await expect.poll(async () => page.locator('article.request').innerText(), { timeout: 15_000 }).not.toBe(before);
+}
+
+async function stageOf(key: string): Promise<string> {
+  return (await h.get(`/requests/${key}`, co.manager.token)).body.stage as string;
+}
+
+describe('the web app', () => {
+  it('takes a request from filing to closure: client (in Russian), manager and specialist in three browsers', { timeout: 180_000 }, async () => {
+    const contact = await h.post(`/admin/clients/${co.clientId}/contacts`, co.admin.token, { name: 'Ирина Клиентова', email: `irina-${randomUUID()}@test.example` });
+    const client = await invited({ contactId: contact.body.id as string }, 'ru-RU');
+    const manager = await invited({ staffId: co.manager.id }, 'en-GB');
+    const specialist = await invited({ staffId: co.frontendSenior.id }, 'en-GB');
+
+    // The client files the request, in Russian.
+    const c = client.page;
+    await expect.poll(() => c.locator('html').getAttribute('lang')).toBe('ru');
+    await a11y(c, 'requests (client, ru)');
+    await c.getByRole('link', { name: 'Новая заявка' }).click();
+    await c.getByLabel('Тема').fill('Не выгружаются отчёты');
+    await c.getByLabel('Описание').fill('С понедельника CSV пустой.');
+    await a11y(c, 'new request (client, ru)');
+    await c.getByRole('button', { name: 'Отправить заявку' }).click();
+    await c.locator('article.request .key').waitFor();
+    const key = (await c.locator('article.request .key').innerText()).trim();
+    expect(key).toMatch(/^[A-Z][A-Z0-9]+-\d+$/);
+    await expect.poll(() => c.locator('article.request').innerText()).toContain('Разбор');
+    await a11y(c, 'request (client, ru)');
+
+    // The manager hands it over, writes the brief and the task (frontend: one specialist has it).
+    const m = manager.page;
+    await open(m, key);
+    await a11y(m, 'request (manager)');
+    await action(m, 'Hand to specialists');
+    const decompose = m.locator('form.action', { has: m.getByRole('heading', { name: 'Write the brief and the tasks' }) });
+    await decompose.getByLabel('Brief').fill('Fix the CSV export of reports.');
+    await decompose.getByLabel('Task', { exact: true }).fill('Fix the export');
+    await decompose.getByLabel('Skill').fill(co.skills.frontend);
+    await decompose.getByRole('button', { name: 'Write the brief and the tasks' }).click();
+    await expect.poll(() => stageOf(key)).toBe('Estimation');
+
+    // A clarification: the manager asks the client, the client answers in the portal.
+    await open(m, key);
+    await action(m, 'Ask the client', { Question: 'Which report: stock or sales?' });
+    await open(c, key);
+    await action(c, /Вопрос: Which report/, { Ответ: 'Складской.' });
+
+    // The specialist estimates; the client sees the total and approves.
+    const s = specialist.page;
+    await open(s, key);
+    await a11y(s, 'request (specialist)');
+    await action(s, /Estimate: Fix the export/, { Hours: '2' });
+    await expect.poll(() => stageOf(key)).toBe('ClientApproval');
+    await open(c, key);
+    await expect.poll(() => c.locator('article.request').innerText()).toContain('Ждёт вашего согласования');
+    await action(c, 'Согласовать оценку');
+    await expect.poll(() => stageOf(key)).toBe('Execution');
+
+    // A renegotiated deadline: the manager proposes, the client agrees.
+    await open(m, key);
+    const future = new Date(Date.now() + 3 * 86_400_000);
+    const local = new Date(future.getTime() - future.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await action(m, /Propose a new deadline: T1/, { 'New deadline': local, 'Extra hours': '1', Note: 'We need your stock export.' });
+    await open(c, key);
+    await action(c, /Предложен новый срок/);
+
+    // Work, internal review with a rework, then the client's review and closure.
+    await open(s, key);
+    await action(s, /Log time: Fix the export/, { Minutes: '90' });
+    await action(s, /Complete the task: Fix the export/, { Result: 'The export streams rows now.' });
+    await expect.poll(() => stageOf(key)).toBe('InternalReview');
+    await open(m, key);
+    const rework = m.locator('form.action', { has: m.getByRole('heading', { name: 'Return for rework' }) });
+    await rework.getByLabel('Reason').fill('The header row is missing.');
+    await rework.getByRole('button', { name: 'Return for rework' }).click();
+    await expect.poll(() => stageOf(key)).toBe('Execution');
+    await open(s, key);
+    await action(s, /Complete the task: Fix the export/, { Result: 'Header added.' });
+    await open(m, key);
+    await action(m, 'Passed internal review');
+    await open(c, key);
+    await expect.poll(() => c.locator('article.request').innerText()).toContain('Ждёт вашей проверки');
+    await action(c, 'Принять и закрыть');
+    await expect.poll(() => stageOf(key)).toBe('Closed');
+    await expect.poll(() => c.locator('article.request').innerText()).toContain('Закрыта');
+
+    // A client of another organisation finds nothing of it: not in the list, not by search, not by its key.
+    const other = await h.post(`/admin/clients/${co.otherClientId}/contacts`, co.admin.token, { name: 'Other', email: `other-${randomUUID()}@test.example` });
+    const stranger = await invited({ contactId: other.body.id as string }, 'en-GB');
+    const o = stranger.page;
+    expect(await o.locator('main').innerText()).not.toContain(key);
+    await o.getByRole('searchbox').fill('отчёты');
+    await o.getByRole('button', { name: 'Search' }).click();
+    await o.getByRole('heading', { name: 'Requests' }).waitFor();
+    expect(await o.locator('main').innerText()).not.toContain(key);
+    await o.goto(`${base}/app/r/${key}`);
+    await o.getByRole('alert').waitFor();
+    expect(await o.locator('main').innerText()).toContain('Not found.');
+
+    for (const ctx of [client, manager, specialist, stranger]) await ctx.context.close();
+    const violations = [...checked].filter(([, v]) => v.length > 0);
+    expect(violations).toEqual([]);
+    expect(checked.size).toBeGreaterThanOrEqual(7);
+  });
+
+  it('a sign-in page in the browser: a wrong password is refused, the right one signs in, sign-out ends the session', async () => {
+    const email = `signin-${randomUUID()}@test.example`;
+    const contact = await h.post(`/admin/clients/${co.clientId}/contacts`, co.admin.token, { name: 'Sign-in', email });
+    const first = await invited({ contactId: contact.body.id as string }, 'en-GB');
+    await first.context.close();
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/app/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await a11y(page, 'sign-in (phone)');
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toContain('wrong');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('search').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const cookies = await context.cookies();
+    expect(cookies.find((x) => x.name === 'rd_session')).toBeUndefined();
+    await context.close();
+    expect(checked.get('sign-in (phone)')).toEqual([]);
+    void f;
+  });
+});

@@ -1,0 +1,260 @@
+// Every text of the web app in English and Russian; dates, times and hours in the person's
+// locale and time zone. The language is the person's choice, by default the browser's.
+import { createContext, useContext } from 'react';
+
+const en = {
+  appName: 'Retainer Desk',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  signOutEverywhere: 'Sign out everywhere',
+  email: 'E-mail',
+  password: 'Password',
+  newPassword: 'Choose a password (at least 12 characters)',
+  invitationFor: 'Invitation for',
+  setPassword: 'Set the password and sign in',
+  invitationGone: 'This invitation was used or has expired. Ask for a new one.',
+  language: 'Language',
+  requests: 'Requests',
+  newRequest: 'New request',
+  search: 'Search',
+  searchPlaceholder: 'Words, a phrase in quotes, or a key like ACME-42',
+  waitingForYou: 'Waiting for you',
+  allRequests: 'All requests',
+  nothingHere: 'Nothing here.',
+  title: 'Title',
+  description: 'Description',
+  priority: 'Priority',
+  stage: 'Stage',
+  created: 'Filed',
+  file: 'File the request',
+  tasks: 'Tasks',
+  progress: 'Progress',
+  deadline: 'Deadline',
+  estimate: 'Estimate',
+  hours: 'h',
+  hoursLabel: 'Hours',
+  hoursLeft: 'Hours left this month',
+  total: 'Total',
+  approve: 'Approve the estimate',
+  acceptOverage: 'I accept the hours beyond what is left this month',
+  reject: 'Reject the estimate',
+  comment: 'Comment',
+  next: 'Then',
+  reestimate: 'Estimate again',
+  cancelRequest: 'Cancel the request',
+  reason: 'Reason',
+  question: 'Question',
+  answer: 'Answer',
+  send: 'Send',
+  deadlineProposal: 'New deadline proposed',
+  agree: 'Agree',
+  decline: 'Decline',
+  acceptResult: 'Accept and close',
+  returnForRework: 'Return for rework',
+  result: 'Result',
+  conversation: 'Conversation',
+  writeMessage: 'Write a message',
+  internalNote: 'Internal note (staff only)',
+  minutesSpent: 'Minutes spent (optional)',
+  internal: 'internal',
+  deleted: 'deleted',
+  timeline: 'History',
+  triage: 'Triage',
+  resolveMyself: 'Resolve it myself',
+  resolution: 'Resolution',
+  delegate: 'Hand to specialists',
+  brief: 'Brief',
+  decompose: 'Write the brief and the tasks',
+  taskTitle: 'Task',
+  skill: 'Skill',
+  complexity: 'Complexity',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  addTask: 'Add a task',
+  myTasks: 'My tasks',
+  estimateTask: 'Estimate',
+  logTime: 'Log time',
+  minutes: 'Minutes',
+  category: 'Category',
+  note: 'Note',
+  complete: 'Complete the task',
+  askManager: 'Ask the manager',
+  askClient: 'Ask the client',
+  acceptInternal: 'Passed internal review',
+  proposeDeadline: 'Propose a new deadline',
+  newDeadline: 'New deadline',
+  extraHours: 'Extra hours',
+  cause: 'Cause',
+  done: 'Done.',
+  loading: 'Loading…',
+  notFound: 'Not found.',
+  stages: {
+    Triage: 'Triage',
+    Decomposition: 'Planning',
+    Estimation: 'Estimation',
+    ClientApproval: 'Waiting for your approval',
+    Execution: 'In progress',
+    InternalReview: 'Internal review',
+    ClientReview: 'Waiting for your review',
+    Closed: 'Closed',
+    Cancelled: 'Cancelled',
+  } as Record<string, string>,
+  priorities: { critical: 'critical', high: 'high', normal: 'normal', low: 'low' } as Record<string, string>,
+  waits: {
+    approve: 'approve or reject the estimate',
+    answer: 'answer a question',
+    deadline: 'agree to a new deadline',
+    review: 'review the result and confirm closure',
+  } as Record<string, string>,
+};
+
+export type Texts = typeof en;
+
+const ru: Texts = {
+  appName: 'Retainer Desk',
+  signIn: 'Войти',
+  signOut: 'Выйти',
+  signOutEverywhere: 'Выйти на всех устройствах',
+  email: 'Эл. почта',
+  password: 'Пароль',
+  newPassword: 'Придумайте пароль (не короче 12 символов)',
+  invitationFor: 'Приглашение для',
+  setPassword: 'Задать пароль и войти',
+  invitationGone: 'Приглашение уже использовано или истекло. Попросите новое.',
+  language: 'Язык',
+  requests: 'Заявки',
+  newRequest: 'Новая заявка',
+  search: 'Поиск',
+  searchPlaceholder: 'Слова, фраза в кавычках или ключ вроде ACME-42',
+  waitingForYou: 'Ждут вас',
+  allRequests: 'Все заявки',
+  nothingHere: 'Здесь пока пусто.',
+  title: 'Тема',
+  description: 'Описание',
+  priority: 'Приоритет',
+  stage: 'Этап',
+  created: 'Создана',
+  file: 'Отправить заявку',
+  tasks: 'Задачи',
+  progress: 'Готовность',
+  deadline: 'Срок',
+  estimate: 'Оценка',
+  hours: 'ч',
+  hoursLabel: 'Часы',
+  hoursLeft: 'Осталось часов в этом месяце',
+  total: 'Итого',
+  approve: 'Согласовать оценку',
+  acceptOverage: 'Согласен на часы сверх остатка месяца',
+  reject: 'Отклонить оценку',
+  comment: 'Комментарий',
+  next: 'Дальше',
+  reestimate: 'Оценить заново',
+  cancelRequest: 'Отменить заявку',
+  reason: 'Причина',
+  question: 'Вопрос',
+  answer: 'Ответ',
+  send: 'Отправить',
+  deadlineProposal: 'Предложен новый срок',
+  agree: 'Согласен',
+  decline: 'Не согласен',
+  acceptResult: 'Принять и закрыть',
+  returnForRework: 'Вернуть на доработку',
+  result: 'Результат',
+  conversation: 'Переписка',
+  writeMessage: 'Написать сообщение',
+  internalNote: 'Внутренняя заметка (только для сотрудников)',
+  minutesSpent: 'Потрачено минут (необязательно)',
+  internal: 'внутренняя',
+  deleted: 'удалено',
+  timeline: 'История',
+  triage: 'Разбор',
+  resolveMyself: 'Решить самому',
+  resolution: 'Решение',
+  delegate: 'Передать специалистам',
+  brief: 'Техническое задание',
+  decompose: 'Написать ТЗ и задачи',
+  taskTitle: 'Задача',
+  skill: 'Навык',
+  complexity: 'Сложность',
+  low: 'низкая',
+  medium: 'средняя',
+  high: 'высокая',
+  addTask: 'Добавить задачу',
+  myTasks: 'Мои задачи',
+  estimateTask: 'Оценить',
+  logTime: 'Записать время',
+  minutes: 'Минуты',
+  category: 'Категория',
+  note: 'Заметка',
+  complete: 'Завершить задачу',
+  askManager: 'Спросить менеджера',
+  askClient: 'Спросить клиента',
+  acceptInternal: 'Внутренняя проверка пройдена',
+  proposeDeadline: 'Предложить новый срок',
+  newDeadline: 'Новый срок',
+  extraHours: 'Дополнительные часы',
+  cause: 'Причина',
+  done: 'Готово.',
+  loading: 'Загрузка…',
+  notFound: 'Не найдено.',
+  stages: {
+    Triage: 'Разбор',
+    Decomposition: 'Планирование',
+    Estimation: 'Оценка',
+    ClientApproval: 'Ждёт вашего согласования',
+    Execution: 'В работе',
+    InternalReview: 'Внутренняя проверка',
+    ClientReview: 'Ждёт вашей проверки',
+    Closed: 'Закрыта',
+    Cancelled: 'Отменена',
+  },
+  priorities: { critical: 'критичный', high: 'высокий', normal: 'обычный', low: 'низкий' },
+  waits: {
+    approve: 'согласовать или отклонить оценку',
+    answer: 'ответить на вопрос',
+    deadline: 'согласовать новый срок',
+    review: 'проверить результат и подтвердить закрытие',
+  },
+};
+
+export const TEXTS: Record<Lang, Texts> = { en, ru };
+export type Lang = 'en' | 'ru';
+export const LANGS: Lang[] = ['en', 'ru'];
+
+/** The person's choice, else the browser's first language we speak, else English. */
+export function initialLang(): Lang {
+  const saved = localStorage.getItem('lang');
+  if (saved === 'en' || saved === 'ru') return saved;
+  return navigator.languages.some((l) => l.toLowerCase().startsWith('ru')) ? 'ru' : 'en';
+}
+
+export interface Locale {
+  lang: Lang;
+  t: Texts;
+  setLang: (l: Lang) => void;
+  /** A moment in the person's locale and time zone. */
+  moment: (iso: string | null | undefined) => string;
+  hours: (h: number | null | undefined) => string;
+}
+
+export const LocaleContext = createContext<Locale | null>(null);
+
+export function useLocale(): Locale {
+  const l = useContext(LocaleContext);
+  if (!l) throw new Error('no locale');
+  return l;
+}
+
+export function makeLocale(lang: Lang, setLang: (l: Lang) => void): Locale {
+  const tag = lang === 'ru' ? 'ru-RU' : 'en-GB';
+  const dt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short' });
+  const num = new Intl.NumberFormat(tag, { maximumFractionDigits: 2 });
+  return {
+    lang,
+    t: TEXTS[lang],
+    setLang,
+    moment: (iso) => (iso ? dt.format(new Date(iso)) : '—'),
+    hours: (h) => (h === null || h === undefined ? '—' : `${num.format(h)} ${TEXTS[lang].hours}`),
+  };
+}

@@ -1,0 +1,101 @@
+import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Link, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
+import { api, setCsrfToken, type Session } from './api';
+import { LANGS, LocaleContext, initialLang, makeLocale, useLocale, type Lang } from './i18n';
+import { InvitePage, LoginPage } from './pages/SignIn';
+import { NewRequestPage, RequestsPage } from './pages/Requests';
+import { RequestPage } from './pages/Request';
+import './styles.css';
+
+export interface SessionState {
+  session: Session | null;
+  refresh: () => Promise<void>;
+}
+
+function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+  const { t, lang, setLang } = useLocale();
+  return (
+    <header className="bar">
+      <Link to="/" className="brand">
+        {t.appName}
+      </Link>
+      <nav aria-label={t.requests}>
+        <Link to="/">{t.requests}</Link>
+        {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/new">{t.newRequest}</Link> : null}
+      </nav>
+      <div className="me">
+        <label>
+          <span className="sr-only">{t.language}</span>
+          <select value={lang} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t.language}>
+            {LANGS.map((l) => (
+              <option key={l} value={l}>
+                {l === 'ru' ? 'Русский' : 'English'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={onSignOut}>
+          {t.signOut}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function App() {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const setLang = useCallback((l: Lang) => {
+    localStorage.setItem('lang', l);
+    document.documentElement.lang = l;
+    setLangState(l);
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  const locale = useMemo(() => makeLocale(lang, setLang), [lang, setLang]);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const refresh = useCallback(async () => {
+    const { data } = await api.GET('/auth/session');
+    setCsrfToken(data?.csrfToken ?? null);
+    setSession(data ?? null);
+  }, []);
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  const navigate = useNavigate();
+  const signOut = async () => {
+    await api.POST('/auth/logout');
+    setCsrfToken(null);
+    setSession(null);
+    void navigate('/login');
+  };
+  if (session === undefined) return <p className="page">{locale.t.loading}</p>;
+  return (
+    <LocaleContext.Provider value={locale}>
+      {session ? <Shell session={session} onSignOut={() => void signOut()} /> : null}
+      <main className="page">
+        <Routes>
+          <Route path="/login" element={<LoginPage onSignedIn={refresh} />} />
+          <Route path="/invite/:token" element={<InvitePage onSignedIn={refresh} />} />
+          {session ? (
+            <>
+              <Route path="/" element={<RequestsPage actor={session.actor} />} />
+              <Route path="/new" element={<NewRequestPage actor={session.actor} />} />
+              <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />
+            </>
+          ) : null}
+          <Route path="*" element={<Navigate to={session ? '/' : '/login'} replace />} />
+        </Routes>
+      </main>
+    </LocaleContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <BrowserRouter basename="/app">
+      <App />
+    </BrowserRouter>
+  </StrictMode>,
+);

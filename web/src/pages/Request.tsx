@@ -1,0 +1,382 @@
+import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useParams } from 'react-router-dom';
+import { ApiError, act, api, type Actor, type Message, type Problem, type RequestView, type Timeline } from '../api';
+import { useLocale, type Texts } from '../i18n';
+import { ProblemText } from './SignIn';
+
+type Field =
+  | { name: string; label: string; kind: 'text' | 'textarea' | 'number' | 'datetime'; required?: boolean; step?: number }
+  | { name: string; label: string; kind: 'checkbox' }
+  | { name: string; label: string; kind: 'select'; options: { value: string; label: string }[] };
+
+/** One action on the request: a form of labelled fields, posted with the session's CSRF token. */
+function Action({ title, path, fields = [], fixed = {}, onDone, danger }: { title: string; path: string; fields?: Field[]; fixed?: object; onDone: () => void; danger?: boolean }) {
+  const [values, setValues] = useState<Record<string, string | boolean>>({});
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const body: Record<string, unknown> = { ...fixed };
+    for (const f of fields) {
+      const v = values[f.name];
+      if (f.kind === 'checkbox') body[f.name] = v === true;
+      else if (v === undefined || v === '') continue;
+      else if (f.kind === 'number') body[f.name] = Number(v);
+      else if (f.kind === 'datetime') body[f.name] = new Date(String(v)).toISOString();
+      else body[f.name] = v;
+    }
+    try {
+      await act(path, body);
+      setValues({});
+      setProblem(null);
+      onDone();
+    } catch (err) {
+      setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className={`action${danger ? ' danger' : ''}`} aria-labelledby={`${id}-t`} onSubmit={(e) => void submit(e)}>
+      <h3 id={`${id}-t`}>{title}</h3>
+      {fields.map((f) => (
+        <label key={f.name} className={f.kind === 'checkbox' ? 'check' : undefined}>
+          {f.kind === 'checkbox' ? (
+            <input type="checkbox" checked={values[f.name] === true} onChange={(e) => setValues({ ...values, [f.name]: e.target.checked })} />
+          ) : null}
+          {f.label}
+          {f.kind === 'textarea' ? (
+            <textarea required={f.required} rows={3} value={String(values[f.name] ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })} />
+          ) : f.kind === 'select' ? (
+            <select value={String(values[f.name] ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
+              {f.options.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          ) : f.kind === 'checkbox' ? null : (
+            <input
+              type={f.kind === 'datetime' ? 'datetime-local' : f.kind}
+              step={f.step}
+              required={f.required}
+              value={String(values[f.name] ?? '')}
+              onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+            />
+          )}
+        </label>
+      ))}
+      <ProblemText problem={problem} />
+      <button type="submit" disabled={busy}>
+        {title}
+      </button>
+    </form>
+  );
+}
+
+const complexity = (t: Texts): Field => ({ name: 'complexity', label: t.complexity, kind: 'select', options: (['low', 'medium', 'high'] as const).map((c) => ({ value: c, label: t[c] })) });
+
+/** The actions this person can take now, by role and stage (the API decides; these are the ones that make sense to offer). */
+function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: () => void }) {
+  const { t, moment, hours } = useLocale();
+  const base = `/requests/${r.requestId}`;
+  const out: ReactNode[] = [];
+  const open = !['Closed', 'Cancelled'].includes(r.stage);
+  if (actor.role === 'client') {
+    if (r.stage === 'ClientApproval') {
+      out.push(<Action key="approve" title={t.approve} path={`${base}/approve`} fields={[{ name: 'acceptOverage', label: t.acceptOverage, kind: 'checkbox' }]} onDone={reload} />);
+      out.push(
+        <Action
+          key="reject"
+          title={t.reject}
+          path={`${base}/reject`}
+          fields={[
+            { name: 'comment', label: t.comment, kind: 'textarea', required: true },
+            { name: 'next', label: t.next, kind: 'select', options: [{ value: 'reestimate', label: t.reestimate }, { value: 'cancel', label: t.cancelRequest }] },
+          ]}
+          fixed={{ next: 'reestimate' }}
+          onDone={reload}
+        />,
+      );
+    }
+    for (const q of r.questions.filter((x) => x.status === 'client')) {
+      out.push(<Action key={q.id} title={`${t.question}: ${q.question ?? ''}`} path={`${base}/questions/${q.id}/client-answer`} fields={[{ name: 'answer', label: t.answer, kind: 'textarea', required: true }]} onDone={reload} />);
+    }
+    for (const p of r.proposals.filter((x) => x.status === 'pending')) {
+      out.push(<Action key={`${p.id}-y`} title={`${t.deadlineProposal}: ${moment(p.newDeadline)} (+${hours(p.extraHours)}) — ${t.agree}`} path={`${base}/deadline-proposals/${p.id}/answer`} fixed={{ agree: true }} onDone={reload} />);
+      out.push(<Action key={`${p.id}-n`} title={t.decline} path={`${base}/deadline-proposals/${p.id}/answer`} fixed={{ agree: false }} fields={[{ name: 'comment', label: t.comment, kind: 'text' }]} onDone={reload} />);
+    }
+    if (r.stage === 'ClientReview') {
+      out.push(<Action key="close" title={t.acceptResult} path={`${base}/confirm-closure`} onDone={reload} />);
+      out.push(<Action key="rework" title={t.returnForRework} path={`${base}/rework`} fields={[{ name: 'reason', label: t.reason, kind: 'textarea', required: true }]} onDone={() => setTimeout(reload, 500)} />);
+    }
+    if (open) out.push(<Action key="cancel" danger title={t.cancelRequest} path={`${base}/cancel`} fields={[{ name: 'reason', label: t.reason, kind: 'textarea', required: true }]} onDone={reload} />);
+  }
+  if (actor.role === 'manager' || actor.role === 'head') {
+    if (r.stage === 'Triage') {
+      out.push(<Action key="delegate" title={t.delegate} path={`${base}/triage`} fixed={{ decision: 'delegate' }} onDone={reload} />);
+      out.push(<Action key="resolve" title={t.resolveMyself} path={`${base}/triage`} fixed={{ decision: 'resolve' }} fields={[{ name: 'resolution', label: t.resolution, kind: 'textarea', required: true }]} onDone={reload} />);
+    }
+    if (r.stage === 'Decomposition') out.push(<Decompose key="decompose" path={`${base}/decompose`} onDone={reload} />);
+    for (const q of r.questions.filter((x) => x.status === 'open')) {
+      out.push(<Action key={q.id} title={`${t.question}: ${q.text ?? ''}`} path={`${base}/questions/${q.id}/answer`} fields={[{ name: 'answer', label: t.answer, kind: 'textarea', required: true }]} onDone={reload} />);
+    }
+    if (open && r.stage !== 'Triage') out.push(<Action key="ask" title={t.askClient} path={`${base}/ask-client`} fields={[{ name: 'text', label: t.question, kind: 'textarea', required: true }]} onDone={reload} />);
+    if (r.stage === 'InternalReview') {
+      out.push(<Action key="accept" title={t.acceptInternal} path={`${base}/accept-result`} onDone={reload} />);
+      out.push(<Action key="rework" title={t.returnForRework} path={`${base}/rework`} fields={[{ name: 'reason', label: t.reason, kind: 'textarea', required: true }]} onDone={() => setTimeout(reload, 500)} />);
+    }
+    for (const task of r.tasks.filter((x) => x.status === 'in_progress')) {
+      out.push(
+        <Action
+          key={`dl-${task.id}`}
+          title={`${t.proposeDeadline}: ${task.id}`}
+          path={`${base}/tasks/${task.id}/deadline-proposal`}
+          fields={[
+            { name: 'newDeadline', label: t.newDeadline, kind: 'datetime', required: true },
+            { name: 'extraHours', label: t.extraHours, kind: 'number', step: 0.25 },
+            { name: 'cause', label: t.cause, kind: 'select', options: ['client_side', 'external', 'wrong_estimate', 'specialist_mistake'].map((c) => ({ value: c, label: c })) },
+            { name: 'note', label: t.note, kind: 'textarea', required: true },
+          ]}
+          fixed={{ cause: 'client_side' }}
+          onDone={reload}
+        />,
+      );
+    }
+  }
+  if (actor.role === 'specialist') {
+    for (const task of r.tasks.filter((x) => x.assigneeId === actor.id)) {
+      if (task.status === 'estimating') {
+        out.push(
+          <Action key={`est-${task.id}`} title={`${t.estimateTask}: ${task.title}`} path={`${base}/tasks/${task.id}/estimate`} fields={[{ name: 'hours', label: t.hoursLabel, kind: 'number', step: 0.25, required: true }, complexity(t)]} fixed={{ complexity: 'low' }} onDone={reload} />,
+        );
+        out.push(<Action key={`q-${task.id}`} title={`${t.askManager}: ${task.title}`} path={`${base}/questions`} fixed={{ taskId: task.id }} fields={[{ name: 'text', label: t.question, kind: 'textarea', required: true }]} onDone={reload} />);
+      }
+      if (task.status === 'in_progress') {
+        out.push(
+          <Action
+            key={`time-${task.id}`}
+            title={`${t.logTime}: ${task.title}`}
+            path={`${base}/time`}
+            fixed={{ taskId: task.id, category: 'execution' }}
+            fields={[
+              { name: 'minutes', label: t.minutes, kind: 'number', step: 1, required: true },
+              { name: 'category', label: t.category, kind: 'select', options: ['execution', 'rework', 'analysis', 'communication'].map((c) => ({ value: c, label: c })) },
+              { name: 'note', label: t.note, kind: 'text' },
+            ]}
+            onDone={reload}
+          />,
+        );
+        out.push(<Action key={`done-${task.id}`} title={`${t.complete}: ${task.title}`} path={`${base}/tasks/${task.id}/complete`} fields={[{ name: 'result', label: t.result, kind: 'textarea', required: true }]} onDone={reload} />);
+      }
+    }
+  }
+  return out.length > 0 ? <section className="actions">{out}</section> : null;
+}
+
+function Decompose({ path, onDone }: { path: string; onDone: () => void }) {
+  const { t } = useLocale();
+  const [brief, setBrief] = useState('');
+  const [tasks, setTasks] = useState([{ title: '', skill: '', complexity: 'medium' }]);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await act(path, { brief, tasks });
+      onDone();
+    } catch (err) {
+      setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
+    }
+  };
+  return (
+    <form className="action" aria-label={t.decompose} onSubmit={(e) => void submit(e)}>
+      <h3>{t.decompose}</h3>
+      <label>
+        {t.brief}
+        <textarea required rows={4} value={brief} onChange={(e) => setBrief(e.target.value)} />
+      </label>
+      {tasks.map((task, i) => (
+        <fieldset key={i}>
+          <legend>
+            {t.taskTitle} {i + 1}
+          </legend>
+          <label>
+            {t.taskTitle}
+            <input required value={task.title} onChange={(e) => setTasks(tasks.map((x, k) => (k === i ? { ...x, title: e.target.value } : x)))} />
+          </label>
+          <label>
+            {t.skill}
+            <input required value={task.skill} onChange={(e) => setTasks(tasks.map((x, k) => (k === i ? { ...x, skill: e.target.value } : x)))} />
+          </label>
+        </fieldset>
+      ))}
+      <button type="button" onClick={() => setTasks([...tasks, { title: '', skill: '', complexity: 'medium' }])}>
+        {t.addTask}
+      </button>
+      <ProblemText problem={problem} />
+      <button type="submit">{t.decompose}</button>
+    </form>
+  );
+}
+
+function Conversation({ r, actor }: { r: RequestView; actor: Actor }) {
+  const { t, moment } = useLocale();
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [body, setBody] = useState('');
+  const [internal, setInternal] = useState(false);
+  const [minutes, setMinutes] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const load = useCallback(async () => {
+    const { data } = await api.GET('/requests/{id}/messages', { params: { path: { id: r.requestId }, query: { limit: 500 } } });
+    setMessages(data?.items ?? []);
+  }, [r.requestId]);
+  useEffect(() => {
+    void load();
+  }, [load, r.version]);
+  const staff = actor.role !== 'client';
+  const send = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await act(`/requests/${r.requestId}/messages`, { body, ...(staff ? { internal } : {}), ...(staff && minutes ? { minutes: Number(minutes) } : {}) });
+      setBody('');
+      setMinutes('');
+      setProblem(null);
+      await load();
+    } catch (err) {
+      setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
+    }
+  };
+  return (
+    <section aria-labelledby="conv">
+      <h2 id="conv">{t.conversation}</h2>
+      <ol className="messages">
+        {messages.map((m) => (
+          <li key={m.id} className={m.internal ? 'internal' : undefined}>
+            <span className="muted">
+              {m.author.role} · {moment(m.createdAt)}
+              {m.internal ? ` · ${t.internal}` : ''}
+              {m.minutes ? ` · ${m.minutes} min` : ''}
+            </span>
+            <p>{m.body ?? `(${t.deleted})`}</p>
+          </li>
+        ))}
+      </ol>
+      <form onSubmit={(e) => void send(e)} className="composer">
+        <label>
+          {t.writeMessage}
+          <textarea required rows={3} value={body} onChange={(e) => setBody(e.target.value)} />
+        </label>
+        {staff ? (
+          <>
+            <label className="check">
+              <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} />
+              {t.internalNote}
+            </label>
+            <label>
+              {t.minutesSpent}
+              <input type="number" min={1} max={1440} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+            </label>
+          </>
+        ) : null}
+        <ProblemText problem={problem} />
+        <button type="submit">{t.send}</button>
+      </form>
+    </section>
+  );
+}
+
+function History({ r }: { r: RequestView }) {
+  const { t, moment } = useLocale();
+  const [items, setItems] = useState<Timeline['items']>([]);
+  useEffect(() => {
+    void api.GET('/requests/{id}/timeline', { params: { path: { id: r.requestId }, query: { limit: 500 } } }).then(({ data }) => setItems(data?.items ?? []));
+  }, [r.requestId, r.version]);
+  return (
+    <section aria-labelledby="hist">
+      <h2 id="hist">{t.timeline}</h2>
+      <ol className="timeline">
+        {items.map((e) => (
+          <li key={e.seq}>
+            <span className="muted">{moment(e.at)}</span> {e.text}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+export function RequestPage({ actor }: { actor: Actor }) {
+  const { t, moment, hours } = useLocale();
+  const { ref = '' } = useParams();
+  const [r, setR] = useState<RequestView | null | undefined>(undefined);
+  const load = useCallback(async () => {
+    const { data } = await api.GET('/requests/{id}', { params: { path: { id: ref } } });
+    setR(data ?? null);
+  }, [ref]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (r === undefined) return <p>{t.loading}</p>;
+  if (r === null) return <p role="alert">{t.notFound}</p>;
+  return (
+    <article className="request">
+      <header>
+        <p className="key">{r.key ?? ''}</p>
+        <h1>{r.title}</h1>
+        <p>
+          <span className={`stage stage-${r.stage}`}>{t.stages[r.stage] ?? r.stage}</span> · {t.priorities[r.priority]} · {t.created} {moment(r.createdAt)}
+        </p>
+      </header>
+      <p className="description">{r.description}</p>
+      {r.brief ? (
+        <p>
+          <strong>{t.brief}:</strong> {r.brief}
+        </p>
+      ) : null}
+      {r.resolution ? (
+        <p>
+          <strong>{t.resolution}:</strong> {r.resolution}
+        </p>
+      ) : null}
+      {r.tasks.length > 0 ? (
+        <table>
+          <caption>{t.tasks}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.taskTitle}</th>
+              <th scope="col">{t.stage}</th>
+              <th scope="col">{t.progress}</th>
+              <th scope="col">{t.estimate}</th>
+              <th scope="col">{t.deadline}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.tasks.map((task) => (
+              <tr key={task.id}>
+                <td>
+                  {task.id} {task.title}
+                  {task.result ? <div className="muted">{task.result}</div> : null}
+                </td>
+                <td>{task.status}</td>
+                <td>{task.progress}%</td>
+                <td>{hours(task.approvedHours ?? task.estimateHours)}</td>
+                <td>{moment(task.deadlineAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {r.estimateTotalHours !== undefined ? (
+        <p>
+          {t.total}: {hours(r.estimateTotalHours)}
+          {r.hoursLeft !== undefined ? ` · ${t.hoursLeft}: ${hours(r.hoursLeft)}` : ''}
+        </p>
+      ) : null}
+      <Actions r={r} actor={actor} reload={() => void load()} />
+      <Conversation r={r} actor={actor} />
+      <History r={r} />
+    </article>
+  );
+}
