@@ -14,12 +14,15 @@ const HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
+/** The web app's own routes (pages, not API: /openapi.json does not describe them). */
+export const WEB_ROUTES = ['get /', 'get /app', 'get /app/{*page}'];
+
 export function webRouter(dist = WEB_DIST): Router {
   const router = Router();
   router.get('/', (_req, res) => res.redirect(302, '/app/'));
   router.use('/app/assets', express.static(path.join(dist, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, setHeaders: (res) => res.set(HEADERS) }));
   // Every other /app path is a page of the app: the same document, the app routes it.
-  router.get(/^\/app(\/.*)?$/, (_req, res) => {
+  const page: express.RequestHandler = (_req, res) => {
     const index = path.join(dist, 'index.html');
     res.set({ ...HEADERS, 'Cache-Control': 'no-cache' });
     if (!fs.existsSync(index)) {
@@ -27,6 +30,8 @@ export function webRouter(dist = WEB_DIST): Router {
       return;
     }
     res.sendFile(index);
-  });
+  };
+  router.get('/app', page);
+  router.get('/app/{*page}', page);
   return router;
 }
