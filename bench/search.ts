@@ -100,7 +100,7 @@ export async function populateSearch(db: Db, requests: number, messages: number,
     );
     log(`requests ${to.toLocaleString('en')} / ${requests.toLocaleString('en')}`);
   }
-  await db.raw('create temporary table bench_request_ids as select row_number() over (order by id) as no, id from requests');
+  await db.raw('create temporary table bench_request_ids as select row_number() over (order by id) as no, id, client_id from requests');
   await db.raw('create unique index on bench_request_ids (no)');
   await db.raw('analyze bench_request_ids');
   const total = Number(((await db('bench_request_ids').count('* as n').first()) as { n: string }).n);

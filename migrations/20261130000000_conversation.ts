@@ -36,6 +36,8 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('id').primary();
     t.bigIncrements('seq', { primaryKey: false });
     t.uuid('request_id').notNullable().references('requests.id').onDelete('CASCADE');
+    /** The request's client, kept beside each message so that a search narrows by it through an index. */
+    t.uuid('client_id').notNullable().references('clients.id');
     t.text('author_id').notNullable();
     t.text('author_role').notNullable();
     t.boolean('internal').notNullable();
@@ -54,6 +56,7 @@ export async function up(knex: Knex): Promise<void> {
     t.check('minutes is null or (minutes > 0 and minutes <= 1440)', [], 'messages_minutes_valid');
     t.check("not (internal and author_role = 'client')", [], 'messages_client_writes_public');
     t.index(['request_id', 'seq']);
+    t.index(['client_id']);
   });
   await knex.raw(`alter table messages add column search tsvector generated always as (to_tsvector('desk'::regconfig, body)) stored`);
   await knex.raw('create index messages_search_idx on messages using gin (search)');

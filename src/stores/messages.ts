@@ -59,6 +59,7 @@ function toMessage(r: MessageRow): Message {
 
 export interface NewMessage {
   requestId: string;
+  clientId: string;
   authorId: string;
   authorRole: Role;
   internal: boolean;
@@ -75,6 +76,7 @@ export async function postMessage(db: Db, m: NewMessage): Promise<{ message: Mes
     .insert({
       id: randomUUID(),
       request_id: m.requestId,
+      client_id: m.clientId,
       author_id: m.authorId,
       author_role: m.authorRole,
       internal: m.internal,

@@ -45,7 +45,7 @@ function pieces(headline: string): { text: string; match: boolean }[] {
  * places than this (a frequent one) is ranked among the first this many the index yields, and the
  * answer says so (`complete: false`): narrow it with more words or the list's filters.
  */
-export const SEARCH_CANDIDATES = 2000;
+export const SEARCH_CANDIDATES = 500;
 
 /** A page of the requests matching `q` this person may see, best first (`offset` for the next page). */
 export async function searchRequests(db: Db, actor: Actor, q: string, filters: Omit<RequestListQuery, 'after'>, offset: number): Promise<{ hits: SearchHit[]; more: boolean; complete: boolean }> {
@@ -68,7 +68,15 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
     .select('messages.request_id', db.raw(`ts_rank_cd(messages.search, ${TSQUERY}) * 0.8 as rank`, [q]), 'messages.id as message_id', db.raw("'m' as src"))
     .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
     .whereNull('messages.deleted_at');
-  if (actor.role === 'client') inMessages = inMessages.where('messages.internal', false);
+  // The visibility rule narrowed on the messages' own client (indexed) before the join checks it whole.
+  if (actor.role === 'client') inMessages = inMessages.where('messages.internal', false).where('messages.client_id', actor.clientId ?? '');
+  if (actor.role === 'manager') {
+    inMessages = inMessages.where((w) =>
+      w
+        .whereRaw('messages.client_id = any(array(select id from clients where account_manager_id = ?))', [actor.id])
+        .orWhereRaw('messages.request_id = any(array(select r.id from requests r where r.manager_id = ? and r.client_id <> all(array(select id from clients where account_manager_id = ?))))', [actor.id, actor.id]),
+    );
+  }
   inMessages = filtered(inMessages);
   const best = db
     .select(db.raw('distinct on (hits.request_id) hits.request_id, hits.rank, hits.message_id'))

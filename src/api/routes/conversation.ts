@@ -82,6 +82,7 @@ export function mountConversation(router: Router, { db, visibleRequest, check, s
     const excerpt = excerptOf(b.body);
     const fresh = {
       requestId: row.id,
+      clientId: row.client_id,
       authorId: actor.id,
       authorRole: actor.role,
       internal: b.internal,
