@@ -216,4 +216,24 @@ describe('the web app', () => {
     expect(checked.get('sign-in (phone)')).toEqual([]);
     void f;
   });
+
+  it('R17 a timer escalation appears on the manager\'s desk by itself', { timeout: 90_000 }, async () => {
+    const manager = await invited({ staffId: co.manager.id }, 'en-GB');
+    const m = manager.page;
+    await m.getByRole('link', { name: 'My desk' }).click();
+    await m.getByRole('heading', { name: 'Escalations' }).waitFor();
+    await a11y(m, 'desk (manager)');
+    // A task whose renegotiated deadline passes in a few seconds.
+    const id = await f.executing();
+    const soon = new Date(Date.now() + 6_000).toISOString();
+    await f.act(`/requests/${id}/tasks/T1/deadline-proposal`, co.manager, { newDeadline: soon, extraHours: 0, cause: 'client_side', note: 'Tight.' });
+    await f.act(`/requests/${id}/deadline-proposals/D1/answer`, co.client, { agree: true });
+    const before = await m.locator('li.escalation').count();
+    // No reload: the desk shows it as the timer raises it.
+    await m.locator('li.escalation', { hasText: 'Deadline missed' }).first().waitFor({ timeout: 40_000 });
+    expect(await m.locator('li.escalation').count()).toBeGreaterThan(before);
+    await screenshot(m, 'manager-desk');
+    await manager.context.close();
+    expect(checked.get('desk (manager)')).toEqual([]);
+  });
 });

@@ -94,3 +94,27 @@ export const timelineResponse = z.looseObject({
   items: z.array(z.looseObject({ seq: z.number(), at: when, actorRole: z.string(), type: z.string(), text: z.string() })),
   nextAfter: z.number().nullable(),
 });
+
+export const inboxResponse = z.looseObject({
+  items: z.array(z.looseObject({ id: z.string(), requestId: z.string().nullable(), kind: z.string(), text: z.string(), createdAt: when, read: z.boolean() })),
+  nextCursor: z.string().nullable(),
+});
+export const escalationsResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      requestId: z.string().nullable(),
+      kind: z.string(),
+      ownerRole: z.string(),
+      ownerId: z.string().nullable(),
+      taskId: z.string().nullable(),
+      cause: z.string(),
+      raisedAt: when,
+      acknowledgedAt: when.nullable(),
+      resolvedAt: when.nullable(),
+    }),
+  ),
+});
+export const myTasksResponse = z.looseObject({
+  items: z.array(z.looseObject({ requestId: z.string(), taskId: z.string(), title: z.string(), skill: z.string(), priority: z.string(), status: z.string(), hours: z.number(), deadlineAt: when.nullable() })),
+});

@@ -9064,7 +9064,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                requestId: string | null;
+                                kind: string;
+                                text: string;
+                                /** @description an ISO 8601 moment */
+                                createdAt: string;
+                                read: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Problem details (RFC 9457) */
@@ -9545,7 +9560,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                requestId: string | null;
+                                kind: string;
+                                ownerRole: string;
+                                ownerId: string | null;
+                                taskId: string | null;
+                                cause: string;
+                                /** @description an ISO 8601 moment */
+                                raisedAt: string;
+                                acknowledgedAt: string | null;
+                                resolvedAt: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Problem details (RFC 9457) */
@@ -10501,7 +10534,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                requestId: string;
+                                taskId: string;
+                                title: string;
+                                skill: string;
+                                priority: string;
+                                status: string;
+                                hours: number;
+                                deadlineAt: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Problem details (RFC 9457) */

@@ -6,6 +6,7 @@ import { LANGS, LocaleContext, initialLang, makeLocale, useLocale, type Lang } f
 import { InvitePage, LoginPage } from './pages/SignIn';
 import { NewRequestPage, RequestsPage } from './pages/Requests';
 import { RequestPage } from './pages/Request';
+import { DeskPage } from './pages/Desk';
 import './styles.css';
 
 export interface SessionState {
@@ -22,6 +23,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
       </Link>
       <nav aria-label={t.requests}>
         <Link to="/">{t.requests}</Link>
+        <Link to="/desk">{t.desk}</Link>
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/new">{t.newRequest}</Link> : null}
       </nav>
       <div className="me">
@@ -82,6 +84,7 @@ function App() {
             <>
               <Route path="/" element={<RequestsPage actor={session.actor} />} />
               <Route path="/new" element={<NewRequestPage actor={session.actor} />} />
+              <Route path="/desk" element={<DeskPage actor={session.actor} />} />
               <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />
             </>
           ) : null}

@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api, type Actor } from '../api';
+import type { paths } from '../api-types';
+import { useLocale } from '../i18n';
+
+type Inbox = paths['/inbox']['get']['responses'][200]['content']['application/json'];
+type Escalations = paths['/escalations']['get']['responses'][200]['content']['application/json'];
+type MyTasks = paths['/me/tasks']['get']['responses'][200]['content']['application/json'];
+
+/** How often the desk looks again: escalations raised by the requests' timers appear on their own. */
+const REFRESH_MS = 3000;
+
+/** My desk: what is new for me, the escalations I own (staff), my tasks (specialists); kept current. */
+export function DeskPage({ actor }: { actor: Actor }) {
+  const { t, moment, hours } = useLocale();
+  const [inbox, setInbox] = useState<Inbox['items']>([]);
+  const [escalations, setEscalations] = useState<Escalations['items']>([]);
+  const [tasks, setTasks] = useState<MyTasks['items']>([]);
+  const staff = actor.role === 'manager' || actor.role === 'head';
+  const load = useCallback(async () => {
+    const [n, e, k] = await Promise.all([
+      api.GET('/inbox', { params: { query: { limit: 50 } } }),
+      staff ? api.GET('/escalations', { params: { query: { state: 'open' } } }) : Promise.resolve(undefined),
+      actor.role === 'specialist' ? api.GET('/me/tasks') : Promise.resolve(undefined),
+    ]);
+    setInbox(n.data?.items ?? []);
+    if (e) setEscalations(e.data?.items ?? []);
+    if (k) setTasks(k.data?.items ?? []);
+  }, [actor.role, staff]);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+  const acknowledge = async (id: string) => {
+    await api.POST('/escalations/{escalationId}/acknowledge', { params: { path: { escalationId: id } } });
+    await load();
+  };
+  return (
+    <>
+      <h1>{t.desk}</h1>
+      {staff ? (
+        <section aria-labelledby="esc" aria-live="polite">
+          <h2 id="esc">{t.escalations}</h2>
+          {escalations.length === 0 ? <p>{t.nothingHere}</p> : null}
+          <ul className="list">
+            {escalations.map((e) => (
+              <li key={e.id} className="row escalation">
+                <span>
+                  <strong>{t.escalationKinds[e.kind] ?? e.kind}</strong> · {e.cause}
+                </span>
+                {e.acknowledgedAt ? (
+                  <span className="muted">{t.acknowledged}</span>
+                ) : (
+                  <button type="button" onClick={() => void acknowledge(e.id)}>
+                    {t.acknowledge}
+                  </button>
+                )}
+                <span className="muted">
+                  {moment(e.raisedAt)} {e.requestId ? <Link to={`/r/${e.requestId}`}>{t.open}</Link> : null}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {actor.role === 'specialist' ? (
+        <section aria-labelledby="tasks">
+          <h2 id="tasks">{t.myTasks}</h2>
+          {tasks.length === 0 ? <p>{t.nothingHere}</p> : null}
+          <ul className="list">
+            {tasks.map((k) => (
+              <li key={`${k.requestId}-${k.taskId}`} className="row">
+                <Link to={`/r/${k.requestId}`}>
+                  {k.taskId} {k.title}
+                </Link>
+                <span className="muted">{t.priorities[k.priority] ?? k.priority}</span>
+                <span className="muted">
+                  {hours(k.hours)} · {t.deadline}: {moment(k.deadlineAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <section aria-labelledby="inbox">
+        <h2 id="inbox">{t.inbox}</h2>
+        {inbox.length === 0 ? <p>{t.nothingHere}</p> : null}
+        <ul className="list">
+          {inbox.map((n) => (
+            <li key={n.id} className={`row${n.read ? '' : ' unread'}`}>
+              <span>{n.requestId ? <Link to={`/r/${n.requestId}`}>{n.text}</Link> : n.text}</span>
+              <span className="muted">{moment(n.createdAt)}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}
