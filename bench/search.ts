@@ -2,7 +2,7 @@
 // through the API as people call it, with the plan PostgreSQL chose for each shape.
 import { randomUUID } from 'node:crypto';
 import { hashToken, newToken } from '../src/api/auth';
-import type { Db } from '../src/db/knex';
+import { rowsOf, type Db } from '../src/db/knex';
 import { quantile, since } from './stats';
 
 export interface SearchResult {
@@ -83,7 +83,7 @@ export async function populateSearch(db: Db, requests: number, messages: number,
   // Bulk loading: the text indexes are built once at the end, as a restore would.
   await db.raw('drop index if exists requests_search_idx');
   await db.raw('drop index if exists messages_search_idx');
-  const clients = (await db('clients').where('name', 'like', 'Search client %').orderBy('id').select('id', 'account_manager_id')) as { id: string; account_manager_id: string }[];
+  const clients = await rowsOf<{ id: string; account_manager_id: string }[]>(db('clients').where('name', 'like', 'Search client %').orderBy('id').select('id', 'account_manager_id'));
   await db.raw('create temporary table bench_clients (no int primary key, id uuid, manager uuid)');
   await db('bench_clients').insert(clients.map((c, i) => ({ no: i, id: c.id, manager: c.account_manager_id })));
   await db.raw('analyze bench_clients');
@@ -107,8 +107,8 @@ export async function populateSearch(db: Db, requests: number, messages: number,
   for (let from = 1; from <= messages; from += batch) {
     const to = Math.min(messages, from + batch - 1);
     await db.raw(
-      `insert into messages (id, request_id, author_id, author_role, internal, body, created_at)
-       select gen_random_uuid(), r.id, 'bench', case when g % 3 = 0 then 'client' else 'manager' end, g % 3 <> 0 and g % 5 = 0,
+      `insert into messages (id, request_id, client_id, author_id, author_role, internal, body, created_at)
+       select gen_random_uuid(), r.id, r.client_id, 'bench', case when g % 3 = 0 then 'client' else 'manager' end, g % 3 <> 0 and g % 5 = 0,
               ${text('g', 3, 8, 40)}, now() - g * interval '6 seconds'
        from generate_series(?::int, ?::int) g join bench_request_ids r on r.no = 1 + (g::bigint * 7919) % ${total}`,
       [from, to],
