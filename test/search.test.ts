@@ -3,6 +3,7 @@
 // note, nobody finds another organisation's request.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEARCH_CANDIDATES } from '../src/stores/search';
 import { Flow, openCompany } from './support/flow';
 import type { Company, Harness, Person } from './support/harness';
 
@@ -110,5 +111,17 @@ describe('search', () => {
     for (const q of ['', 'x'.repeat(201), 'a\u0000b']) expect((await h.get(`/requests?q=${encodeURIComponent(q)}`, co.client.token)).status, q).toBe(400);
     expect((await h.get(`/requests?q=${tag}&cursor=bm9wZQ`, co.client.token)).status).toBe(400);
     expect((await h.get(`/requests?q=the`, co.client.token)).status).toBe(400);
+  });
+
+  it('a word found in more places than are ranked says so (complete: false); fewer, complete: true', async () => {
+    const id = await file(`Flood ${tag}`, 'd');
+    const word = `flood${tag}`;
+    const rows = Array.from({ length: SEARCH_CANDIDATES + 1 }, (_, i) => ({ id: randomUUID(), request_id: id, client_id: co.clientId, author_id: co.client.id, author_role: 'client', internal: false, body: `${word} number ${i}`, idempotency_key: randomUUID() }));
+    await h.db.batchInsert('messages', rows, 200);
+    const many = await h.get(`/requests?q=${word}`, co.manager.token);
+    expect(many.body.complete).toBe(false);
+    expect((many.body.items as Hit[]).map((x) => x.requestId)).toEqual([id]);
+    const few = await h.get(`/requests?q=${encodeURIComponent(`certificate ${tag}`)}`, co.manager.token);
+    expect(few.body.complete).toBe(true);
   });
 });

@@ -53,8 +53,8 @@ export function publicSignInRouter({ db, perMinute = 30 }: { db: Db; perMinute?:
   });
 
   router.post('/auth/invitations/:token/accept', throttle, async (req, res) => {
-    const token = tokenOf(req);
     const b = passwordBody.parse(req.body ?? {});
+    const token = tokenOf(req);
     const accepted = await acceptInvitation(db, token, b.password, req.get('user-agent'));
     if (!accepted) throw notFound('no such invitation, or it was used or has expired');
     setSessionCookie(req, res, accepted.session);
