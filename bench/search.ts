@@ -83,6 +83,8 @@ export async function populateSearch(db: Db, requests: number, messages: number,
   // Bulk loading: the text indexes are built once at the end, as a restore would.
   await db.raw('drop index if exists requests_search_idx');
   await db.raw('drop index if exists messages_search_idx');
+  await db.raw('drop index if exists requests_client_search_idx');
+  await db.raw('drop index if exists messages_client_search_idx');
   const clients = await rowsOf<{ id: string; account_manager_id: string }[]>(db('clients').where('name', 'like', 'Search client %').orderBy('id').select('id', 'account_manager_id'));
   await db.raw('create temporary table bench_clients (no int primary key, id uuid, manager uuid)');
   await db('bench_clients').insert(clients.map((c, i) => ({ no: i, id: c.id, manager: c.account_manager_id })));
@@ -119,6 +121,8 @@ export async function populateSearch(db: Db, requests: number, messages: number,
   await db.raw("set maintenance_work_mem = '1GB'");
   await db.raw('create index requests_search_idx on requests using gin (search)');
   await db.raw('create index messages_search_idx on messages using gin (search)');
+  await db.raw('create index requests_client_search_idx on requests using gin (client_id, search)');
+  await db.raw('create index messages_client_search_idx on messages using gin (client_id, search)');
   await db.raw('vacuum analyze requests');
   await db.raw('vacuum analyze messages');
   await db.raw('vacuum analyze clients');

@@ -12,6 +12,7 @@ import * as adminAudit from './20261129010000_admin_audit';
 import * as reviewKeys from './20261129020000_review_keys';
 import * as conversation from './20261130000000_conversation';
 import * as signIn from './20261130010000_sign_in';
+import * as searchByClient from './20261130020000_search_by_client';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -25,4 +26,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129020000_review_keys': reviewKeys,
   '20261130000000_conversation': conversation,
   '20261130010000_sign_in': signIn,
+  '20261130020000_search_by_client': searchByClient,
 };

@@ -58,32 +58,65 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
     if (filters.needsAttention && actor.role !== 'client') out = (filters.needsAttention === 'true' ? out.whereNotNull('requests.attention_reason') : out.whereNull('requests.attention_reason')) as Q;
     return out.limit(SEARCH_CANDIDATES) as Q;
   };
-  const inRequests = filtered(
-    db('requests')
-      .select('requests.id as request_id', db.raw(`ts_rank_cd(requests.search, ${TSQUERY}) as rank`, [q]), db.raw('null::uuid as message_id'), db.raw("'r' as src"))
-      .whereRaw(`requests.search @@ ${TSQUERY}`, [q]),
-  );
-  let inMessages = db('messages')
-    .join('requests', 'requests.id', 'messages.request_id')
-    .select('messages.request_id', db.raw(`ts_rank_cd(messages.search, ${TSQUERY}) * 0.8 as rank`, [q]), 'messages.id as message_id', db.raw("'m' as src"))
-    .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
-    .whereNull('messages.deleted_at');
-  // The visibility rule narrowed on the messages' own client (indexed) before the join checks it whole.
-  if (actor.role === 'client') inMessages = inMessages.where('messages.internal', false).where('messages.client_id', actor.clientId ?? '');
+  const rankOf = (table: string, weight = 1) => db.raw(`ts_rank_cd(${table}.search, ${TSQUERY})${weight === 1 ? '' : ` * ${weight}`} as rank`, [q]);
+  const requestColumns = () => ['requests.id as request_id', rankOf('requests'), db.raw('null::uuid as message_id'), db.raw("'r' as src")];
+  const messageColumns = () => ['messages.request_id', rankOf('messages', 0.8), 'messages.id as message_id', db.raw("'m' as src")];
+  /** A manager's clients (their account manager): each is searched on its own through the (client_id, search) index. */
+  const MY_CLIENTS = 'array(select id from clients where account_manager_id = ?)';
+  const arms: Knex.QueryBuilder[] = [];
   if (actor.role === 'manager') {
-    inMessages = inMessages.where((w) =>
-      w
-        .whereRaw('messages.client_id = any(array(select id from clients where account_manager_id = ?))', [actor.id])
-        .orWhereRaw('messages.request_id = any(array(select r.id from requests r where r.manager_id = ? and r.client_id <> all(array(select id from clients where account_manager_id = ?))))', [actor.id, actor.id]),
+    // Per client, through the (client_id, search) index: GIN intersects the client's entries with the words'.
+    arms.push(
+      filtered(
+        db
+          .from(db.raw(`unnest(${MY_CLIENTS}) as mc(id)`, [actor.id]))
+          .joinRaw(`join lateral (select * from requests r0 where r0.client_id = mc.id and r0.search @@ ${TSQUERY} limit ${SEARCH_CANDIDATES}) as requests on true`, [q])
+          .select(requestColumns()),
+      ),
+      filtered(
+        db
+          .from(db.raw(`unnest(${MY_CLIENTS}) as mc(id)`, [actor.id]))
+          .joinRaw(`join lateral (select * from messages m0 where m0.client_id = mc.id and m0.search @@ ${TSQUERY} and m0.deleted_at is null limit ${SEARCH_CANDIDATES}) as messages on true`, [q])
+          .join('requests', 'requests.id', 'messages.request_id')
+          .select(messageColumns()),
+      ),
+      // Requests the manager is responsible for, of clients someone else is account manager of (rare).
+      filtered(
+        db('requests')
+          .select(requestColumns())
+          .where('requests.manager_id', actor.id)
+          .whereRaw(`requests.client_id <> all(${MY_CLIENTS})`, [actor.id])
+          .whereRaw(`requests.search @@ ${TSQUERY}`, [q]),
+      ),
+      filtered(
+        db('messages')
+          .join('requests', 'requests.id', 'messages.request_id')
+          .select(messageColumns())
+          .whereRaw(`messages.request_id = any(array(select r.id from requests r where r.manager_id = ? and r.client_id <> all(${MY_CLIENTS})))`, [actor.id, actor.id])
+          .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
+          .whereNull('messages.deleted_at'),
+      ),
     );
+  } else {
+    let inRequests = db('requests').select(requestColumns()).whereRaw(`requests.search @@ ${TSQUERY}`, [q]);
+    let inMessages = db('messages')
+      .join('requests', 'requests.id', 'messages.request_id')
+      .select(messageColumns())
+      .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
+      .whereNull('messages.deleted_at');
+    // A client's own rows, through the (client_id, search) index.
+    if (actor.role === 'client') {
+      inRequests = inRequests.where('requests.client_id', actor.clientId ?? '');
+      inMessages = inMessages.where('messages.internal', false).where('messages.client_id', actor.clientId ?? '');
+    }
+    arms.push(filtered(inRequests), filtered(inMessages));
   }
-  inMessages = filtered(inMessages);
   const best = db
     .select(db.raw('distinct on (hits.request_id) hits.request_id, hits.rank, hits.message_id'))
     .from('hits')
     .orderBy([{ column: 'hits.request_id' }, { column: 'hits.rank', order: 'desc' }]);
   const query = db
-    .with('hits', db.unionAll([inRequests, inMessages], true))
+    .with('hits', db.unionAll(arms, true))
     .from(best.as('best'))
     .join('requests', 'requests.id', 'best.request_id')
     .select(
