@@ -11,11 +11,11 @@ import type { Db } from '../../db/knex';
 import { AttachmentTooLarge, attachmentByKey, attachmentBytes, attachmentsOf, requestAttachmentBytes, storeAttachment, visibleAttachment, type Attachment } from '../../stores/attachments';
 import { deleteMessage, editMessage, messageByKey, messageOf, messagePage, messageRevisions, postMessage, type Message } from '../../stores/messages';
 import { actorOf } from '../auth';
+import { idempotencyKeyOf, sha256 } from '../idempotency';
 import { badRequest, conflict, forbidden, HttpError, notFound, unprocessable } from '../errors';
 import { deleteMessageBody, editMessageBody, pageQuery, postMessageBody, uploadQuery, uuidParam } from '../schemas';
 import type { RequestAccess } from './requests';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export interface AttachmentLimits {
   /** Bytes one file may have. */
@@ -50,11 +50,6 @@ function excerptOf(body: string): string {
   return line.length > 280 ? `${line.slice(0, 279)}…` : line;
 }
 
-function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw badRequest('Idempotency-Key must be 1–200 visible ASCII characters');
-  return key;
-}
 
 export function mountConversation(router: Router, { db, visibleRequest, check, signal, update, limits = DEFAULT_ATTACHMENT_LIMITS }: RequestAccess & { db: Db; limits?: AttachmentLimits }): void {
   const messageParam = (req: Request) => {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   WithStartWorkflowOperation,
@@ -41,15 +41,7 @@ import { timeEntriesOf, timeEntry, timeEntryPage } from '../../stores/time-entri
 import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, requestRefParam, taskIdParam, uuidParam } from '../schemas';
 import { mountConversation, type AttachmentLimits } from './conversation';
 
-
-/** The Idempotency-Key header, checked: 1–200 visible ASCII characters. */
-function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw badRequest('Idempotency-Key must be 1–200 visible ASCII characters');
-  return key;
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+import { idempotencyKeyOf, sha256 } from '../idempotency';
 
 /** The commands a route of their own carries (a reply travels with its message: POST /requests/:id/messages). */
 export type RoutedCommand = Exclude<UpdateCommand | SignalCommand, 'reply'>;
