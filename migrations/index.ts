@@ -13,6 +13,7 @@ import * as reviewKeys from './20261129020000_review_keys';
 import * as conversation from './20261130000000_conversation';
 import * as signIn from './20261130010000_sign_in';
 import * as searchByClient from './20261130020000_search_by_client';
+import * as liveEvents from './20261201000000_live_events';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261130000000_conversation': conversation,
   '20261130010000_sign_in': signIn,
   '20261130020000_search_by_client': searchByClient,
+  '20261201000000_live_events': liveEvents,
 };

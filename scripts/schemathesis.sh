@@ -26,6 +26,7 @@ for who in head client; do
   echo "[schemathesis] as $who"
   .tools/venv/bin/schemathesis run "http://127.0.0.1:$PORT/openapi.json" \
     -H "Authorization: Bearer $token" \
+    --exclude-path /events \
     --checks not_a_server_error,response_schema_conformance \
     --max-examples 15 --request-timeout 10 --seed 1 || status=$?
 done

@@ -136,9 +136,16 @@ describe('the web app', () => {
     await c.getByRole('heading', { name: 'Ждут вас' }).waitFor();
     await a11y(c, 'requests waiting for the client (ru)');
     await screenshot(c, 'client-requests');
+    // The specialist's desk is open while the client approves: the task moves there by itself.
+    await s.getByRole('link', { name: 'My desk' }).click();
+    const task = s.locator('section[aria-labelledby=tasks] li', { hasText: 'Fix the export' });
+    await expect.poll(() => task.innerText()).toContain('Estimated, waiting for approval');
+    await a11y(s, 'desk (specialist)');
     await open(c, key);
     await action(c, 'Согласовать оценку');
     await expect.poll(() => stageOf(key)).toBe('Execution');
+    await expect.poll(() => task.innerText(), { timeout: 5_000 }).toContain('In progress');
+    await screenshot(s, 'specialist-desk');
 
     // A renegotiated deadline: the manager proposes, the client agrees.
     await open(m, key);

@@ -8,6 +8,7 @@ import { actorOf, authenticate } from './auth';
 import { RateLimiter, rateLimit, requestContext } from './middleware';
 import { docsPage, openApiDocument } from './openapi';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
+import { LiveHub, liveRouter } from './live';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 /** The one route whose body is not JSON: a file's bytes. */
@@ -40,6 +41,8 @@ export interface AppDeps {
 
 export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30 }: AppDeps) {
   const app = express();
+  const live = new LiveHub(db, logger);
+  app.locals.live = live;
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -82,6 +85,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
     res.json(actorOf(req));
   });
   app.use(sessionRouter({ db }));
+  app.use(liveRouter(live));
   app.use(adminRouter({ db, temporal, taskQueue }));
   app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }));
   app.use(inboxRouter({ db }));

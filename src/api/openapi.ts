@@ -34,6 +34,15 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'public', status: 200, produces: 'text/plain' },
   { method: 'get', path: '/openapi.json', summary: 'This description', roles: 'public', status: 200 },
   { method: 'get', path: '/docs', summary: 'This description as a readable page', roles: 'public', status: 200, produces: 'text/html' },
+  {
+    method: 'get',
+    path: '/events',
+    summary:
+      'Live changes (server-sent events) for the signed-in person: `request` with `{"id"}` when a request they may see changed, `inbox` when a notice for them arrived, `escalation` (staff) when escalations changed, `refresh` when everything should be read again. An event never carries content. At most 8 streams per person (429 beyond)',
+    roles: everyone,
+    status: 200,
+    produces: 'text/event-stream',
+  },
   { method: 'get', path: '/me', summary: 'Who the token belongs to', roles: everyone, status: 200 },
   { method: 'post', path: '/auth/login', summary: 'Sign in with e-mail and password: a session cookie (httpOnly) and its CSRF token; 429 while the account is locked', roles: 'public', body: s.signInBody, status: 200 , response: r.signedInResponse },
   { method: 'get', path: '/auth/invitations/:token', summary: 'Who an invitation is for, while it is unused and unexpired', roles: 'public', status: 200 , response: r.invitationResponse },

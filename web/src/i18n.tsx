@@ -116,6 +116,16 @@ const en = {
     Closed: 'Closed',
     Cancelled: 'Cancelled',
   } as Record<string, string>,
+  taskStatuses: {
+    waiting: 'Waiting for a specialist',
+    estimating: 'To estimate',
+    estimate_review: 'Estimate with the mentor',
+    estimated: 'Estimated, waiting for approval',
+    in_progress: 'In progress',
+    result_review: 'Result in review',
+    done: 'Done',
+    cancelled: 'Cancelled',
+  } as Record<string, string>,
   priorities: { critical: 'critical', high: 'high', normal: 'normal', low: 'low' } as Record<string, string>,
   waits: {
     approve: 'approve or reject the estimate',
@@ -241,6 +251,16 @@ const ru: Texts = {
     Closed: 'Закрыта',
     Cancelled: 'Отменена',
   },
+  taskStatuses: {
+    waiting: 'Ждёт специалиста',
+    estimating: 'Оценить',
+    estimate_review: 'Оценка у наставника',
+    estimated: 'Оценено, ждёт согласования',
+    in_progress: 'В работе',
+    result_review: 'Результат на проверке',
+    done: 'Готово',
+    cancelled: 'Отменено',
+  } as Record<string, string>,
   priorities: { critical: 'критичный', high: 'высокий', normal: 'обычный', low: 'низкий' },
   waits: {
     approve: 'согласовать или отклонить оценку',

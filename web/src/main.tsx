@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Link, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
 import { api, setCsrfToken, type Session } from './api';
 import { LANGS, LocaleContext, initialLang, makeLocale, useLocale, type Lang } from './i18n';
+import { stopLive } from './live';
 import { InvitePage, LoginPage } from './pages/SignIn';
 import { NewRequestPage, RequestsPage } from './pages/Requests';
 import { RequestPage } from './pages/Request';
@@ -68,6 +69,7 @@ function App() {
   const navigate = useNavigate();
   const signOut = async () => {
     await api.POST('/auth/logout');
+    stopLive();
     setCsrfToken(null);
     setSession(null);
     void navigate('/login');

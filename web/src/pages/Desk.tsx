@@ -3,15 +3,13 @@ import { Link } from 'react-router-dom';
 import { api, type Actor } from '../api';
 import type { paths } from '../api-types';
 import { useLocale } from '../i18n';
+import { useLive } from '../live';
 
 type Inbox = paths['/inbox']['get']['responses'][200]['content']['application/json'];
 type Escalations = paths['/escalations']['get']['responses'][200]['content']['application/json'];
 type MyTasks = paths['/me/tasks']['get']['responses'][200]['content']['application/json'];
 
-/** How often the desk looks again: escalations raised by the requests' timers appear on their own. */
-const REFRESH_MS = 3000;
-
-/** My desk: what is new for me, the escalations I own (staff), my tasks (specialists); kept current. */
+/** My desk: what is new for me, the escalations I own (staff), my tasks (specialists); live. */
 export function DeskPage({ actor }: { actor: Actor }) {
   const { t, moment, hours } = useLocale();
   const [inbox, setInbox] = useState<Inbox['items']>([]);
@@ -30,9 +28,9 @@ export function DeskPage({ actor }: { actor: Actor }) {
   }, [actor.role, staff]);
   useEffect(() => {
     void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => clearInterval(timer);
   }, [load]);
+  // Escalations raised by the requests' timers, new notices and my tasks' changes appear on their own.
+  useLive(() => true, () => void load());
   const acknowledge = async (id: string) => {
     await api.POST('/escalations/{escalationId}/acknowledge', { params: { path: { escalationId: id } } });
     await load();
@@ -75,6 +73,7 @@ export function DeskPage({ actor }: { actor: Actor }) {
                 <Link to={`/r/${k.requestId}`}>
                   {k.taskId} {k.title}
                 </Link>
+                <span className="task-status">{t.taskStatuses[k.status] ?? k.status}</span>
                 <span className="muted">{t.priorities[k.priority] ?? k.priority}</span>
                 <span className="muted">
                   {hours(k.hours)} · {t.deadline}: {moment(k.deadlineAt)}

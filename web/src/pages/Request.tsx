@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode
 import { useParams } from 'react-router-dom';
 import { ApiError, act, api, type Actor, type Message, type Problem, type RequestView, type Timeline } from '../api';
 import { useLocale, type Texts } from '../i18n';
+import { useLive } from '../live';
 import { ProblemText } from './SignIn';
 
 type Field =
@@ -318,6 +319,8 @@ export function RequestPage({ actor }: { actor: Actor }) {
   useEffect(() => {
     void load();
   }, [load]);
+  // A change made elsewhere (the client approved, a timer escalated) shows without a reload.
+  useLive((e) => e.kind === 'request' && (e.id === r?.id || e.id === ref), () => void load());
   if (r === undefined) return <p>{t.loading}</p>;
   if (r === null) return <p role="alert">{t.notFound}</p>;
   return (
@@ -359,7 +362,7 @@ export function RequestPage({ actor }: { actor: Actor }) {
                   {task.id} {task.title}
                   {task.result ? <div className="muted">{task.result}</div> : null}
                 </td>
-                <td>{task.status}</td>
+                <td>{t.taskStatuses[task.status] ?? task.status}</td>
                 <td>{task.progress}%</td>
                 <td>{hours(task.approvedHours ?? task.estimateHours)}</td>
                 <td>{moment(task.deadlineAt)}</td>

@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, type Actor, type ListItem, type Problem } from '../api';
+import { useLive } from '../live';
 import { useLocale } from '../i18n';
 import { ProblemText } from './SignIn';
 
@@ -40,13 +41,17 @@ export function RequestsPage({ actor }: { actor: Actor }) {
   const [items, setItems] = useState<ListItem[] | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [query, setQuery] = useState(q);
+  const load = useCallback(async () => {
+    const { data, error } = await api.GET('/requests', { params: { query: { limit: 100, ...(q ? { q } : {}) } } });
+    if (error) setProblem(error as unknown as Problem);
+    setItems(data?.items ?? []);
+  }, [q]);
   useEffect(() => {
     setItems(null);
-    void api.GET('/requests', { params: { query: { limit: 100, ...(q ? { q } : {}) } } }).then(({ data, error }) => {
-      if (error) setProblem(error as unknown as Problem);
-      setItems(data?.items ?? []);
-    });
-  }, [q]);
+    void load();
+  }, [load]);
+  // A new request, or a stage changed elsewhere, shows without a reload.
+  useLive((e) => e.kind === 'request', () => void load());
   const waiting = actor.role === 'client' && items ? items.filter((i) => CLIENT_WAITS[i.stage]) : [];
   const rest = items ? items.filter((i) => !waiting.includes(i)) : [];
   const search = (e: FormEvent) => {
