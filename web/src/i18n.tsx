@@ -260,7 +260,7 @@ const ru: Texts = {
     result_review: 'Результат на проверке',
     done: 'Готово',
     cancelled: 'Отменено',
-  } as Record<string, string>,
+  },
   priorities: { critical: 'критичный', high: 'высокий', normal: 'обычный', low: 'низкий' },
   waits: {
     approve: 'согласовать или отклонить оценку',
