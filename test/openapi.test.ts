@@ -53,10 +53,31 @@ it('serves OpenAPI 3.1 with request bodies generated from the zod schemas', asyn
   expect(res.body.paths['/requests/{id}/rework'].post.responses['202']).toBeDefined();
 });
 
-it('serves a readable docs page', async () => {
+it('serves the API reference at /docs: Swagger UI from this process, reading /openapi.json', async () => {
   const res = await h.http.get('/docs');
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toContain('text/html');
-  expect(res.text).toContain('/requests/:id/approve');
-  expect(res.text).toContain('approveEstimate');
+  expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  const scripts = [...res.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+  const styles = [...res.text.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
+  expect(scripts).toEqual(['/docs/assets/swagger-ui-bundle.js', '/docs/init.js']);
+  for (const asset of [...scripts, ...styles]) {
+    const a = await h.http.get(asset);
+    expect(a.status, asset).toBe(200);
+    expect(a.headers['x-content-type-options']).toBe('nosniff');
+  }
+  expect((await h.http.get('/docs/init.js')).text).toContain("url: '/openapi.json'");
+  // Only the two files the page needs: not the package's demo page or anything beside it.
+  for (const other of ['/docs/assets/index.html', '/docs/assets/swagger-ui-bundle.js.map', '/docs/assets/../package.json']) {
+    const r = await h.http.get(other);
+    expect(r.status, other).not.toBe(200);
+    expect(r.headers['content-type'], other).toContain('application/problem+json');
+  }
+});
+
+it('describes every refusal with an example problem', async () => {
+  const res = await h.http.get('/openapi.json');
+  const approve = res.body.paths['/requests/{id}/approve'].post.responses;
+  expect(approve['409'].content['application/problem+json'].example).toMatchObject({ type: 'about:blank', status: 409, title: 'Conflict' });
+  expect(approve['404'].content['application/problem+json'].example.status).toBe(404);
 });

@@ -196,6 +196,30 @@ describe('the web app', () => {
     expect(checked.size).toBeGreaterThanOrEqual(7);
   });
 
+  it('the API reference at /docs renders every operation with its responses, from this origin only', async () => {
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base)) outside.push(r.url());
+    });
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') refused.push(`${m.text()} ${m.location().url}`);
+    });
+    await page.goto(`${base}/docs`);
+    const approve = page.locator('.opblock', { hasText: '/requests/{id}/approve' }).first();
+    await approve.waitFor();
+    await approve.locator('.opblock-summary').click();
+    // The response shape and an error example are shown.
+    await expect.poll(() => approve.innerText()).toContain('409');
+    expect(await approve.innerText()).toContain('Conflict');
+    await screenshot(page, 'api-docs');
+    expect(outside).toEqual([]);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+
   it('a sign-in page in the browser: a wrong password is refused, the right one signs in, sign-out ends the session', async () => {
     const email = `signin-${randomUUID()}@test.example`;
     const contact = await h.post(`/admin/clients/${co.clientId}/contacts`, co.admin.token, { name: 'Sign-in', email });

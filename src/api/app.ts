@@ -6,7 +6,8 @@ import { TASK_QUEUE } from '../shared/contract';
 import { createHttpMetrics, createLogger, type Logger } from '../observability';
 import { actorOf, authenticate } from './auth';
 import { RateLimiter, rateLimit, requestContext } from './middleware';
-import { docsPage, openApiDocument } from './openapi';
+import { docsRouter } from './docs';
+import { openApiDocument } from './openapi';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
 import { LiveHub, liveRouter } from './live';
 
@@ -64,9 +65,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(docsPage());
-  });
+  app.use(docsRouter());
   app.use(webRouter());
   // A body is JSON or nothing (`text/plain`, forms and the like are 415, not a schema error) —
   // except an upload, whose body is the file's bytes, streamed as they come.

@@ -109,24 +109,39 @@ export function allOperations(): Operation[] {
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 
-const problem = {
-  description: 'Problem details (RFC 9457)',
-  content: {
-    'application/problem+json': {
-      schema: {
-        type: 'object',
-        required: ['type', 'title', 'status'],
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          requestId: { type: 'string' },
-          errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
-        },
-      },
-    },
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    requestId: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
   },
+};
+
+/** What each refusal looks like, shown in the API reference. */
+const PROBLEM_EXAMPLES: Record<string, { title: string; detail: string; errors?: object[] }> = {
+  '400': { title: 'Bad Request', detail: 'the body does not match the schema', errors: [{ path: 'title', code: 'too_big', message: 'Too big: expected string to have <=200 characters' }] },
+  '401': { title: 'Unauthorized', detail: 'sign in, or send a bearer token' },
+  '403': { title: 'Forbidden', detail: 'a client may not do this' },
+  '404': { title: 'Not Found', detail: 'no such request' },
+  '409': { title: 'Conflict', detail: 'the request is in ClientApproval; this needs Execution' },
+  '413': { title: 'Payload Too Large', detail: 'a file may be at most 25 MiB' },
+  '415': { title: 'Unsupported Media Type', detail: 'send the body as application/json' },
+  '422': { title: 'Unprocessable Content', detail: 'this Idempotency-Key was used for another call' },
+  '429': { title: 'Too Many Requests', detail: 'rate limit reached; retry in 12 s' },
+  '503': { title: 'Service Unavailable', detail: 'the request did not answer in time; retry with the same Idempotency-Key' },
+};
+
+const problem = (status: string) => {
+  const ex = PROBLEM_EXAMPLES[status]!;
+  return {
+    description: ex.title,
+    content: { 'application/problem+json': { schema: PROBLEM_SCHEMA, example: { type: 'about:blank', status: Number(status), ...ex, requestId: '7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11' } } },
+  };
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
@@ -149,7 +164,7 @@ export function openApiDocument(): Record<string, unknown> {
     const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const queryProps = op.query ? ((jsonSchema(op.query).properties ?? {}) as Record<string, unknown>) : {};
     const query = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-    const errors = op.roles === 'public' ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '413': problem, '415': problem, '422': problem, '429': problem, '503': problem };
+    const errors = op.roles === 'public' ? {} : Object.fromEntries(Object.keys(PROBLEM_EXAMPLES).map((status) => [status, problem(status)]));
     const success =
       op.status === 204
         ? { description: 'Done' }
@@ -170,23 +185,4 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }],
     paths,
   };
-}
-
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** A readable page of the same description, served without any script or outside asset. */
-export function docsPage(): string {
-  const rows = allOperations()
-    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
-    .map((op) => {
-      const body = op.body ? `<details><summary>body</summary><pre>${esc(JSON.stringify(jsonSchema(op.body), null, 2))}</pre></details>` : '';
-      return `<tr><td><code>${op.method.toUpperCase()}</code></td><td><code>${esc(op.path)}</code></td><td>${esc(op.summary)}${body}</td><td>${op.roles === 'public' ? 'no token' : esc(op.roles.join(', '))}</td><td>${op.status}</td></tr>`;
-    })
-    .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Retainer Desk API</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}pre{background:#f6f6f6;padding:.5rem}</style></head>
-<body><h1>Retainer Desk API</h1><p>Bearer tokens; errors are <code>application/problem+json</code>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>
-<table><tr><th>method</th><th>path</th><th>what</th><th>who</th><th>success</th></tr>
-${rows}
-</table></body></html>`;
 }
