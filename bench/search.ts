@@ -46,6 +46,9 @@ function vocabulary(size: number): string[] {
   return words;
 }
 
+/** The benchmark's vocabulary (the words its shapes search for). */
+export const vocabularyForLab = () => vocabulary(VOCABULARY);
+
 async function credential(db: Db, column: 'staff_id' | 'contact_id', id: string): Promise<string> {
   const token = newToken();
   await db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(token), [column]: id, label: 'bench' });

@@ -99,6 +99,28 @@ describe('search', () => {
     expect(await search(co.head, `payroll ${tag}`, '&stage=Closed')).toEqual([]);
   });
 
+  it("a manager finds their clients' requests, and of another manager's client only the requests they manage", async () => {
+    // The other organisation is handed to a second account manager; requests filed before stay with the first.
+    const kept = await file(`Handover ${tag} kept`, 'Filed before the hand-over.', co.otherClient);
+    const second = await h.post('/admin/staff', co.admin.token, { name: 'Second manager', email: `second-${tag}@test.example`, role: 'manager' });
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    const credential = await h.post('/admin/credentials', co.admin.token, { staffId: second.body.id, label: 'test' });
+    const m2: Person = { id: second.body.id as string, token: credential.body.token as string };
+    await h.db('clients').where({ id: co.otherClientId }).update({ account_manager_id: m2.id });
+    try {
+      const after = await file(`Handover ${tag} new`, 'Filed after the hand-over.', co.otherClient);
+      const own = await file(`Handover ${tag} ours`, 'Our organisation.');
+      expect((await search(co.manager, `handover ${tag}`)).map((x) => x.requestId).sort()).toEqual([kept, own].sort());
+      expect((await search(m2, `handover ${tag}`)).map((x) => x.requestId).sort()).toEqual([kept, after].sort());
+      // Messages follow the same rule.
+      const reply = await h.post(`/requests/${after}/messages`, m2.token, { body: `Handover ${tag} reply` });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+      expect((await search(co.manager, `reply ${tag}`)).map((x) => x.requestId)).toEqual([]);
+    } finally {
+      await h.db('clients').where({ id: co.otherClientId }).update({ account_manager_id: co.manager.id });
+    }
+  });
+
   it('the key finds its request; odd input is answered, never a 500', async () => {
     const id = await file(`Keyed ${tag}`, 'd');
     const key = (await f.state(id)).key!;

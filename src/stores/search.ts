@@ -45,7 +45,7 @@ function pieces(headline: string): { text: string; match: boolean }[] {
  * places than this (a frequent one) is ranked among the first this many the index yields, and the
  * answer says so (`complete: false`): narrow it with more words or the list's filters.
  */
-export const SEARCH_CANDIDATES = 500;
+export const SEARCH_CANDIDATES = 200;
 
 /** A page of the requests matching `q` this person may see, best first (`offset` for the next page). */
 export async function searchRequests(db: Db, actor: Actor, q: string, filters: Omit<RequestListQuery, 'after'>, offset: number): Promise<{ hits: SearchHit[]; more: boolean; complete: boolean }> {
@@ -61,40 +61,31 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
   const rankOf = (table: string, weight = 1) => db.raw(`ts_rank_cd(${table}.search, ${TSQUERY})${weight === 1 ? '' : ` * ${weight}`} as rank`, [q]);
   const requestColumns = () => ['requests.id as request_id', rankOf('requests'), db.raw('null::uuid as message_id'), db.raw("'r' as src")];
   const messageColumns = () => ['messages.request_id', rankOf('messages', 0.8), 'messages.id as message_id', db.raw("'m' as src")];
-  /** A manager's clients (their account manager): each is searched on its own through the (client_id, search) index. */
-  const MY_CLIENTS = 'array(select id from clients where account_manager_id = ?)';
   const arms: Knex.QueryBuilder[] = [];
   if (actor.role === 'manager') {
-    // Per client, through the (client_id, search) index: GIN intersects the client's entries with the words'.
+    // The clients in a manager's view, each searched on its own through the (client_id, search)
+    // index (GIN intersects the client's entries with the words'): those they are account manager
+    // of (all their requests), and those of which they manage some request (only those requests),
+    // found in the (manager_id, client_id) index.
+    const CLIENTS_IN_VIEW = `(select id, true as whole from clients where account_manager_id = :me
+       union all
+       select distinct client_id, false from requests where manager_id = :me and client_id <> all(array(select id from clients where account_manager_id = :me))) as mc`;
+    const inView = () => db.from(db.raw(CLIENTS_IN_VIEW, { me: actor.id }));
     arms.push(
       filtered(
-        db
-          .from(db.raw(`unnest(${MY_CLIENTS}) as mc(id)`, [actor.id]))
-          .joinRaw(`join lateral (select * from requests r0 where r0.client_id = mc.id and r0.search @@ ${TSQUERY} limit ${SEARCH_CANDIDATES}) as requests on true`, [q])
+        inView()
+          .joinRaw(`join lateral (select * from requests r0 where r0.client_id = mc.id and r0.search @@ ${TSQUERY} and (mc.whole or r0.manager_id = ?) limit ${SEARCH_CANDIDATES}) as requests on true`, [q, actor.id])
           .select(requestColumns()),
       ),
       filtered(
-        db
-          .from(db.raw(`unnest(${MY_CLIENTS}) as mc(id)`, [actor.id]))
-          .joinRaw(`join lateral (select * from messages m0 where m0.client_id = mc.id and m0.search @@ ${TSQUERY} and m0.deleted_at is null limit ${SEARCH_CANDIDATES}) as messages on true`, [q])
+        inView()
+          .joinRaw(
+            `join lateral (select * from messages m0 where m0.client_id = mc.id and m0.search @@ ${TSQUERY} and m0.deleted_at is null
+               and (mc.whole or exists (select 1 from requests r1 where r1.id = m0.request_id and r1.manager_id = ?)) limit ${SEARCH_CANDIDATES}) as messages on true`,
+            [q, actor.id],
+          )
           .join('requests', 'requests.id', 'messages.request_id')
           .select(messageColumns()),
-      ),
-      // Requests the manager is responsible for, of clients someone else is account manager of (rare).
-      filtered(
-        db('requests')
-          .select(requestColumns())
-          .where('requests.manager_id', actor.id)
-          .whereRaw(`requests.client_id <> all(${MY_CLIENTS})`, [actor.id])
-          .whereRaw(`requests.search @@ ${TSQUERY}`, [q]),
-      ),
-      filtered(
-        db('messages')
-          .join('requests', 'requests.id', 'messages.request_id')
-          .select(messageColumns())
-          .whereRaw(`messages.request_id = any(array(select r.id from requests r where r.manager_id = ? and r.client_id <> all(${MY_CLIENTS})))`, [actor.id, actor.id])
-          .whereRaw(`messages.search @@ ${TSQUERY}`, [q])
-          .whereNull('messages.deleted_at'),
       ),
     );
   } else {
@@ -144,7 +135,12 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
     ])
     .limit(filters.limit + 1)
     .offset(offset);
-  const rows = await rowsOf<(RequestListRow & { rank: number; message_id: string | null; capped: boolean })[]>(query);
+  // A scan stopped early must start where the table starts, not where another scan left off
+  // (synchronised scans), or the same search would rank different candidates each time.
+  const rows = await db.transaction(async (trx) => {
+    await trx.raw('set local synchronize_seqscans = off');
+    return rowsOf<(RequestListRow & { rank: number; message_id: string | null; capped: boolean })[]>(query.transacting(trx));
+  });
   if (rows.length === 0) return { hits: [], more: false, complete: true };
   // Snippets only for the page: ts_headline reads the whole text.
   const page = rows.slice(0, filters.limit);
