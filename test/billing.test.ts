@@ -160,7 +160,13 @@ describe('through the API', () => {
     const month = monthOf(new Date().toISOString(), 'Europe/Berlin').slice(0, 7);
     const staff = await h.get(`/clients/${own.clientId}/statements/${month}`, own.manager.token);
     expect(staff.status).toBe(200);
-    expect(staff.body.summary).toEqual({
+    const { days, ...figures } = staff.body.summary as { days: { date: string; leftHours: number }[] };
+    // The burn-down: every day of the month so far; today's hours left are the month's free hours.
+    expect(days[0]?.date).toBe(`${month}-01`);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
+    expect(days.at(-1)).toEqual({ date: today, leftHours: 4.5 });
+    expect(days).toHaveLength(Number(today.slice(8, 10)));
+    expect(figures).toEqual({
       period: `${month}-01`,
       timeZone: 'Europe/Berlin',
       includedHours: 20,

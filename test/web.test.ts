@@ -177,6 +177,26 @@ describe('the web app', () => {
     await expect.poll(() => stageOf(key)).toBe('Closed');
     await expect.poll(() => c.locator('article.request').innerText()).toContain('Закрыта');
 
+    // The client's month: the hours, the burn-down, the statement as CSV and as a printable page.
+    await c.getByRole('link', { name: 'Месяц' }).click();
+    await c.getByRole('img', { name: /Остаток часов в этом месяце/ }).waitFor();
+    const figures = await c.locator('dl.figures').innerText();
+    expect(figures).toContain('Включено');
+    expect(figures).toContain('Израсходовано');
+    await a11y(c, 'month (client, ru)');
+    await screenshot(c, 'client-month');
+    const csvHref = (await c.getByRole('link', { name: 'Скачать выписку (CSV)' }).getAttribute('href'))!;
+    const csv = await c.evaluate(async (href) => {
+      const res = await fetch(href);
+      return { type: res.headers.get('content-type'), text: await res.text() };
+    }, csvHref);
+    expect(csv.type).toContain('text/csv');
+    expect(csv.text).toContain('Не выгружаются отчёты');
+    await c.getByRole('link', { name: 'Выписка для печати' }).click();
+    await c.getByRole('heading', { name: /Выписка/ }).waitFor();
+    await expect.poll(() => c.locator('article.statement').innerText()).toContain('Не выгружаются отчёты');
+    await a11y(c, 'statement (client, ru)');
+
     // A client of another organisation finds nothing of it: not in the list, not by search, not by its key.
     const other = await h.post(`/admin/clients/${co.otherClientId}/contacts`, co.admin.token, { name: 'Other', email: `other-${randomUUID()}@test.example` });
     const stranger = await invited({ contactId: other.body.id as string }, 'en-GB');

@@ -118,3 +118,36 @@ export const escalationsResponse = z.looseObject({
 export const myTasksResponse = z.looseObject({
   items: z.array(z.looseObject({ requestId: z.string(), taskId: z.string(), title: z.string(), skill: z.string(), priority: z.string(), status: z.string(), hours: z.number(), deadlineAt: when.nullable() })),
 });
+
+const hours = z.number().describe('hours, in quarter hours');
+export const monthResponse = z.looseObject({
+  period: z.string().describe('the first day of the month, YYYY-MM-DD'),
+  timeZone: z.string(),
+  includedHours: hours,
+  rolledOverHours: hours,
+  committedHours: hours,
+  consumedHours: hours,
+  freeHours: hours,
+  overageHours: hours,
+  days: z.array(z.looseObject({ date: z.string(), leftHours: hours })).describe('the burn-down: hours left at the end of each day so far'),
+});
+export const statementResponse = z.looseObject({
+  clientId: z.string(),
+  clientName: z.string(),
+  // A statement closed before the burn-down was kept has no `days`.
+  summary: monthResponse.extend({ days: monthResponse.shape.days.optional() }),
+  requests: z.array(
+    z.looseObject({
+      requestId: z.string(),
+      title: z.string(),
+      closedAt: when.nullable(),
+      stage: z.string(),
+      billableHours: hours,
+      nonBillable: z.record(z.string(), hours).optional().describe('staff only'),
+      tasks: z.array(z.looseObject({})).optional().describe('staff only: per task, budget, actual, billable and non-billable hours'),
+    }),
+  ),
+  totals: z.looseObject({ billableHours: hours, nonBillableHours: hours.optional() }),
+  nonBillableByReason: z.record(z.string(), hours).optional().describe('staff only'),
+  closed: z.boolean(),
+});

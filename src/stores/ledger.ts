@@ -102,6 +102,8 @@ export interface MonthSummary {
   consumedHours: number;
   freeHours: number;
   overageHours: number;
+  /** The burn-down: the hours left at the end of each day of the month so far, in the client's time zone. */
+  days: { date: string; leftHours: number }[];
 }
 
 export async function monthSummary(db: Db, clientId: string, period: string): Promise<MonthSummary> {
@@ -123,7 +125,31 @@ export async function monthSummary(db: Db, clientId: string, period: string): Pr
     consumedHours: consumed,
     freeHours: Math.max(0, roundQuarter(included - committed - consumed)),
     overageHours: Math.max(0, roundQuarter(consumed - included)),
+    days: await burnDown(db, clientId, period, included, sub?.timezone ?? (await timeZoneOf(db, clientId))),
   };
+}
+
+/**
+ * Hours left at the end of each day of the month, up to today (in the client's time zone): what
+ * the subscription includes less what approved requests hold and closed ones wrote off by then.
+ */
+async function burnDown(db: Db, clientId: string, period: string, included: number, timeZone: string): Promise<{ date: string; leftHours: number }[]> {
+  const res = await rowsOf<{ rows: { date: string; left: number }[] }>(
+    db.raw(
+      `with days as (
+         select d::date as date from generate_series(?::date, least((?::date + interval '1 month' - interval '1 day')::date, (now() at time zone ?)::date), interval '1 day') d
+       ),
+       used as (
+         select (created_at at time zone ?)::date as date,
+                sum(case kind when 'reservation' then hours when 'release' then -hours when 'writeoff' then hours else 0 end)::float as hours
+         from hour_ledger where client_id = ? and period = ? group by 1
+       )
+       select to_char(days.date, 'YYYY-MM-DD') as date, ?::float - coalesce(sum(used.hours) filter (where used.date <= days.date), 0)::float as left
+       from days left join used on used.date <= days.date group by days.date order by days.date`,
+      [period, period, timeZone, timeZone, clientId, period, included],
+    ),
+  );
+  return res.rows.map((r) => ({ date: r.date, leftHours: roundQuarter(Number(r.left)) }));
 }
 
 /** R14: the hours left in the client's month at an instant: the month's free hours. */

@@ -180,6 +180,342 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes (server-sent events) for the signed-in person: `request` with `{"id"}` when a request they may see changed, `inbox` when a notice for them arrived, `escalation` (staff) when escalations changed, `refresh` when everything should be read again. An event never carries content. At most 8 streams per person (429 beyond)
+         * @description Roles: client, manager, specialist, head, admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me": {
         parameters: {
             query?: never;
@@ -209,12 +545,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -229,12 +581,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -249,12 +610,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -269,12 +639,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -289,12 +668,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -309,12 +697,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -329,12 +726,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -349,12 +755,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -369,12 +784,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -389,12 +813,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -615,12 +1048,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -635,12 +1084,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -655,12 +1113,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -675,12 +1142,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -695,12 +1171,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -715,12 +1200,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -735,12 +1229,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -755,12 +1258,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -775,12 +1287,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -795,12 +1316,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -854,12 +1384,28 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -874,12 +1420,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -894,12 +1449,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -914,12 +1478,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -934,12 +1507,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -954,12 +1536,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -974,12 +1565,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -994,12 +1594,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1014,12 +1623,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1034,12 +1652,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1093,12 +1720,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1113,12 +1756,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1133,12 +1785,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1153,12 +1814,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1173,12 +1843,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1193,12 +1872,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1213,12 +1901,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1233,12 +1930,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1253,12 +1959,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1273,12 +1988,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1343,12 +2067,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1363,12 +2103,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1383,12 +2132,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1403,12 +2161,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1423,12 +2190,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1443,12 +2219,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1463,12 +2248,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1483,12 +2277,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1503,12 +2306,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1523,12 +2335,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1630,12 +2451,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1650,12 +2487,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1670,12 +2516,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1690,12 +2545,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1710,12 +2574,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1730,12 +2603,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1750,12 +2632,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1770,12 +2661,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1790,12 +2690,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1810,12 +2719,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1942,12 +2860,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1962,12 +2896,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -1982,12 +2925,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2002,12 +2954,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2022,12 +2983,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2042,12 +3012,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2062,12 +3041,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2082,12 +3070,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2102,12 +3099,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2122,12 +3128,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2251,12 +3266,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2271,12 +3302,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2291,12 +3331,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2311,12 +3360,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2331,12 +3389,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2351,12 +3418,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2371,12 +3447,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2391,12 +3476,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2411,12 +3505,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2431,12 +3534,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2542,12 +3654,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2562,12 +3690,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2582,12 +3719,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2602,12 +3748,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2622,12 +3777,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2642,12 +3806,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2662,12 +3835,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2682,12 +3864,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2702,12 +3893,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2722,12 +3922,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2825,12 +4034,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2845,12 +4070,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2865,12 +4099,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2885,12 +4128,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2905,12 +4157,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2925,12 +4186,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2945,12 +4215,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2965,12 +4244,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2985,12 +4273,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3005,12 +4302,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3106,12 +4412,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3126,12 +4448,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3146,12 +4477,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3166,12 +4506,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3186,12 +4535,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3206,12 +4564,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3226,12 +4593,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3246,12 +4622,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3266,12 +4651,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3286,12 +4680,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3382,12 +4785,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3402,12 +4821,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3422,12 +4850,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3442,12 +4879,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3462,12 +4908,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3482,12 +4937,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3502,12 +4966,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3522,12 +4995,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3542,12 +5024,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3562,12 +5053,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3658,12 +5158,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3678,12 +5194,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3698,12 +5223,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3718,12 +5252,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3738,12 +5281,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3758,12 +5310,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3778,12 +5339,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3798,12 +5368,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3818,12 +5397,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3838,12 +5426,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3894,12 +5491,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3914,12 +5527,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3934,12 +5556,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3954,12 +5585,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3974,12 +5614,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -3994,12 +5643,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4014,12 +5672,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4034,12 +5701,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4054,12 +5730,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4074,12 +5759,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4151,12 +5845,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4171,12 +5881,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4191,12 +5910,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4211,12 +5939,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4231,12 +5968,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4251,12 +5997,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4271,12 +6026,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4291,12 +6055,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4311,12 +6084,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4331,12 +6113,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4399,12 +6190,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4419,12 +6226,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4439,12 +6255,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4459,12 +6284,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4479,12 +6313,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4499,12 +6342,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4519,12 +6371,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4539,12 +6400,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4559,12 +6429,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4579,12 +6458,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4639,12 +6527,28 @@ export interface paths {
                         "application/octet-stream": string;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4659,12 +6563,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4679,12 +6592,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4699,12 +6621,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4719,12 +6650,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4739,12 +6679,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4759,12 +6708,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4779,12 +6737,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4799,12 +6766,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4819,12 +6795,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4898,12 +6883,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4918,12 +6919,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4938,12 +6948,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4958,12 +6977,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4978,12 +7006,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -4998,12 +7035,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5018,12 +7064,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5038,12 +7093,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5058,12 +7122,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5078,12 +7151,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5142,12 +7224,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5162,12 +7260,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5182,12 +7289,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5202,12 +7318,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5222,12 +7347,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5242,12 +7376,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5262,12 +7405,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5282,12 +7434,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5302,12 +7463,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5322,12 +7492,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5381,12 +7560,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5401,12 +7596,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5421,12 +7625,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5441,12 +7654,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5461,12 +7683,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5481,12 +7712,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5501,12 +7741,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5521,12 +7770,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5541,12 +7799,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5561,12 +7828,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5626,12 +7902,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5646,12 +7938,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5666,12 +7967,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5686,12 +7996,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5706,12 +8025,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5726,12 +8054,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5746,12 +8083,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5766,12 +8112,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5786,12 +8141,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5806,12 +8170,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5884,12 +8257,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5904,12 +8293,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5924,12 +8322,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5944,12 +8351,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5964,12 +8380,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -5984,12 +8409,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6004,12 +8438,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6024,12 +8467,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6044,12 +8496,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6064,12 +8525,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6121,12 +8591,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6141,12 +8627,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6161,12 +8656,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6181,12 +8685,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6201,12 +8714,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6221,12 +8743,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6241,12 +8772,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6261,12 +8801,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6281,12 +8830,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6301,12 +8859,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6377,12 +8944,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6397,12 +8980,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6417,12 +9009,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6437,12 +9038,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6457,12 +9067,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6477,12 +9096,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6497,12 +9125,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6517,12 +9154,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6537,12 +9183,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6557,12 +9212,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6625,12 +9289,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6645,12 +9325,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6665,12 +9354,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6685,12 +9383,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6705,12 +9412,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6725,12 +9441,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6745,12 +9470,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6765,12 +9499,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6785,12 +9528,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6805,12 +9557,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6862,12 +9623,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6882,12 +9659,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6902,12 +9688,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6922,12 +9717,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6942,12 +9746,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6962,12 +9775,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -6982,12 +9804,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7002,12 +9833,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7022,12 +9862,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7042,12 +9891,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7119,12 +9977,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7139,12 +10013,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7159,12 +10042,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7179,12 +10071,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7199,12 +10100,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7219,12 +10129,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7239,12 +10158,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7259,12 +10187,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7279,12 +10216,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7299,12 +10245,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7368,12 +10323,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7388,12 +10359,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7408,12 +10388,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7428,12 +10417,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7448,12 +10446,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7468,12 +10475,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7488,12 +10504,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7508,12 +10533,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7528,12 +10562,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7548,12 +10591,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7619,12 +10671,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7639,12 +10707,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7659,12 +10736,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7679,12 +10765,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7699,12 +10794,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7719,12 +10823,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7739,12 +10852,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7759,12 +10881,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7779,12 +10910,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7799,12 +10939,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7859,12 +11008,28 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7879,12 +11044,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7899,12 +11073,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7919,12 +11102,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7939,12 +11131,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7959,12 +11160,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7979,12 +11189,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -7999,12 +11218,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8019,12 +11247,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8039,12 +11276,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8074,7 +11320,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A client's month: included, committed, consumed, free, overage hours
+         * A client's month: included, committed, consumed, free, overage hours, and the burn-down by day
          * @description Roles: client, manager, head.
          */
         get: {
@@ -8095,15 +11341,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @description the first day of the month, YYYY-MM-DD */
+                            period: string;
+                            timeZone: string;
+                            /** @description hours, in quarter hours */
+                            includedHours: number;
+                            /** @description hours, in quarter hours */
+                            rolledOverHours: number;
+                            /** @description hours, in quarter hours */
+                            committedHours: number;
+                            /** @description hours, in quarter hours */
+                            consumedHours: number;
+                            /** @description hours, in quarter hours */
+                            freeHours: number;
+                            /** @description hours, in quarter hours */
+                            overageHours: number;
+                            /** @description the burn-down: hours left at the end of each day so far */
+                            days: ({
+                                date: string;
+                                /** @description hours, in quarter hours */
+                                leftHours: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8118,12 +11406,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8138,12 +11435,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8158,12 +11464,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8178,12 +11493,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8198,12 +11522,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8218,12 +11551,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8238,12 +11580,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8258,12 +11609,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8278,12 +11638,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8316,7 +11685,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A client's monthly statement (JSON or CSV)
+         * A client's monthly statement (JSON, or CSV with `?format=csv` or `Accept: text/csv`)
          * @description Roles: client, manager, head.
          */
         get: {
@@ -8337,15 +11706,94 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            clientId: string;
+                            clientName: string;
+                            summary: {
+                                /** @description the first day of the month, YYYY-MM-DD */
+                                period: string;
+                                timeZone: string;
+                                /** @description hours, in quarter hours */
+                                includedHours: number;
+                                /** @description hours, in quarter hours */
+                                rolledOverHours: number;
+                                /** @description hours, in quarter hours */
+                                committedHours: number;
+                                /** @description hours, in quarter hours */
+                                consumedHours: number;
+                                /** @description hours, in quarter hours */
+                                freeHours: number;
+                                /** @description hours, in quarter hours */
+                                overageHours: number;
+                                /** @description the burn-down: hours left at the end of each day so far */
+                                days?: ({
+                                    date: string;
+                                    /** @description hours, in quarter hours */
+                                    leftHours: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            requests: ({
+                                requestId: string;
+                                title: string;
+                                closedAt: string | null;
+                                stage: string;
+                                /** @description hours, in quarter hours */
+                                billableHours: number;
+                                /** @description staff only */
+                                nonBillable?: {
+                                    [key: string]: number;
+                                };
+                                /** @description staff only: per task, budget, actual, billable and non-billable hours */
+                                tasks?: {
+                                    [key: string]: unknown;
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            totals: {
+                                /** @description hours, in quarter hours */
+                                billableHours: number;
+                                /** @description hours, in quarter hours */
+                                nonBillableHours?: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description staff only */
+                            nonBillableByReason?: {
+                                [key: string]: number;
+                            };
+                            closed: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8360,12 +11808,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8380,12 +11837,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8400,12 +11866,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8420,12 +11895,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8440,12 +11924,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8460,12 +11953,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8480,12 +11982,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8500,12 +12011,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8520,12 +12040,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8582,12 +12111,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8602,12 +12147,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8622,12 +12176,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8642,12 +12205,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8662,12 +12234,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8682,12 +12263,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8702,12 +12292,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8722,12 +12321,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8742,12 +12350,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8762,12 +12379,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8824,12 +12450,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8844,12 +12486,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8864,12 +12515,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8884,12 +12544,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8904,12 +12573,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8924,12 +12602,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8944,12 +12631,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8964,12 +12660,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -8984,12 +12689,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9004,12 +12718,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9082,12 +12805,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9102,12 +12841,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9122,12 +12870,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9142,12 +12899,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9162,12 +12928,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9182,12 +12957,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9202,12 +12986,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9222,12 +13015,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9242,12 +13044,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9262,12 +13073,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9323,12 +13143,28 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9343,12 +13179,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9363,12 +13208,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9383,12 +13237,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9403,12 +13266,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9423,12 +13295,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9443,12 +13324,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9463,12 +13353,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9483,12 +13382,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9503,12 +13411,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9581,12 +13498,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9601,12 +13534,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9621,12 +13563,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9641,12 +13592,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9661,12 +13621,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9681,12 +13650,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9701,12 +13679,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9721,12 +13708,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9741,12 +13737,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9761,12 +13766,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9822,12 +13836,28 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9842,12 +13872,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9862,12 +13901,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9882,12 +13930,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9902,12 +13959,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9922,12 +13988,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9942,12 +14017,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9962,12 +14046,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -9982,12 +14075,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10002,12 +14104,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10061,12 +14172,28 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10081,12 +14208,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10101,12 +14237,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10121,12 +14266,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10141,12 +14295,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10161,12 +14324,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10181,12 +14353,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10201,12 +14382,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10221,12 +14411,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10241,12 +14440,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10298,12 +14506,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10318,12 +14542,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10338,12 +14571,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10358,12 +14600,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10378,12 +14629,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10398,12 +14658,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10418,12 +14687,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10438,12 +14716,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10458,12 +14745,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10478,12 +14774,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10552,12 +14857,28 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10572,12 +14893,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10592,12 +14922,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10612,12 +14951,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10632,12 +14980,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10652,12 +15009,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10672,12 +15038,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10692,12 +15067,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10712,12 +15096,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10732,12 +15125,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10793,12 +15195,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10813,12 +15231,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10833,12 +15260,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10853,12 +15289,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10873,12 +15318,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10893,12 +15347,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10913,12 +15376,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10933,12 +15405,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10953,12 +15434,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -10973,12 +15463,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11030,12 +15529,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11050,12 +15565,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11070,12 +15594,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11090,12 +15623,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11110,12 +15652,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11130,12 +15681,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11150,12 +15710,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11170,12 +15739,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11190,12 +15768,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11210,12 +15797,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11255,12 +15851,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11275,12 +15887,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11295,12 +15916,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11315,12 +15945,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11335,12 +15974,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11355,12 +16003,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11375,12 +16032,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11395,12 +16061,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11415,12 +16090,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11435,12 +16119,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11496,12 +16189,28 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11516,12 +16225,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unauthorized */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11536,12 +16254,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Forbidden */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11556,12 +16283,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Not Found */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11576,12 +16312,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Conflict */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11596,12 +16341,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Payload Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11616,12 +16370,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unsupported Media Type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11636,12 +16399,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Unprocessable Content */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11656,12 +16428,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Too Many Requests */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -11676,12 +16457,21 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Problem details (RFC 9457) */
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;

@@ -8,6 +8,7 @@ import { InvitePage, LoginPage } from './pages/SignIn';
 import { NewRequestPage, RequestsPage } from './pages/Requests';
 import { RequestPage } from './pages/Request';
 import { DeskPage } from './pages/Desk';
+import { MonthPage, StatementPage } from './pages/Month';
 import './styles.css';
 
 export interface SessionState {
@@ -26,6 +27,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         <Link to="/">{t.requests}</Link>
         <Link to="/desk">{t.desk}</Link>
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/new">{t.newRequest}</Link> : null}
+        {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/month">{t.month}</Link> : null}
       </nav>
       <div className="me">
         <label>
@@ -88,6 +90,8 @@ function App() {
               <Route path="/new" element={<NewRequestPage actor={session.actor} />} />
               <Route path="/desk" element={<DeskPage actor={session.actor} />} />
               <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />
+              <Route path="/month" element={<MonthPage actor={session.actor} />} />
+              <Route path="/statement/:clientId/:month" element={<StatementPage />} />
             </>
           ) : null}
           <Route path="*" element={<Navigate to={session ? '/' : '/login'} replace />} />
