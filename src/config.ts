@@ -31,6 +31,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
   workerMaxCachedWorkflows: number;
+  /** The Temporal UI managers open (each request links to its workflow there); unset: no links. */
+  temporalUiUrl: string | undefined;
   /** Attachments: bytes per file and per request (413 beyond). */
   attachmentLimits: { maxFileBytes: number; maxRequestBytes: number };
 }
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     updateWaitMs: Math.max(1, intEnv(env, 'API_WAIT_SECONDS', 20)) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
+    temporalUiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, '') || undefined,
     attachmentLimits: {
       maxFileBytes: Math.max(1, intEnv(env, 'ATTACHMENT_MAX_MB', 10)) * 1024 * 1024,
       maxRequestBytes: Math.max(1, intEnv(env, 'ATTACHMENT_REQUEST_MAX_MB', 100)) * 1024 * 1024,
@@ -105,6 +108,7 @@ export const ENV_VARS = [
   'EMBEDDED_PG_PORT',
   'TEMPORAL_DEV_PORT',
   'TEMPORAL_UI_PORT',
+  'TEMPORAL_UI_URL',
   'TEMPORAL_CLI',
   'LOG_LEVEL',
   'WORK_DAYS',

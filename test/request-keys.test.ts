@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePrefix, prefixFromName, REQUEST_KEY } from '../src/domain';
 import { searchAttributes } from '../src/shared/contract';
 import { Flow, eventually, openCompany } from './support/flow';
-import { requestHandle, type Company, type Harness, type Person } from './support/harness';
+import { TEST_TEMPORAL_UI, requestHandle, type Company, type Harness, type Person } from './support/harness';
 
 let h: Harness;
 let co: Company;
@@ -87,6 +87,30 @@ describe('request keys', () => {
     const mine = (inbox.body.items as { requestId: string; text: string }[]).filter((n) => n.requestId === id);
     expect(mine.length).toBeGreaterThan(0);
     for (const n of mine) expect(n.text.startsWith(`${state.key} · `)).toBe(true);
+    // Staff open the workflow in the Temporal UI from the request; a client is shown nothing of it.
+    const staff = await h.get(`/requests/${id}`, co.manager.token);
+    expect(staff.body.workflow).toEqual({ id: `request-${state.key}`, url: `${TEST_TEMPORAL_UI}/namespaces/${h.temporal.options.namespace}/workflows/request-${state.key}` });
+    const client = await h.get(`/requests/${id}`, co.client.token);
+    expect(client.status).toBe(200);
+    expect(client.body.workflow).toBeUndefined();
+    expect(JSON.stringify(client.body)).not.toContain('temporal-ui.test');
+  });
+
+  it('the triage queue: staff see when triage is due (R3) until it is done; a client never does', async () => {
+    const id = await f.file('Printer on fire', 'critical');
+    const list = await h.get('/requests?stage=Triage&limit=100', co.manager.token);
+    const item = (list.body.items as { requestId: string; triageDueAt: string | null }[]).find((x) => x.requestId === id);
+    const state = await f.state(id);
+    expect(item?.triageDueAt).toBe(new Date(state.triageDueAt).toISOString());
+    const theirs = await h.get('/requests?limit=100', co.client.token);
+    expect(JSON.stringify(theirs.body)).not.toContain('triageDueAt');
+    await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+    const after = await eventually(
+      () => h.get('/requests?limit=100', co.manager.token),
+      (r) => (r.body.items as { requestId: string; stage: string }[]).some((x) => x.requestId === id && x.stage !== 'Triage'),
+      'the triage to reach the list',
+    );
+    expect((after.body.items as { requestId: string; triageDueAt: string | null }[]).find((x) => x.requestId === id)?.triageDueAt).toBeNull();
   });
 
   it('works wherever an id does; another organisation\'s key is 404; a malformed one 400', async () => {

@@ -283,6 +283,11 @@ describe('the web app', () => {
     // No reload: the desk shows it as the timer raises it.
     await m.locator('li.escalation', { hasText: 'Deadline missed' }).first().waitFor({ timeout: 40_000 });
     expect(await m.locator('li.escalation').count()).toBeGreaterThan(before);
+    // A request filed meanwhile joins the triage queue by itself, with its SLA clock (R3).
+    await f.file('Live: the VPN is down', 'high');
+    const queued = m.locator('section[aria-labelledby=triage] li', { hasText: 'Live: the VPN is down' });
+    await queued.waitFor({ timeout: 10_000 });
+    expect(await queued.locator('.sla').innerText()).toMatch(/^(due in|overdue by) \d+ (h|min)$/);
     await screenshot(m, 'manager-desk');
     await manager.context.close();
     expect(checked.get('desk (manager)')).toEqual([]);

@@ -25,6 +25,8 @@ import { workloadRouter } from './routes/workload';
 
 export interface AppDeps {
   db: Db;
+  /** Where staff open a request's workflow: the Temporal UI's address and the namespace. */
+  temporalUi?: { url: string; namespace: string } | undefined;
   temporal: Client;
   /** Calendar and timer policy given to each new request. */
   context: RequestContext;
@@ -40,7 +42,7 @@ export interface AppDeps {
   signInPerMinute?: number;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30 }: AppDeps) {
+export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi }: AppDeps) {
   const app = express();
   const live = new LiveHub(db, logger);
   app.locals.live = live;
@@ -86,7 +88,7 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.use(sessionRouter({ db }));
   app.use(liveRouter(live));
   app.use(adminRouter({ db, temporal, taskQueue }));
-  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }));
+  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits, temporalUi }));
   app.use(inboxRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(billingRouter({ db }));

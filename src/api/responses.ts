@@ -24,6 +24,7 @@ const listItem = z.looseObject({
   updatedAt: when,
   closedAt: when.nullable(),
   needsAttention: z.boolean().optional().describe('staff only'),
+  triageDueAt: when.nullable().optional().describe('staff only: while in Triage, when triage is due (R3)'),
   rank: z.number().optional().describe('with q: relevance'),
   matched: z.looseObject({ in: z.enum(['request', 'message']), messageId: z.string().optional() }).optional(),
   snippet: z.array(z.object({ text: z.string(), match: z.boolean() })).optional().describe('with q: the best passage, the words found marked'),
@@ -69,6 +70,8 @@ export const requestResponse = z.looseObject({
   brief: z.string().optional(),
   resolution: z.string().optional(),
   closedAt: when.optional(),
+  triageDueAt: when.optional().describe('staff only: when triage is due (R3)'),
+  workflow: z.looseObject({ id: z.string(), url: z.string().nullable() }).optional().describe('staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL)'),
 });
 
 const attachment = z.looseObject({ id: z.string(), messageId: z.string().nullable(), filename: z.string(), contentType: z.string(), size: z.number(), sha256: z.string(), createdAt: when });

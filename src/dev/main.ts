@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { Runtime } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../observability';
 import { createApp } from '../api/app';
+import type { LiveHub } from '../api/live';
 import { ensureWebBuilt } from './web-build';
 import { close, listen } from '../api/server';
 import { loadConfig } from '../config';
@@ -61,6 +62,7 @@ async function main() {
   }
 
   let uiUrl = 'your Temporal UI';
+  let startedUi: string | undefined;
   if (!config.temporalConfigured) {
     let cli: string;
     try {
@@ -83,6 +85,7 @@ async function main() {
     stops.unshift({ what: 'the Temporal dev server', ms: 12_000, stop: () => temporal.stop() });
     process.env.TEMPORAL_ADDRESS = temporal.address;
     uiUrl = temporal.uiUrl;
+    startedUi = temporal.uiUrl;
   }
 
   const db = createDb(databaseUrl);
@@ -114,11 +117,20 @@ async function main() {
   });
 
   ensureWebBuilt(say);
-  const server: Server = await listen(
-    createApp({ db, temporal: temporalClient, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits }),
-    config.port,
-  );
-  stops.unshift({ what: 'the API', ms: 8_000, stop: () => close(server, 5_000) });
+  const ui = config.temporalUiUrl ?? startedUi;
+  const app = createApp({
+    db,
+    temporal: temporalClient,
+    context: config.requestContext,
+    logger,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    updateWaitMs: config.updateWaitMs,
+    attachmentLimits: config.attachmentLimits,
+    temporalUi: ui ? { url: ui, namespace: temporalClient.options.namespace } : undefined,
+  });
+  const server: Server = await listen(app, config.port);
+  // Live streams end first (browsers reconnect), then calls in flight get their grace.
+  stops.unshift({ what: 'the API', ms: 8_000, stop: () => (app.locals.live as LiveHub).close().then(() => close(server, 5_000)) });
 
   const api = `http://localhost:${config.port}`;
   console.log(`

@@ -54,6 +54,7 @@ export async function writeProjection(db: Db, input: Projection): Promise<void> 
       updated_at: ts(events.at(-1)?.at ?? state.createdAt, 'required'),
       closed_at: ts(state.closedAt),
       deadline_at: ts(state.deadlineAt),
+      triage_due_at: state.stage === 'Triage' ? ts(state.triageDueAt) : null,
       linked_from: state.linkedFrom ?? null,
     };
     const updated = await trx('requests')

@@ -41,7 +41,7 @@ export interface RequestListQuery {
 
 export function requestList(db: Db, actor: Actor, q: RequestListQuery): Knex.QueryBuilder {
   let query = db('requests')
-    .select('id', 'key', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason')
+    .select('id', 'key', 'client_id', 'title', 'priority', 'stage', 'manager_id', 'estimate_total_hours', 'version', 'created_at', 'updated_at', 'closed_at', 'attention_reason', 'triage_due_at')
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
@@ -71,6 +71,7 @@ export interface RequestListRow {
   updated_at: Date;
   closed_at: Date | null;
   attention_reason: string | null;
+  triage_due_at: Date | null;
 }
 
 export async function listRequests(db: Db, actor: Actor, q: RequestListQuery): Promise<RequestListRow[]> {

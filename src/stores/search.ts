@@ -124,6 +124,7 @@ export async function searchRequests(db: Db, actor: Actor, q: string, filters: O
       'requests.updated_at',
       'requests.closed_at',
       'requests.attention_reason',
+      'requests.triage_due_at',
       'best.rank',
       'best.message_id',
       db.raw(`(select count(*) from hits where src = 'r') >= ${SEARCH_CANDIDATES} or (select count(*) from hits where src = 'm') >= ${SEARCH_CANDIDATES} as capped`),

@@ -31,6 +31,9 @@ export interface Harness {
 /** Working time is wall-clock time, and the timers are those of production unless a test shortens them. */
 export const TEST_CONTEXT: RequestContext = { calendar: ALWAYS_OPEN, policy: DEFAULT_TIMING };
 
+/** Where the test API says the Temporal UI is (links only; nothing is served there). */
+export const TEST_TEMPORAL_UI = 'http://temporal-ui.test:8233';
+
 export interface HarnessOptions {
   context?: RequestContext;
   /** A worker of this file's own, on its own task queue, delivering to this webhook … */
@@ -72,7 +75,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}) });
+  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}), temporalUi: { url: TEST_TEMPORAL_UI, namespace: temporal.options.namespace } });
   const http = supertest(app);
   return {
     db,

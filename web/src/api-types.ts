@@ -2427,6 +2427,8 @@ export interface paths {
                                 closedAt: string | null;
                                 /** @description staff only */
                                 needsAttention?: boolean;
+                                /** @description staff only: while in Triage, when triage is due (R3) */
+                                triageDueAt?: string | null;
                                 /** @description with q: relevance */
                                 rank?: number;
                                 matched?: {
@@ -2855,6 +2857,15 @@ export interface paths {
                             resolution?: string;
                             /** @description an ISO 8601 moment */
                             closedAt?: string;
+                            /** @description staff only: when triage is due (R3) */
+                            triageDueAt?: string;
+                            /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
+                            workflow?: {
+                                id: string;
+                                url: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
                         } & {
                             [key: string]: unknown;
                         };
@@ -3261,6 +3272,15 @@ export interface paths {
                             resolution?: string;
                             /** @description an ISO 8601 moment */
                             closedAt?: string;
+                            /** @description staff only: when triage is due (R3) */
+                            triageDueAt?: string;
+                            /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
+                            workflow?: {
+                                id: string;
+                                url: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
                         } & {
                             [key: string]: unknown;
                         };

@@ -3,6 +3,12 @@
 import { createContext, useContext } from 'react';
 
 const en = {
+  triageQueue: 'Triage queue',
+  dueIn: 'due in',
+  overdueBy: 'overdue by',
+  hoursShort: 'h',
+  minutesShort: 'min',
+  workflowLink: 'Workflow in the Temporal UI',
   month: 'Month',
   monthLabel: 'Month',
   client: 'Client',
@@ -161,6 +167,12 @@ const en = {
 export type Texts = typeof en;
 
 const ru: Texts = {
+  triageQueue: 'Очередь разбора',
+  dueIn: 'срок через',
+  overdueBy: 'просрочено на',
+  hoursShort: 'ч',
+  minutesShort: 'мин',
+  workflowLink: 'Процесс в Temporal UI',
   month: 'Месяц',
   monthLabel: 'Месяц',
   client: 'Клиент',

@@ -63,7 +63,23 @@ export interface RequestAccess {
   update: (row: RequestRef, actor: Action['actor'], command: Command, idempotencyKey: string | undefined) => Promise<RequestState>;
 }
 
-export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits }: { db: Db; temporal: Client; context: RequestContext; taskQueue: string; updateWaitMs: number; attachmentLimits?: AttachmentLimits }): Router {
+export function requestsRouter({
+  db,
+  temporal,
+  context,
+  taskQueue,
+  updateWaitMs,
+  attachmentLimits,
+  temporalUi,
+}: {
+  db: Db;
+  temporal: Client;
+  context: RequestContext;
+  taskQueue: string;
+  updateWaitMs: number;
+  attachmentLimits?: AttachmentLimits;
+  temporalUi?: { url: string; namespace: string } | undefined;
+}): Router {
   /** Every call on a workflow is bounded: 503 + Retry-After past the wait. */
   const bounded = <T>(call: Promise<T>) => within(updateWaitMs, call);
   const router = Router();
@@ -164,7 +180,7 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs,
       updatedAt: r.updated_at.toISOString(),
       closedAt: r.closed_at?.toISOString() ?? null,
       // PostgreSQL refused some of its data: the escalation says what (staff only).
-      ...(actor.role === 'client' ? {} : { needsAttention: r.attention_reason !== null }),
+      ...(actor.role === 'client' ? {} : { needsAttention: r.attention_reason !== null, triageDueAt: r.triage_due_at?.toISOString() ?? null }),
     });
     if (q.q !== undefined) {
       // Ranked by relevance; the cursor counts the results before the next page.
@@ -194,7 +210,15 @@ export function requestsRouter({ db, temporal, context, taskQueue, updateWaitMs,
     const state = await liveState(row);
     // Staff see each task's billing, worked out from the time entries in the read model.
     const billing = actor.role === 'client' ? undefined : billingOf({ tasks: state.tasks, timeEntries: await timeEntriesOf(db, row.id) });
-    res.json(viewFor(actor, state, billing));
+    const view = viewFor(actor, state, billing);
+    if (actor.role === 'client') {
+      res.json(view);
+      return;
+    }
+    // Staff: the workflow behind the request, and where the Temporal UI shows it.
+    const workflowId = workflowIdOf(row);
+    const url = temporalUi ? `${temporalUi.url}/namespaces/${encodeURIComponent(temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+    res.json({ ...view, workflow: { id: workflowId, url } });
   });
 
   /** The request's time entries, by entry number (`after`, `limit`); a client sees the billable ones. */

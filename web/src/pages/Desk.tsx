@@ -8,6 +8,18 @@ import { useLive } from '../live';
 type Inbox = paths['/inbox']['get']['responses'][200]['content']['application/json'];
 type Escalations = paths['/escalations']['get']['responses'][200]['content']['application/json'];
 type MyTasks = paths['/me/tasks']['get']['responses'][200]['content']['application/json'];
+type Queue = paths['/requests']['get']['responses'][200]['content']['application/json']['items'];
+
+/** The SLA clock: how long until triage is due, or how long it is overdue, ticking. */
+function SlaClock({ due, now }: { due: string | null | undefined; now: number }) {
+  const { t, lang } = useLocale();
+  if (!due) return null;
+  const ms = new Date(due).getTime() - now;
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const span = new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 0 });
+  const text = minutes >= 120 ? `${span.format(Math.floor(minutes / 60))} ${t.hoursShort}` : `${span.format(minutes)} ${t.minutesShort}`;
+  return <span className={`sla${ms < 0 ? ' overdue' : ms < 3_600_000 ? ' soon' : ''}`}>{ms < 0 ? `${t.overdueBy} ${text}` : `${t.dueIn} ${text}`}</span>;
+}
 
 /** My desk: what is new for me, the escalations I own (staff), my tasks (specialists); live. */
 export function DeskPage({ actor }: { actor: Actor }) {
@@ -15,22 +27,31 @@ export function DeskPage({ actor }: { actor: Actor }) {
   const [inbox, setInbox] = useState<Inbox['items']>([]);
   const [escalations, setEscalations] = useState<Escalations['items']>([]);
   const [tasks, setTasks] = useState<MyTasks['items']>([]);
+  const [queue, setQueue] = useState<Queue>([]);
+  const [now, setNow] = useState(() => Date.now());
   const staff = actor.role === 'manager' || actor.role === 'head';
   const load = useCallback(async () => {
-    const [n, e, k] = await Promise.all([
+    const [n, e, k, q] = await Promise.all([
       api.GET('/inbox', { params: { query: { limit: 50 } } }),
       staff ? api.GET('/escalations', { params: { query: { state: 'open' } } }) : Promise.resolve(undefined),
       actor.role === 'specialist' ? api.GET('/me/tasks') : Promise.resolve(undefined),
+      staff ? api.GET('/requests', { params: { query: { stage: 'Triage', limit: 100 } } }) : Promise.resolve(undefined),
     ]);
     setInbox(n.data?.items ?? []);
     if (e) setEscalations(e.data?.items ?? []);
     if (k) setTasks(k.data?.items ?? []);
+    // Most urgent first: the triage deadline (R3).
+    if (q) setQueue([...(q.data?.items ?? [])].sort((a, b) => String(a.triageDueAt ?? '').localeCompare(String(b.triageDueAt ?? ''))));
   }, [actor.role, staff]);
   useEffect(() => {
     void load();
   }, [load]);
   // Escalations raised by the requests' timers, new notices and my tasks' changes appear on their own.
   useLive(() => true, () => void load());
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(tick);
+  }, []);
   const acknowledge = async (id: string) => {
     await api.POST('/escalations/{escalationId}/acknowledge', { params: { path: { escalationId: id } } });
     await load();
@@ -57,6 +78,26 @@ export function DeskPage({ actor }: { actor: Actor }) {
                 )}
                 <span className="muted">
                   {moment(e.raisedAt)} {e.requestId ? <Link to={`/r/${e.requestId}`}>{t.open}</Link> : null}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {staff ? (
+        <section aria-labelledby="triage">
+          <h2 id="triage">{t.triageQueue}</h2>
+          {queue.length === 0 ? <p>{t.nothingHere}</p> : null}
+          <ul className="list">
+            {queue.map((r) => (
+              <li key={r.requestId} className="row">
+                <Link to={`/r/${r.key ?? r.requestId}`}>
+                  {r.key ? `${r.key} · ` : ''}
+                  {r.title}
+                </Link>
+                <SlaClock due={r.triageDueAt} now={now} />
+                <span className="muted">
+                  {t.priorities[r.priority] ?? r.priority} · {t.created} {moment(r.createdAt)}
                 </span>
               </li>
             ))}

@@ -331,6 +331,13 @@ export function RequestPage({ actor }: { actor: Actor }) {
         <p>
           <span className={`stage stage-${r.stage}`}>{t.stages[r.stage] ?? r.stage}</span> · {t.priorities[r.priority]} · {t.created} {moment(r.createdAt)}
         </p>
+        {r.workflow?.url ? (
+          <p>
+            <a href={r.workflow.url} target="_blank" rel="noreferrer">
+              {t.workflowLink}: {r.workflow.id}
+            </a>
+          </p>
+        ) : null}
       </header>
       <p className="description">{r.description}</p>
       {r.brief ? (
