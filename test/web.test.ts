@@ -289,7 +289,17 @@ describe('the web app', () => {
     await queued.waitFor({ timeout: 10_000 });
     expect(await queued.locator('.sla').innerText()).toMatch(/^(due in|overdue by) \d+ (h|min)$/);
     await screenshot(m, 'manager-desk');
+    // The team's load by person and skill, and each client's hours.
+    await m.getByRole('link', { name: 'Team' }).click();
+    await m.getByRole('heading', { name: 'Load by person and skill' }).waitFor();
+    const heat = await m.locator('table.heatmap').innerText();
+    expect(heat).toContain(co.skills.backend);
+    expect(heat).toContain(co.skills.frontend);
+    await m.getByRole('heading', { name: "Clients' hours this month" }).waitFor();
+    await a11y(m, 'team (manager)');
+    await screenshot(m, 'manager-team');
     await manager.context.close();
+    expect(checked.get('team (manager)')).toEqual([]);
     expect(checked.get('desk (manager)')).toEqual([]);
   });
 });

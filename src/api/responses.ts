@@ -154,3 +154,43 @@ export const statementResponse = z.looseObject({
   nonBillableByReason: z.record(z.string(), hours).optional().describe('staff only'),
   closed: z.boolean(),
 });
+
+const heldTask = z.looseObject({
+  requestId: z.string(),
+  taskId: z.string(),
+  title: z.string(),
+  skill: z.string(),
+  priority: z.enum(PRIORITIES),
+  status: z.string(),
+  hours: hours,
+  deadlineAt: when.nullable(),
+  overCapacity: z.boolean(),
+});
+export const workloadResponse = z.looseObject({
+  specialists: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string(),
+      seniority: z.string(),
+      skills: z.array(z.string()),
+      weeklyCapacityHours: hours,
+      absent: z.boolean(),
+      assignedHours: hours,
+      freeHours: hours,
+      load: z.number().describe('weighted open hours against the week (1 = full)'),
+      tasks: z.array(heldTask),
+    }),
+  ),
+  skills: z.array(
+    z.looseObject({
+      skill: z.string(),
+      specialists: z.number(),
+      capacityHours: hours,
+      assignedHours: hours,
+      queue: z.array(z.looseObject({ requestId: z.string(), taskId: z.string(), priority: z.enum(PRIORITIES), waitingFor: z.enum(['skill', 'capacity']), since: when })),
+    }),
+  ),
+});
+export const clientsResponse = z.looseObject({
+  items: z.array(z.looseObject({ id: z.string(), name: z.string(), accountManagerId: z.string().nullable(), keyPrefix: z.string().nullable() })),
+});

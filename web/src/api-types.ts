@@ -9640,7 +9640,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                name: string;
+                                accountManagerId: string | null;
+                                keyPrefix: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -14523,7 +14534,64 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            specialists: ({
+                                id: string;
+                                name: string;
+                                seniority: string;
+                                skills: string[];
+                                /** @description hours, in quarter hours */
+                                weeklyCapacityHours: number;
+                                absent: boolean;
+                                /** @description hours, in quarter hours */
+                                assignedHours: number;
+                                /** @description hours, in quarter hours */
+                                freeHours: number;
+                                /** @description weighted open hours against the week (1 = full) */
+                                load: number;
+                                tasks: ({
+                                    requestId: string;
+                                    taskId: string;
+                                    title: string;
+                                    skill: string;
+                                    /** @enum {string} */
+                                    priority: "critical" | "high" | "normal" | "low";
+                                    status: string;
+                                    /** @description hours, in quarter hours */
+                                    hours: number;
+                                    deadlineAt: string | null;
+                                    overCapacity: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            skills: ({
+                                skill: string;
+                                specialists: number;
+                                /** @description hours, in quarter hours */
+                                capacityHours: number;
+                                /** @description hours, in quarter hours */
+                                assignedHours: number;
+                                queue: ({
+                                    requestId: string;
+                                    taskId: string;
+                                    /** @enum {string} */
+                                    priority: "critical" | "high" | "normal" | "low";
+                                    /** @enum {string} */
+                                    waitingFor: "skill" | "capacity";
+                                    /** @description an ISO 8601 moment */
+                                    since: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */

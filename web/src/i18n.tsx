@@ -3,6 +3,18 @@
 import { createContext, useContext } from 'react';
 
 const en = {
+  team: 'Team',
+  loadBySkill: 'Load by person and skill',
+  bands: { free: 'free', busy: 'busy', full: 'nearly full', over: 'over capacity' } as Record<string, string>,
+  person: 'Person',
+  loadLabel: 'Load this week',
+  absent: 'absent',
+  noSkill: 'does not have this skill',
+  waitingTasks: 'Waiting tasks',
+  missingSkill: 'nobody has the skill',
+  noRoom: 'nobody has room',
+  clientBurn: "Clients' hours this month",
+  burnt: 'Used or held',
   triageQueue: 'Triage queue',
   dueIn: 'due in',
   overdueBy: 'overdue by',
@@ -167,6 +179,18 @@ const en = {
 export type Texts = typeof en;
 
 const ru: Texts = {
+  team: 'Команда',
+  loadBySkill: 'Загрузка по людям и навыкам',
+  bands: { free: 'свободен', busy: 'занят', full: 'почти полностью', over: 'перегружен' },
+  person: 'Сотрудник',
+  loadLabel: 'Загрузка за неделю',
+  absent: 'отсутствует',
+  noSkill: 'нет этого навыка',
+  waitingTasks: 'Ждут исполнителя',
+  missingSkill: 'нет навыка',
+  noRoom: 'нет свободных',
+  clientBurn: 'Часы клиентов в этом месяце',
+  burnt: 'Израсходовано или зарезервировано',
   triageQueue: 'Очередь разбора',
   dueIn: 'срок через',
   overdueBy: 'просрочено на',

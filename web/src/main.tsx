@@ -9,6 +9,7 @@ import { NewRequestPage, RequestsPage } from './pages/Requests';
 import { RequestPage } from './pages/Request';
 import { DeskPage } from './pages/Desk';
 import { MonthPage, StatementPage } from './pages/Month';
+import { TeamPage } from './pages/Team';
 import './styles.css';
 
 export interface SessionState {
@@ -28,6 +29,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         <Link to="/desk">{t.desk}</Link>
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/new">{t.newRequest}</Link> : null}
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/month">{t.month}</Link> : null}
+        {session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/team">{t.team}</Link> : null}
       </nav>
       <div className="me">
         <label>
@@ -91,6 +93,7 @@ function App() {
               <Route path="/desk" element={<DeskPage actor={session.actor} />} />
               <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />
               <Route path="/month" element={<MonthPage actor={session.actor} />} />
+              <Route path="/team" element={<TeamPage />} />
               <Route path="/statement/:clientId/:month" element={<StatementPage />} />
             </>
           ) : null}
