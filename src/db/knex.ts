@@ -9,8 +9,23 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Db = Knex;
 
+/**
+ * A scan stopped early (a search's candidates, `limit` without order) starts at the table's start,
+ * not where another scan left off (synchronised scans), so the same query reads the same rows.
+ */
+const SESSION_SETTINGS = 'set synchronize_seqscans = off';
+
 export function createDb(connectionString: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Db {
-  return knex({ client: 'pg', connection: connectionString, pool });
+  return knex({
+    client: 'pg',
+    connection: connectionString,
+    pool: {
+      ...pool,
+      afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.query(SESSION_SETTINGS, (err) => done(err, conn));
+      },
+    },
+  });
 }
 
 const migrationConfig: Knex.MigratorConfig = {
