@@ -157,6 +157,19 @@ describe('the web app', () => {
 
     // Work, internal review with a rework, then the client's review and closure.
     await open(s, key);
+    // The stopwatch logs the time it ran; the specialist corrects the entry (the correction is audited) and reports progress.
+    await s.getByRole('button', { name: 'Start' }).click();
+    await s.getByRole('button', { name: 'Stop and log' }).click();
+    const entry = s.locator('section[aria-labelledby=mytime] li').first();
+    await expect.poll(() => entry.innerText()).toContain('1 min');
+    await entry.locator('summary').click();
+    await entry.getByLabel('Minutes', { exact: true }).fill('30');
+    await entry.locator('button[type=submit]').click();
+    await expect.poll(() => entry.innerText()).toContain('30 min');
+    expect(await entry.innerText()).toContain('corrected');
+    await action(s, /Report progress: Fix the export/, { 'Done, %': '50' });
+    await expect.poll(() => s.locator('article.request table').first().innerText()).toContain('50%');
+    await a11y(s, 'request at work (specialist)');
     await screenshot(s, 'specialist-request');
     await action(s, /Log time: Fix the export/, { Minutes: '90' });
     await action(s, /Complete the task: Fix the export/, { Result: 'The export streams rows now.' });

@@ -148,6 +148,7 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
     }
   }
   if (actor.role === 'specialist') {
+    const categories = (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
     for (const task of r.tasks.filter((x) => x.assigneeId === actor.id)) {
       if (task.status === 'estimating') {
         out.push(
@@ -155,7 +156,12 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
         );
         out.push(<Action key={`q-${task.id}`} title={`${t.askManager}: ${task.title}`} path={`${base}/questions`} fixed={{ taskId: task.id }} fields={[{ name: 'text', label: t.question, kind: 'textarea', required: true }]} onDone={reload} />);
       }
+      if (task.status === 'estimating' || task.status === 'estimated' || task.status === 'estimate_review') {
+        // R7: a busy specialist gives the task back before the work starts, with a reason.
+        out.push(<Action key={`decline-${task.id}`} danger title={`${t.declineTask}: ${task.title}`} path={`${base}/tasks/${task.id}/decline`} fields={[{ name: 'reason', label: t.reason, kind: 'textarea', required: true }]} onDone={reload} />);
+      }
       if (task.status === 'in_progress') {
+        out.push(<Stopwatch key={`sw-${task.id}`} path={`${base}/time`} requestId={r.requestId} taskId={task.id} title={task.title} onDone={reload} />);
         out.push(
           <Action
             key={`time-${task.id}`}
@@ -164,17 +170,150 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
             fixed={{ taskId: task.id, category: 'execution' }}
             fields={[
               { name: 'minutes', label: t.minutes, kind: 'number', step: 1, required: true },
-              { name: 'category', label: t.category, kind: 'select', options: ['execution', 'rework', 'analysis', 'communication'].map((c) => ({ value: c, label: c })) },
+              { name: 'category', label: t.category, kind: 'select', options: categories },
               { name: 'note', label: t.note, kind: 'text' },
             ]}
             onDone={reload}
           />,
         );
+        out.push(<Action key={`progress-${task.id}`} title={`${t.reportProgress}: ${task.title}`} path={`${base}/tasks/${task.id}/progress`} fields={[{ name: 'percent', label: t.percentDone, kind: 'number', step: 5, required: true }]} onDone={reload} />);
+        out.push(<Action key={`blocker-${task.id}`} title={`${t.reportBlocker}: ${task.title}`} path={`${base}/tasks/${task.id}/blocker`} fields={[{ name: 'description', label: t.whatBlocks, kind: 'textarea', required: true }]} onDone={reload} />);
+        out.push(<Action key={`q2-${task.id}`} title={`${t.askManager}: ${task.title}`} path={`${base}/questions`} fixed={{ taskId: task.id }} fields={[{ name: 'text', label: t.question, kind: 'textarea', required: true }]} onDone={reload} />);
         out.push(<Action key={`done-${task.id}`} title={`${t.complete}: ${task.title}`} path={`${base}/tasks/${task.id}/complete`} fields={[{ name: 'result', label: t.result, kind: 'textarea', required: true }]} onDone={reload} />);
       }
     }
+    // R10: a junior's estimate and result wait for their senior mentor.
+    for (const task of r.tasks.filter((x) => x.mentorId === actor.id)) {
+      const review = task.status === 'estimate_review' ? 'estimate-review' : task.status === 'result_review' ? 'result-review' : null;
+      if (!review) continue;
+      const title = `${review === 'estimate-review' ? t.reviewEstimate : t.reviewResult}: ${task.title}${review === 'estimate-review' && task.estimateHours !== undefined ? ` (${hours(task.estimateHours)})` : ''}`;
+      out.push(<Action key={`${review}-${task.id}-ok`} title={`${title} — ${t.approveVerdict}`} path={`${base}/tasks/${task.id}/${review}`} fixed={{ verdict: 'approve' }} onDone={reload} />);
+      out.push(<Action key={`${review}-${task.id}-back`} title={`${title} — ${t.returnVerdict}`} path={`${base}/tasks/${task.id}/${review}`} fixed={{ verdict: 'return' }} fields={[{ name: 'comment', label: t.comment, kind: 'textarea', required: true }]} onDone={reload} />);
+    }
   }
   return out.length > 0 ? <section className="actions">{out}</section> : null;
+}
+
+/** A running stopwatch for a task: started here, kept across reloads (this browser), logged as whole minutes when stopped. */
+function Stopwatch({ path, requestId, taskId, title, onDone }: { path: string; requestId: string; taskId: string; title: string; onDone: () => void }) {
+  const { t } = useLocale();
+  const storeKey = `stopwatch:${requestId}:${taskId}`;
+  const [started, setStarted] = useState<number | null>(() => {
+    const v = Number(localStorage.getItem(storeKey));
+    return Number.isFinite(v) && v > 0 ? v : null;
+  });
+  const [now, setNow] = useState(() => Date.now());
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const id = useId();
+  useEffect(() => {
+    if (started === null) return;
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [started]);
+  const start = () => {
+    const at = Date.now();
+    localStorage.setItem(storeKey, String(at));
+    setStarted(at);
+    setNow(at);
+  };
+  const stop = async () => {
+    if (started === null) return;
+    const minutes = Math.min(24 * 60, Math.max(1, Math.round((Date.now() - started) / 60_000)));
+    try {
+      await act(path, { taskId, minutes, category: 'execution', note: t.stopwatchNote });
+      localStorage.removeItem(storeKey);
+      setStarted(null);
+      setProblem(null);
+      onDone();
+    } catch (err) {
+      setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
+    }
+  };
+  const discard = () => {
+    localStorage.removeItem(storeKey);
+    setStarted(null);
+  };
+  const elapsed = started === null ? 0 : Math.max(0, Math.floor((now - started) / 1000));
+  const clock = `${String(Math.floor(elapsed / 3600)).padStart(2, '0')}:${String(Math.floor((elapsed % 3600) / 60)).padStart(2, '0')}:${String(elapsed % 60).padStart(2, '0')}`;
+  return (
+    <div className="action stopwatch" role="group" aria-labelledby={`${id}-t`}>
+      <h3 id={`${id}-t`}>
+        {t.stopwatch}: {title}
+      </h3>
+      <p className="clock" aria-live="off">
+        <time>{clock}</time>
+      </p>
+      {started === null ? (
+        <button type="button" onClick={start}>
+          {t.start}
+        </button>
+      ) : (
+        <p className="buttons">
+          <button type="button" onClick={() => void stop()}>
+            {t.stopAndLog}
+          </button>
+          <button type="button" className="secondary" onClick={discard}>
+            {t.discard}
+          </button>
+        </p>
+      )}
+      {problem ? <ProblemText problem={problem} /> : null}
+    </div>
+  );
+}
+
+type Entry = { id: string; personId: string; taskId?: string; minutes: number; category: string; note: string; at: string; revision: number; billable: boolean };
+
+/** My time on this request, each entry correctable (the correction keeps the earlier version in the audit trail). */
+function MyTime({ r, actor, version }: { r: RequestView; actor: Actor; version: number }) {
+  const { t, moment } = useLocale();
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const load = useCallback(async () => {
+    const res = await fetch(`/requests/${r.requestId}/time?limit=500`, { credentials: 'same-origin' });
+    if (!res.ok) return;
+    const body = (await res.json()) as { items: Entry[] };
+    setEntries(body.items.filter((e) => e.personId === actor.id));
+  }, [r.requestId, actor.id]);
+  useEffect(() => {
+    void load();
+  }, [load, version]);
+  if (entries.length === 0) return null;
+  const categories = (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
+  return (
+    <section aria-labelledby="mytime">
+      <h2 id="mytime">{t.myTime}</h2>
+      <ul className="list">
+        {entries.map((e) => {
+          const no = e.id.split(':te:')[1] ?? '';
+          return (
+            <li key={e.id} className="row entry">
+              <span>
+                {e.taskId ? `${e.taskId} · ` : ''}
+                {e.minutes} {t.minutesShort} · {t.categories[e.category] ?? e.category}
+                {e.note ? ` · ${e.note}` : ''}
+                {e.revision > 1 ? ` · ${t.corrected}` : ''}
+              </span>
+              <span className="muted">{moment(e.at)}</span>
+              <details>
+                <summary>{t.correct}</summary>
+                <Action
+                  title={`${t.correct}: ${e.taskId ?? ''} ${moment(e.at)}`}
+                  path={`/requests/${r.requestId}/time/${no}/correct`}
+                  fields={[
+                    { name: 'minutes', label: t.minutes, kind: 'number', step: 1 },
+                    { name: 'category', label: t.category, kind: 'select', options: categories },
+                    { name: 'note', label: t.note, kind: 'text' },
+                  ]}
+                  fixed={{ category: e.category }}
+                  onDone={() => void load()}
+                />
+              </details>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
 }
 
 function Decompose({ path, onDone }: { path: string; onDone: () => void }) {
@@ -385,6 +524,7 @@ export function RequestPage({ actor }: { actor: Actor }) {
         </p>
       ) : null}
       <Actions r={r} actor={actor} reload={() => void load()} />
+      {actor.role === 'specialist' ? <MyTime r={r} actor={actor} version={r.version} /> : null}
       <Conversation r={r} actor={actor} />
       <History r={r} />
     </article>
