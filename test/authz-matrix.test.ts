@@ -63,7 +63,7 @@ const month = new Date().toISOString().slice(0, 7);
 
 function url(op: Operation): string {
   return op.path
-    .replace(':id', op.path.startsWith('/clients/') ? co.clientId : op.path.startsWith('/admin/staff/') ? co.backendJunior.id : op.path.startsWith('/requests/') ? requestId : randomUUID())
+    .replace(':id', op.path.startsWith('/clients/') || op.path === '/admin/clients/:id' ? co.clientId : op.path.startsWith('/admin/staff/') ? co.backendJunior.id : op.path.startsWith('/requests/') ? requestId : randomUUID())
     .replace(':taskId', 'T1')
     .replace(':questionId', 'Q1')
     .replace(':proposalId', 'D1')

@@ -58,7 +58,8 @@ async function invited(person: { staffId?: string; contactId?: string }, locale:
   await page.locator('input[type=password]').fill(PASSWORD);
   await a11y(page, `invitation (${locale})`);
   await page.locator('button[type=submit]').click();
-  await page.getByRole('search').waitFor();
+  // Everyone lands on the requests (with the search); an administrator on the administration.
+  await page.getByRole('search').or(page.getByRole('heading', { name: 'Administration' })).waitFor();
   return { context, page };
 }
 
@@ -251,6 +252,59 @@ describe('the web app', () => {
     expect(outside).toEqual([]);
     expect(refused).toEqual([]);
     await context.close();
+  });
+
+  it('administration: people, an invitation shown once, a client with its subscription and contact, a token issued and revoked', { timeout: 90_000 }, async () => {
+    const admin = await invited({ staffId: co.admin.id }, 'en-GB');
+    const a = admin.page;
+    await a.getByRole('heading', { name: 'Administration' }).waitFor();
+    const tag = randomUUID().slice(0, 8);
+    const add = a.locator('form.action', { has: a.getByRole('heading', { name: 'Add a person' }) });
+    await add.getByLabel('Name').fill(`Nina ${tag}`);
+    await add.getByLabel('E-mail').fill(`nina-${tag}@test.example`);
+    await add.getByLabel('Skills (comma-separated)').fill(`${co.skills.backend}, qa-${tag}`);
+    await add.getByLabel('Hours a week').fill('32');
+    await add.getByRole('button', { name: 'Add a person' }).click();
+    const row = a.locator('tr', { hasText: `Nina ${tag}` });
+    await row.waitFor();
+    expect(await row.innerText()).toContain(`qa-${tag}`);
+    // The invitation link is shown once.
+    await row.locator('summary').click();
+    await row.getByRole('button', { name: `Invite: Nina ${tag}` }).click();
+    await expect.poll(() => a.locator('.shown-once').innerText()).toContain('/app/invite/inv_');
+    await a.getByRole('button', { name: 'Done' }).click();
+    // A client, its subscription and contact.
+    const client = a.locator('form.action', { has: a.getByRole('heading', { name: 'Add a client' }) });
+    await client.getByLabel('Name').fill(`Globex ${tag}`);
+    await client.getByRole('button', { name: 'Add a client' }).click();
+    await expect.poll(async () => ((await client.locator('[role=alert]').count()) > 0 ? await client.innerText() : a.locator('.client-name').innerText())).toContain(`Globex ${tag}`);
+    const sub = a.locator('form.action', { has: a.getByRole('heading', { name: 'Add a subscription' }) });
+    await sub.getByLabel('Hours a month').fill('20');
+    await sub.getByLabel('Time zone').fill('Europe/Riga');
+    await sub.getByLabel('From').fill('2026-01-01');
+    await sub.getByRole('button', { name: 'Add a subscription' }).click();
+    await expect.poll(() => a.locator('.client-details').innerText()).toContain('20 h');
+    const contact = a.locator('form.action', { has: a.getByRole('heading', { name: 'Add a contact' }) });
+    await contact.getByLabel('Name').fill(`Gina ${tag}`);
+    await contact.getByLabel('E-mail').fill(`gina-${tag}@test.example`);
+    await contact.getByRole('button', { name: 'Add a contact' }).click();
+    await expect.poll(() => a.locator('.client-details').innerText()).toContain(`Gina ${tag}`);
+    await a11y(a, 'administration');
+    await screenshot(a, 'admin');
+    // A token: shown once, listed without its secret, revoked.
+    const issue = a.locator('form.action', { has: a.getByRole('heading', { name: 'Issue a token' }) });
+    await issue.getByLabel('What it is for').fill(`ci-${tag}`);
+    await issue.getByRole('button', { name: 'Issue a token' }).click();
+    const token = (await a.locator('.shown-once code').innerText()).trim();
+    expect(token).toMatch(/^rd_/);
+    expect((await h.get('/me', token)).status).toBe(200);
+    await a.getByRole('button', { name: 'Done' }).click();
+    expect(await a.locator('main').innerText()).not.toContain(token);
+    await a.getByRole('button', { name: `Revoke: ci-${tag}` }).click();
+    await a.locator('li', { hasText: `ci-${tag}` }).getByText('revoked').waitFor();
+    expect((await h.get('/me', token)).status).toBe(401);
+    await admin.context.close();
+    expect(checked.get('administration')).toEqual([]);
   });
 
   it('a sign-in page in the browser: a wrong password is refused, the right one signs in, sign-out ends the session', async () => {

@@ -194,3 +194,44 @@ export const workloadResponse = z.looseObject({
 export const clientsResponse = z.looseObject({
   items: z.array(z.looseObject({ id: z.string(), name: z.string(), accountManagerId: z.string().nullable(), keyPrefix: z.string().nullable() })),
 });
+
+export const clientDetailsResponse = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  accountManagerId: z.string().nullable(),
+  keyPrefix: z.string().nullable(),
+  subscriptions: z.array(
+    z.looseObject({ id: z.string(), monthlyHours: hours, timezone: z.string(), startsOn: z.string(), endsOn: z.string().nullable(), rolloverUnused: z.boolean(), autoCloseAfterDays: z.number().nullable() }),
+  ),
+  contacts: z.array(z.looseObject({ id: z.string(), name: z.string(), email: z.string(), hasPassword: z.boolean() })),
+});
+export const credentialsResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      label: z.string(),
+      staffId: z.string().nullable(),
+      contactId: z.string().nullable(),
+      holder: z.string().nullable(),
+      createdAt: when,
+      expiresAt: when.nullable(),
+      revokedAt: when.nullable(),
+    }),
+  ),
+});
+export const staffListResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      name: z.string(),
+      email: z.string(),
+      role: z.string(),
+      seniority: z.string().nullable(),
+      skills: z.array(z.string()),
+      weeklyCapacityHours: hours,
+      mentorId: z.string().nullable(),
+      timezone: z.string(),
+      active: z.boolean(),
+    }),
+  ),
+});

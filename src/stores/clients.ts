@@ -1,6 +1,6 @@
 // Clients, their subscriptions and their contacts.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/knex';
+import { rowsOf, type Db } from '../db/knex';
 import type { Actor } from '../domain';
 import { clientsVisibleTo } from './client-visibility';
 
@@ -58,4 +58,35 @@ export async function insertSubscription(
 export async function insertContact(db: Db, clientId: string, c: { name: string; email: string }): Promise<{ id: string; name: string; email: string }> {
   const rows: { id: string; name: string; email: string }[] = await db('client_contacts').insert({ id: randomUUID(), client_id: clientId, name: c.name, email: c.email }).returning(['id', 'name', 'email']);
   return rows[0]!;
+}
+
+/** A client with its subscriptions (newest first) and contacts, for the administration pages. */
+export async function clientDetails(db: Db, id: string) {
+  const client = await db('clients').where({ id }).first<{ id: string; name: string; account_manager_id: string | null; key_prefix: string | null } | undefined>('id', 'name', 'account_manager_id', 'key_prefix');
+  if (!client) return undefined;
+  const subscriptions = await rowsOf<{ id: string; monthly_hours: number; timezone: string; starts_on: string; ends_on: string | null; rollover_unused: boolean; auto_close_after_days: number | null }[]>(
+    db('subscriptions').where({ client_id: id }).orderBy('starts_on', 'desc').select('id', 'monthly_hours', 'timezone', 'starts_on', 'ends_on', 'rollover_unused', 'auto_close_after_days'),
+  );
+  const contacts = await rowsOf<{ id: string; name: string; email: string; signed_in: boolean }[]>(
+    db('client_contacts as c')
+      .where({ 'c.client_id': id })
+      .orderBy('c.name')
+      .select('c.id', 'c.name', 'c.email', db.raw('exists (select 1 from logins l where l.contact_id = c.id) as signed_in')),
+  );
+  return {
+    id: client.id,
+    name: client.name,
+    accountManagerId: client.account_manager_id,
+    keyPrefix: client.key_prefix,
+    subscriptions: subscriptions.map((s) => ({
+      id: s.id,
+      monthlyHours: Number(s.monthly_hours),
+      timezone: s.timezone,
+      startsOn: s.starts_on,
+      endsOn: s.ends_on,
+      rolloverUnused: s.rollover_unused,
+      autoCloseAfterDays: s.auto_close_after_days,
+    })),
+    contacts: contacts.map((c) => ({ id: c.id, name: c.name, email: c.email, hasPassword: c.signed_in })),
+  };
 }

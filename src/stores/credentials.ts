@@ -57,3 +57,32 @@ export async function adminToken(db: Db, name: string, email: string): Promise<s
   await db('api_credentials').insert({ id: randomUUID(), token_hash: hashToken(token), staff_id: admin.id, label: 'admin-token cli' });
   return token;
 }
+
+/** The tokens issued, newest first, with whose they are: never the token itself (only its hash is kept). */
+export async function listCredentials(db: Db, limit = 500) {
+  const rows = (await db('api_credentials as k')
+    .leftJoin('staff as s', 's.id', 'k.staff_id')
+    .leftJoin('client_contacts as c', 'c.id', 'k.contact_id')
+    .orderBy([{ column: 'k.created_at', order: 'desc' }, { column: 'k.id', order: 'desc' }])
+    .limit(limit)
+    .select('k.id', 'k.label', 'k.staff_id', 'k.contact_id', 'k.created_at', 'k.expires_at', 'k.revoked_at', db.raw('coalesce(s.name, c.name) as holder'))) as {
+    id: string;
+    label: string;
+    staff_id: string | null;
+    contact_id: string | null;
+    created_at: Date;
+    expires_at: Date | null;
+    revoked_at: Date | null;
+    holder: string | null;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    label: r.label,
+    staffId: r.staff_id,
+    contactId: r.contact_id,
+    holder: r.holder,
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at?.toISOString() ?? null,
+    revokedAt: r.revoked_at?.toISOString() ?? null,
+  }));
+}

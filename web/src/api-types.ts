@@ -7577,7 +7577,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                name: string;
+                                email: string;
+                                role: string;
+                                seniority: string | null;
+                                skills: string[];
+                                /** @description hours, in quarter hours */
+                                weeklyCapacityHours: number;
+                                mentorId: string | null;
+                                timezone: string;
+                                active: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -9614,6 +9632,371 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A client with its subscriptions and contacts (whether each has set a password)
+         * @description Roles: admin, head.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            accountManagerId: string | null;
+                            keyPrefix: string | null;
+                            subscriptions: ({
+                                id: string;
+                                /** @description hours, in quarter hours */
+                                monthlyHours: number;
+                                timezone: string;
+                                startsOn: string;
+                                endsOn: string | null;
+                                rolloverUnused: boolean;
+                                autoCloseAfterDays: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            contacts: ({
+                                id: string;
+                                name: string;
+                                email: string;
+                                hasPassword: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/clients": {
         parameters: {
             query?: never;
@@ -10666,7 +11049,343 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The tokens issued, newest first: whose, what for, until when, revoked (never the token)
+         * @description Roles: admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                label: string;
+                                staffId: string | null;
+                                contactId: string | null;
+                                holder: string | null;
+                                /** @description an ISO 8601 moment */
+                                createdAt: string;
+                                expiresAt: string | null;
+                                revokedAt: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Issue a token (shown once)

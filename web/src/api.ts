@@ -48,9 +48,9 @@ export class ApiError extends Error {
 }
 
 /** An action on a request (its body as the action's schema in api-types.ts says): the new state, or an ApiError. */
-export async function act(path: string, body: object): Promise<unknown> {
+export async function act(path: string, body: object, method: 'POST' | 'PATCH' | 'DELETE' = 'POST'): Promise<unknown> {
   const res = await fetch(path, {
-    method: 'POST',
+    method,
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}), 'Idempotency-Key': crypto.randomUUID() },
     body: JSON.stringify(body),

@@ -10,6 +10,7 @@ import { RequestPage } from './pages/Request';
 import { DeskPage } from './pages/Desk';
 import { MonthPage, StatementPage } from './pages/Month';
 import { TeamPage } from './pages/Team';
+import { AdminPage } from './pages/Admin';
 import './styles.css';
 
 export interface SessionState {
@@ -25,11 +26,12 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         {t.appName}
       </Link>
       <nav aria-label={t.requests}>
-        <Link to="/">{t.requests}</Link>
-        <Link to="/desk">{t.desk}</Link>
+        {session.actor.role !== 'admin' ? <Link to="/">{t.requests}</Link> : null}
+        {session.actor.role !== 'admin' ? <Link to="/desk">{t.desk}</Link> : null}
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/new">{t.newRequest}</Link> : null}
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/month">{t.month}</Link> : null}
         {session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/team">{t.team}</Link> : null}
+        {session.actor.role === 'admin' || session.actor.role === 'head' ? <Link to="/admin">{session.actor.role === 'admin' ? t.administration : t.people}</Link> : null}
       </nav>
       <div className="me">
         <label>
@@ -88,7 +90,8 @@ function App() {
           <Route path="/invite/:token" element={<InvitePage onSignedIn={refresh} />} />
           {session ? (
             <>
-              <Route path="/" element={<RequestsPage actor={session.actor} />} />
+              <Route path="/" element={session.actor.role === 'admin' ? <Navigate to="/admin" replace /> : <RequestsPage actor={session.actor} />} />
+              <Route path="/admin" element={<AdminPage actor={session.actor} />} />
               <Route path="/new" element={<NewRequestPage actor={session.actor} />} />
               <Route path="/desk" element={<DeskPage actor={session.actor} />} />
               <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />

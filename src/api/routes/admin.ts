@@ -5,8 +5,8 @@ import { dispatchWorkflow } from '../../workflows';
 import type { Db } from '../../db/knex';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
-import { clientExists, clientsOf, insertClient, insertContact, insertSubscription } from '../../stores/clients';
-import { issueCredential, revokeCredential } from '../../stores/credentials';
+import { clientDetails, clientExists, clientsOf, insertClient, insertContact, insertSubscription } from '../../stores/clients';
+import { issueCredential, listCredentials, revokeCredential } from '../../stores/credentials';
 import { ensurePrefix, prefixTaken } from '../../stores/request-keys';
 import { activeAdmins, insertStaff, isManager, listStaff, specialistSeniority, staffById, updateStaff, type StaffRow } from '../../stores/people';
 import { adminChanges, recordAdminChange } from '../../stores/admin-audit';
@@ -132,6 +132,13 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     res.json({ items: rows.map((r) => ({ id: r.id, name: r.name, accountManagerId: r.account_manager_id, keyPrefix: r.key_prefix })) });
   });
 
+  /** A client with its subscriptions and contacts (whether each has set a password). */
+  router.get('/admin/clients/:id', requireRole('admin', 'head'), async (req, res) => {
+    const details = await clientDetails(db, uuidFrom(req.params.id, 'client'));
+    if (!details) throw notFound('no such client');
+    res.json(details);
+  });
+
   router.post('/admin/clients/:id/subscriptions', admin, async (req, res) => {
     const clientId = await clientParam(req.params.id);
     const b = createSubscriptionBody.parse(req.body);
@@ -163,6 +170,11 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
     const row = await issueCredential(db, b);
     await audit(req, 'credential.issue', row.id, { staffId: b.staffId ?? null, contactId: b.contactId ?? null, label: b.label, expiresAt: b.expiresAt ?? null });
     res.status(201).json({ id: row.id, label: row.label, expiresAt: row.expires_at, token: row.token });
+  });
+
+  /** The tokens issued (never the tokens themselves): whose, what for, until when, revoked. */
+  router.get('/admin/credentials', admin, async (_req, res) => {
+    res.json({ items: await listCredentials(db) });
   });
 
   router.delete('/admin/credentials/:id', admin, async (req, res) => {

@@ -4,78 +4,7 @@ import { ApiError, act, api, type Actor, type Message, type Problem, type Reques
 import { useLocale, type Texts } from '../i18n';
 import { useLive } from '../live';
 import { ProblemText } from './SignIn';
-
-type Field =
-  | { name: string; label: string; kind: 'text' | 'textarea' | 'number' | 'datetime'; required?: boolean; step?: number }
-  | { name: string; label: string; kind: 'checkbox' }
-  | { name: string; label: string; kind: 'select'; options: { value: string; label: string }[] };
-
-/** One action on the request: a form of labelled fields, posted with the session's CSRF token. */
-function Action({ title, path, fields = [], fixed = {}, onDone, danger }: { title: string; path: string; fields?: Field[]; fixed?: object; onDone: () => void; danger?: boolean }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>({});
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const id = useId();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    const body: Record<string, unknown> = { ...fixed };
-    for (const f of fields) {
-      const v = values[f.name];
-      if (f.kind === 'checkbox') body[f.name] = v === true;
-      else if (v === undefined || v === '') continue;
-      else if (f.kind === 'number') body[f.name] = Number(v);
-      else if (f.kind === 'datetime') body[f.name] = new Date(String(v)).toISOString();
-      else body[f.name] = v;
-    }
-    try {
-      await act(path, body);
-      setValues({});
-      setProblem(null);
-      onDone();
-    } catch (err) {
-      setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form className={`action${danger ? ' danger' : ''}`} aria-labelledby={`${id}-t`} onSubmit={(e) => void submit(e)}>
-      <h3 id={`${id}-t`}>{title}</h3>
-      {fields.map((f) => (
-        <label key={f.name} className={f.kind === 'checkbox' ? 'check' : undefined}>
-          {f.kind === 'checkbox' ? (
-            <input type="checkbox" checked={values[f.name] === true} onChange={(e) => setValues({ ...values, [f.name]: e.target.checked })} />
-          ) : null}
-          {f.label}
-          {f.kind === 'textarea' ? (
-            <textarea required={f.required} rows={3} value={String(values[f.name] ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })} />
-          ) : f.kind === 'select' ? (
-            <select value={String(values[f.name] ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
-              {f.options.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          ) : f.kind === 'checkbox' ? null : (
-            <input
-              type={f.kind === 'datetime' ? 'datetime-local' : f.kind}
-              step={f.step}
-              required={f.required}
-              value={String(values[f.name] ?? '')}
-              onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
-            />
-          )}
-        </label>
-      ))}
-      <ProblemText problem={problem} />
-      <button type="submit" disabled={busy}>
-        {title}
-      </button>
-    </form>
-  );
-}
+import { Action, type Field } from '../Action';
 
 const complexity = (t: Texts): Field => ({ name: 'complexity', label: t.complexity, kind: 'select', options: (['low', 'medium', 'high'] as const).map((c) => ({ value: c, label: t[c] })) });
 
