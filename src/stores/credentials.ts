@@ -1,6 +1,6 @@
 // API credentials: bearer tokens, stored only as hashes, issued, revoked, expiring.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../db/knex';
+import { rowsOf, type Db } from '../db/knex';
 import type { Actor, Role } from '../domain';
 
 /** Tokens are random and long, so a fast hash is enough: nothing to brute-force. */
@@ -60,21 +60,16 @@ export async function adminToken(db: Db, name: string, email: string): Promise<s
 
 /** The tokens issued, newest first, with whose they are: never the token itself (only its hash is kept). */
 export async function listCredentials(db: Db, limit = 500) {
-  const rows = (await db('api_credentials as k')
-    .leftJoin('staff as s', 's.id', 'k.staff_id')
-    .leftJoin('client_contacts as c', 'c.id', 'k.contact_id')
-    .orderBy([{ column: 'k.created_at', order: 'desc' }, { column: 'k.id', order: 'desc' }])
-    .limit(limit)
-    .select('k.id', 'k.label', 'k.staff_id', 'k.contact_id', 'k.created_at', 'k.expires_at', 'k.revoked_at', db.raw('coalesce(s.name, c.name) as holder'))) as {
-    id: string;
-    label: string;
-    staff_id: string | null;
-    contact_id: string | null;
-    created_at: Date;
-    expires_at: Date | null;
-    revoked_at: Date | null;
-    holder: string | null;
-  }[];
+  const rows = await rowsOf<
+    { id: string; label: string; staff_id: string | null; contact_id: string | null; created_at: Date; expires_at: Date | null; revoked_at: Date | null; holder: string | null }[]
+  >(
+    db('api_credentials as k')
+      .leftJoin('staff as s', 's.id', 'k.staff_id')
+      .leftJoin('client_contacts as c', 'c.id', 'k.contact_id')
+      .orderBy([{ column: 'k.created_at', order: 'desc' }, { column: 'k.id', order: 'desc' }])
+      .limit(limit)
+      .select('k.id', 'k.label', 'k.staff_id', 'k.contact_id', 'k.created_at', 'k.expires_at', 'k.revoked_at', db.raw('coalesce(s.name, c.name) as holder')),
+  );
   return rows.map((r) => ({
     id: r.id,
     label: r.label,
