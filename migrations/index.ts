@@ -16,6 +16,7 @@ import * as searchByClient from './20261130020000_search_by_client';
 import * as liveEvents from './20261201000000_live_events';
 import * as managerClientsIndex from './20261201010000_manager_clients_index';
 import * as triageDue from './20261201020000_triage_due';
+import * as language from './20261201030000_language';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201000000_live_events': liveEvents,
   '20261201010000_manager_clients_index': managerClientsIndex,
   '20261201020000_triage_due': triageDue,
+  '20261201030000_language': language,
 };

@@ -103,6 +103,8 @@ describe('the web app', () => {
     const key = (await c.locator('article.request .key').innerText()).trim();
     expect(key).toMatch(/^[A-Z][A-Z0-9]+-\d+$/);
     await expect.poll(() => c.locator('article.request').innerText()).toContain('Разбор');
+    // The timeline speaks the client's language too.
+    await expect.poll(() => c.locator('article.request').innerText()).toContain('Заявка получена');
     await a11y(c, 'request (client, ru)');
     await screenshot(c, 'client-request-filed');
 
@@ -326,8 +328,20 @@ describe('the web app', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('search').waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // The language chosen is kept with the person: a fresh browser in English opens in Russian.
+    await page.getByLabel('Language').selectOption('ru');
+    await page.getByRole('button', { name: 'Выйти' }).waitFor();
+    await expect.poll(async () => (await h.db('client_contacts').where({ email }).first<{ language: string | null }>('language'))?.language).toBe('ru');
+    const other = await browser.newContext({ locale: 'en-GB' });
+    const again = await other.newPage();
+    await again.goto(`${base}/app/`);
+    await again.getByLabel('E-mail').fill(email);
+    await again.getByLabel('Password').fill(PASSWORD);
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await again.getByRole('button', { name: 'Выйти' }).waitFor();
+    await other.close();
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await page.getByRole('heading', { name: /^(Sign in|Войти)$/ }).waitFor();
     const cookies = await context.cookies();
     expect(cookies.find((x) => x.name === 'rd_session')).toBeUndefined();
     await context.close();

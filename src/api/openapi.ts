@@ -48,6 +48,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/auth/invitations/:token', summary: 'Who an invitation is for, while it is unused and unexpired', roles: 'public', status: 200 , response: r.invitationResponse },
   { method: 'post', path: '/auth/invitations/:token/accept', summary: 'Choose a password with an invitation (once): signs in', roles: 'public', body: s.passwordBody, status: 201 , response: r.signedInResponse },
   { method: 'get', path: '/auth/session', summary: 'Who is signed in, and the CSRF token to send as X-CSRF-Token with every change', roles: everyone, status: 200 , response: r.sessionResponse },
+  { method: 'patch', path: '/me/preferences', summary: 'My language (`en`, `ru`, or null for my browser\'s): the web app and the client timeline speak it', roles: everyone, body: s.preferencesBody, status: 200, response: r.preferencesResponse },
   { method: 'post', path: '/auth/logout', summary: 'Sign out of this session', roles: everyone, status: 204 },
   { method: 'post', path: '/auth/logout-everywhere', summary: 'End every session of mine', roles: everyone, status: 200 },
   { method: 'post', path: '/admin/invitations', summary: 'Invite a person to sign in: the link is shown once and expires', roles: ['admin'], body: s.invitationBody, status: 201 },

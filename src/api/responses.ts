@@ -6,7 +6,8 @@ import { PRIORITIES, ROLES, STAGES } from '../domain';
 const actor = z.looseObject({ id: z.string(), role: z.enum(ROLES), clientId: z.string().optional() });
 const when = z.string().describe('an ISO 8601 moment');
 
-export const sessionResponse = z.object({ actor, csrfToken: z.string().nullable(), via: z.enum(['session', 'token']) });
+export const sessionResponse = z.object({ actor, csrfToken: z.string().nullable(), via: z.enum(['session', 'token']), language: z.enum(['en', 'ru']).nullable() });
+export const preferencesResponse = z.object({ language: z.enum(['en', 'ru']).nullable() });
 export const signedInResponse = z.object({ actor, csrfToken: z.string(), expiresAt: when });
 export const invitationResponse = z.object({ name: z.string(), email: z.string(), role: z.enum(ROLES) });
 
@@ -94,6 +95,7 @@ export const messageResponse = z.looseObject({
 export const messagePageResponse = z.looseObject({ requestId: z.string(), items: z.array(messageResponse), nextAfter: z.number().nullable() });
 export const timelineResponse = z.looseObject({
   requestId: z.string(),
+  language: z.enum(['en', 'ru']).describe('the language of the texts: the person\'s choice, else their browser\'s (Accept-Language)'),
   items: z.array(z.looseObject({ seq: z.number(), at: when, actorRole: z.string(), type: z.string(), text: z.string() })),
   nextAfter: z.number().nullable(),
 });

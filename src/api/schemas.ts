@@ -248,3 +248,6 @@ export const invitationBody = z
   .refine((c) => (c.staffId === undefined) !== (c.contactId === undefined), { message: 'name exactly one of staffId or contactId' });
 
 export const invitationTokenParam = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/, 'an invitation token');
+
+/** A person's own settings. */
+export const preferencesBody = z.strictObject({ language: z.enum(['en', 'ru']).nullable() });

@@ -1045,6 +1045,7 @@ export interface paths {
                             csrfToken: string | null;
                             /** @enum {string} */
                             via: "session" | "token";
+                            language: ("en" | "ru") | null;
                         };
                     };
                 };
@@ -1353,6 +1354,350 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * My language (`en`, `ru`, or null for my browser's): the web app and the client timeline speak it
+         * @description Roles: client, manager, specialist, head, admin.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        language: ("en" | "ru") | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            language: ("en" | "ru") | null;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/auth/logout": {
@@ -6887,6 +7232,11 @@ export interface paths {
                     content: {
                         "application/json": {
                             requestId: string;
+                            /**
+                             * @description the language of the texts: the person's choice, else their browser's (Accept-Language)
+                             * @enum {string}
+                             */
+                            language: "en" | "ru";
                             items: ({
                                 seq: number;
                                 /** @description an ISO 8601 moment */

@@ -54,20 +54,29 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
 
 function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
-  const setLang = useCallback((l: Lang) => {
-    localStorage.setItem('lang', l);
-    document.documentElement.lang = l;
-    setLangState(l);
-  }, []);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  // A signed-in person's choice is kept with them (every device, and the timeline the API writes).
+  const setLang = useCallback(
+    (l: Lang) => {
+      localStorage.setItem('lang', l);
+      document.documentElement.lang = l;
+      setLangState(l);
+      if (session) void api.PATCH('/me/preferences', { body: { language: l } });
+    },
+    [session],
+  );
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
   const locale = useMemo(() => makeLocale(lang, setLang), [lang, setLang]);
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
   const refresh = useCallback(async () => {
     const { data } = await api.GET('/auth/session');
     setCsrfToken(data?.csrfToken ?? null);
     setSession(data ?? null);
+    if (data?.language) {
+      localStorage.setItem('lang', data.language);
+      setLangState(data.language);
+    }
   }, []);
   useEffect(() => {
     void refresh();

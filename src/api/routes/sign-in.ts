@@ -8,7 +8,8 @@ import { acceptInvitation, createInvitation, endAllSessions, endSession, invitee
 import { actorOf, requireRole } from '../auth';
 import { HttpError, badRequest, notFound, unauthorized, unprocessable } from '../errors';
 import { RateLimiter, rateLimit } from '../middleware';
-import { invitationBody, invitationTokenParam, passwordBody, signInBody } from '../schemas';
+import { invitationBody, invitationTokenParam, passwordBody, preferencesBody, signInBody } from '../schemas';
+import { languageOf, setLanguage } from '../../stores/preferences';
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../session-cookie';
 
 function setSessionCookie(req: Request, res: Response, s: Session): void {
@@ -69,9 +70,17 @@ export function sessionRouter({ db }: { db: Db }): Router {
   const router = Router();
 
   /** Who I am and the CSRF token the web app sends with every change. */
-  router.get('/auth/session', (req, res) => {
+  router.get('/auth/session', async (req, res) => {
     const actor = actorOf(req);
-    res.json({ actor, csrfToken: req.csrfToken ?? null, via: req.sessionIdHash ? 'session' : 'token' });
+    res.json({ actor, csrfToken: req.csrfToken ?? null, via: req.sessionIdHash ? 'session' : 'token', language: await languageOf(db, actor) });
+  });
+
+  /** My language (null: my browser's); the web app and the client timeline speak it. */
+  router.patch('/me/preferences', async (req, res) => {
+    const actor = actorOf(req);
+    const b = preferencesBody.parse(req.body);
+    await setLanguage(db, actor, b.language);
+    res.json({ language: b.language });
   });
 
   router.post('/auth/logout', async (req, res) => {

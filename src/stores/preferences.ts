@@ -1,0 +1,17 @@
+// A person's own settings: the language the desk speaks to them (null: their browser's).
+import type { Db } from '../db/knex';
+import type { Actor } from '../domain';
+
+export const LANGUAGES = ['en', 'ru'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const tableOf = (actor: Actor) => (actor.role === 'client' ? 'client_contacts' : 'staff');
+
+export async function languageOf(db: Db, actor: Actor): Promise<Language | null> {
+  const row = await db(tableOf(actor)).where({ id: actor.id }).first<{ language: Language | null } | undefined>('language');
+  return row?.language ?? null;
+}
+
+export async function setLanguage(db: Db, actor: Actor, language: Language | null): Promise<void> {
+  await db(tableOf(actor)).where({ id: actor.id }).update({ language });
+}
