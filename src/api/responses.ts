@@ -221,19 +221,92 @@ export const credentialsResponse = z.looseObject({
     }),
   ),
 });
-export const staffListResponse = z.looseObject({
+export const staffResponse = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: z.string(),
+  seniority: z.string().nullable(),
+  skills: z.array(z.string()),
+  weeklyCapacityHours: hours,
+  mentorId: z.string().nullable(),
+  timezone: z.string(),
+  active: z.boolean(),
+});
+export const staffListResponse = z.looseObject({ items: z.array(staffResponse) });
+
+export const healthResponse = z.looseObject({ status: z.literal('ok') });
+export const readyResponse = z.looseObject({ status: z.enum(['ready', 'not ready']), postgres: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) });
+export const openApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+export const meResponse = actor;
+export const endedSessionsResponse = z.looseObject({ ended: z.number().describe('sessions ended') });
+export const invitationCreatedResponse = z.looseObject({
+  id: z.string(),
+  token: z.string().describe('shown once'),
+  path: z.string().describe('the link to open: /app/invite/<token>'),
+  expiresAt: when,
+  for: z.looseObject({ name: z.string(), email: z.string(), role: z.enum(ROLES) }),
+});
+export const revisionsResponse = z.looseObject({
+  messageId: z.string(),
+  revision: z.number(),
+  items: z.array(z.looseObject({ revision: z.number(), body: z.string(), replacedBy: z.string(), replacedAt: when })),
+});
+export const timeEntriesResponse = z.looseObject({
+  requestId: z.string(),
   items: z.array(
     z.looseObject({
       id: z.string(),
-      name: z.string(),
-      email: z.string(),
-      role: z.string(),
-      seniority: z.string().nullable(),
-      skills: z.array(z.string()),
-      weeklyCapacityHours: hours,
-      mentorId: z.string().nullable(),
-      timezone: z.string(),
-      active: z.boolean(),
+      taskId: z.string().nullable().optional(),
+      minutes: z.number(),
+      category: z.string(),
+      at: when,
+      revision: z.number().optional().describe('staff only'),
+      personId: z.string().optional().describe('staff only'),
+      role: z.string().optional().describe('staff only'),
+      billable: z.boolean().optional().describe('staff only'),
+      billableReason: z.string().optional().describe('staff only'),
+      note: z.string().optional().describe('staff only'),
     }),
   ),
+  nextAfter: z.number().nullable(),
 });
+export const auditResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({ id: z.number(), at: when, actorId: z.string(), actorRole: z.string(), action: z.string(), targetId: z.string(), detail: z.looseObject({}), reason: z.string().nullable() }),
+  ),
+  nextBefore: z.number().nullable(),
+});
+export const absenceResponse = z.looseObject({ id: z.string(), staffId: z.string(), startsOn: z.string(), endsOn: z.string(), kind: z.string(), note: z.string() });
+export const subscriptionResponse = z.looseObject({
+  id: z.string(),
+  clientId: z.string(),
+  monthlyHours: hours,
+  timezone: z.string(),
+  startsOn: z.string(),
+  endsOn: z.string().nullable(),
+  rolloverUnused: z.boolean(),
+  autoCloseAfterDays: z.number().nullable(),
+});
+export const contactResponse = z.looseObject({ id: z.string(), clientId: z.string(), name: z.string(), email: z.string() });
+export const credentialIssuedResponse = z.looseObject({ id: z.string(), label: z.string(), expiresAt: when.nullable(), token: z.string().describe('shown once') });
+export const clientCreatedResponse = z.looseObject({ id: z.string(), name: z.string() });
+export const estimateAccuracyResponse = z.looseObject({
+  month: z.string().nullable(),
+  items: z.array(
+    z.looseObject({ specialistId: z.string(), name: z.string(), skill: z.string(), tasks: z.number(), estimatedHours: hours, actualHours: hours, ratio: z.number(), suggestedBufferShare: z.number() }),
+  ),
+});
+export const utilisationResponse = z.looseObject({
+  month: z.string(),
+  items: z.array(z.looseObject({ specialistId: z.string(), name: z.string(), capacityHours: hours, loggedHours: hours, billableHours: hours, utilisation: z.number() })),
+});
+export const dispatchResponse = z.looseObject({ assigned: z.number().describe('tasks given to someone') });
+export const workloadReviewResponse = z.looseObject({
+  at: when,
+  allHands: z.array(z.looseObject({ skill: z.string(), waiting: z.number(), oldestSince: when })),
+  missingSkills: z.array(z.looseObject({ skill: z.string(), waiting: z.number() })),
+  idle: z.array(z.looseObject({ id: z.string(), name: z.string(), skills: z.array(z.string()) })),
+  proposals: z.array(z.looseObject({ id: z.string(), requestId: z.string(), taskId: z.string(), fromId: z.string(), toId: z.string(), reason: z.string() })),
+});
+export const acceptedResponse = z.looseObject({ accepted: z.literal(true), requestId: z.string(), action: z.string() });

@@ -23,7 +23,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @constant */
+                            status: "ok";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -59,7 +64,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "not ready";
+                            /** @enum {string} */
+                            postgres: "ok" | "down";
+                            /** @enum {string} */
+                            temporal: "ok" | "down";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -131,7 +145,17 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            openapi: string;
+                            info: {
+                                [key: string]: unknown;
+                            };
+                            paths: {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -542,7 +566,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            role: "client" | "manager" | "specialist" | "head" | "admin";
+                            clientId?: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -2062,7 +2093,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @description sessions ended */
+                            ended: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -2409,7 +2445,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            /** @description shown once */
+                            token: string;
+                            /** @description the link to open: /app/invite/<token> */
+                            path: string;
+                            /** @description an ISO 8601 moment */
+                            expiresAt: string;
+                            for: {
+                                name: string;
+                                email: string;
+                                /** @enum {string} */
+                                role: "client" | "manager" | "specialist" | "head" | "admin";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -5853,7 +5907,21 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            messageId: string;
+                            revision: number;
+                            items: ({
+                                revision: number;
+                                body: string;
+                                replacedBy: string;
+                                /** @description an ISO 8601 moment */
+                                replacedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -7591,7 +7659,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            requestId: string;
+                            items: ({
+                                id: string;
+                                taskId?: string | null;
+                                minutes: number;
+                                category: string;
+                                /** @description an ISO 8601 moment */
+                                at: string;
+                                /** @description staff only */
+                                revision?: number;
+                                /** @description staff only */
+                                personId?: string;
+                                /** @description staff only */
+                                role?: string;
+                                /** @description staff only */
+                                billable?: boolean;
+                                /** @description staff only */
+                                billableReason?: string;
+                                /** @description staff only */
+                                note?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextAfter: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -8287,7 +8382,21 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            email: string;
+                            role: string;
+                            seniority: string | null;
+                            skills: string[];
+                            /** @description hours, in quarter hours */
+                            weeklyCapacityHours: number;
+                            mentorId: string | null;
+                            timezone: string;
+                            active: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -8642,7 +8751,21 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            email: string;
+                            role: string;
+                            seniority: string | null;
+                            skills: string[];
+                            /** @description hours, in quarter hours */
+                            weeklyCapacityHours: number;
+                            mentorId: string | null;
+                            timezone: string;
+                            active: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -8976,7 +9099,26 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            items: ({
+                                id: number;
+                                /** @description an ISO 8601 moment */
+                                at: string;
+                                actorId: string;
+                                actorRole: string;
+                                action: string;
+                                targetId: string;
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                                reason: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextBefore: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -9329,7 +9471,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            staffId: string;
+                            startsOn: string;
+                            endsOn: string;
+                            kind: string;
+                            note: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -9674,7 +9825,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            name: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -10738,7 +10894,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            clientId: string;
+                            /** @description hours, in quarter hours */
+                            monthlyHours: number;
+                            timezone: string;
+                            startsOn: string;
+                            endsOn: string | null;
+                            rolloverUnused: boolean;
+                            autoCloseAfterDays: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -11084,7 +11252,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            clientId: string;
+                            name: string;
+                            email: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -11768,7 +11943,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            id: string;
+                            label: string;
+                            expiresAt: string | null;
+                            /** @description shown once */
+                            token: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -13208,7 +13391,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            month: string | null;
+                            items: ({
+                                specialistId: string;
+                                name: string;
+                                skill: string;
+                                tasks: number;
+                                /** @description hours, in quarter hours */
+                                estimatedHours: number;
+                                /** @description hours, in quarter hours */
+                                actualHours: number;
+                                ratio: number;
+                                suggestedBufferShare: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -13547,7 +13748,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            month: string;
+                            items: ({
+                                specialistId: string;
+                                name: string;
+                                /** @description hours, in quarter hours */
+                                capacityHours: number;
+                                /** @description hours, in quarter hours */
+                                loggedHours: number;
+                                /** @description hours, in quarter hours */
+                                billableHours: number;
+                                utilisation: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -16349,7 +16567,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @description tasks given to someone */
+                            assigned: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -16683,7 +16906,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @description an ISO 8601 moment */
+                            at: string;
+                            allHands: ({
+                                skill: string;
+                                waiting: number;
+                                /** @description an ISO 8601 moment */
+                                oldestSince: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            missingSkills: ({
+                                skill: string;
+                                waiting: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            idle: ({
+                                id: string;
+                                name: string;
+                                skills: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            proposals: ({
+                                id: string;
+                                requestId: string;
+                                taskId: string;
+                                fromId: string;
+                                toId: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -17005,7 +17264,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            /** @description an ISO 8601 moment */
+                            at: string;
+                            allHands: ({
+                                skill: string;
+                                waiting: number;
+                                /** @description an ISO 8601 moment */
+                                oldestSince: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            missingSkills: ({
+                                skill: string;
+                                waiting: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            idle: ({
+                                id: string;
+                                name: string;
+                                skills: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            proposals: ({
+                                id: string;
+                                requestId: string;
+                                taskId: string;
+                                fromId: string;
+                                toId: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
@@ -17343,7 +17638,86 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": {
+                            requestId: string;
+                            key?: string;
+                            clientId: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            priority: "critical" | "high" | "normal" | "low";
+                            /** @enum {string} */
+                            stage: "Triage" | "Decomposition" | "Estimation" | "ClientApproval" | "Execution" | "InternalReview" | "ClientReview" | "Closed" | "Cancelled";
+                            version: number;
+                            managerId: string;
+                            /** @description an ISO 8601 moment */
+                            createdAt: string;
+                            tasks: ({
+                                id: string;
+                                title: string;
+                                status: string;
+                                progress: number;
+                                skill?: string;
+                                assigneeId?: string;
+                                mentorId?: string;
+                                estimateHours?: number;
+                                bufferHours?: number;
+                                approvedHours?: number;
+                                /** @description an ISO 8601 moment */
+                                deadlineAt?: string;
+                                result?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            estimateTotalHours?: number;
+                            hoursLeft?: number;
+                            /** @description an ISO 8601 moment */
+                            deadlineAt?: string;
+                            questions: ({
+                                id: string;
+                                status: string;
+                                question?: string;
+                                text?: string;
+                                answer?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            proposals: ({
+                                id: string;
+                                taskId: string;
+                                /** @description an ISO 8601 moment */
+                                newDeadline: string;
+                                extraHours: number;
+                                cause: string;
+                                note: string;
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            slaPauses: ({
+                                /** @description an ISO 8601 moment */
+                                from: string;
+                                /** @description an ISO 8601 moment */
+                                to?: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            brief?: string;
+                            resolution?: string;
+                            /** @description an ISO 8601 moment */
+                            closedAt?: string;
+                            /** @description staff only: when triage is due (R3) */
+                            triageDueAt?: string;
+                            /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
+                            workflow?: {
+                                id: string;
+                                url: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description Bad Request */
