@@ -52,6 +52,36 @@ const download = (id: string, who: Person, attachmentId: string) =>
     });
 const count = async (table: string, where: Record<string, string> = {}) => Number(((await h.db(table).where(where).count('* as n').first()) as { n: string }).n);
 
+/** What a live stream says over a second while `meanwhile` happens (a stream never ends by itself). */
+async function streamFor(path: string, token: string, meanwhile: () => Promise<unknown>): Promise<string> {
+  const server = h.app.listen(0);
+  const abort = new AbortController();
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}${path}`, { headers: { Authorization: `Bearer ${token}` }, signal: abort.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = `${res.status} `;
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += value;
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    await meanwhile();
+    await new Promise((r) => setTimeout(r, 1000));
+    abort.abort();
+    await reading;
+    return text;
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 describe('the conversation moves the request on', () => {
   it('R13 a client reply while the request waits for the client resumes the SLA clock and answers the question', async () => {
     const id = await f.executing();
@@ -230,6 +260,10 @@ describe('an internal note is for staff only', () => {
         const filled = p.replace(/:(\w+)/g, (_, name: string) => params[name] ?? 'x');
         const extra = op.path === '/requests' ? ['', `?q=${encodeURIComponent('invoices')}`, `?q=${encodeURIComponent(marker)}`] : op.path.includes('statements') ? ['', '?format=csv'] : [''];
         for (const suffix of extra) {
+          if (op.produces === 'text/event-stream') {
+            bodies.push(await streamFor(`${filled}${suffix}`, co.client.token, () => h.post(`/requests/${id}/messages`, co.manager.token, { body: `${marker} again`, internal: true })));
+            continue;
+          }
           const res = await h.get(`${filled}${suffix}`, co.client.token);
           bodies.push(`${res.status} ${JSON.stringify(res.headers)} ${res.text}`);
         }

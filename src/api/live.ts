@@ -5,11 +5,10 @@
 // a request, its id: never content, and only to people who may see that request (the list's rule).
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import pg from 'pg';
-import { rowsOf, type Db } from '../db/knex';
+import type { Db } from '../db/knex';
 import type { Actor } from '../domain';
 import type { Logger } from '../observability';
-import { visibleTo } from '../stores/requests';
+import { listenToDeskEvents, visibleRequestIds } from '../stores/live-events';
 import { actorOf } from './auth';
 import { HttpError } from './errors';
 
@@ -43,7 +42,7 @@ const isStaff = (a: Actor) => a.role !== 'client';
 export class LiveHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly streams = new Set<() => void>();
-  private listener: pg.Client | undefined;
+  private listener: { end: () => Promise<void> } | undefined;
   private connecting: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
 
@@ -107,18 +106,9 @@ export class LiveHub {
   }
 
   private async connect(): Promise<void> {
-    const connection = (this.db.client as { config: { connection: string | pg.ClientConfig } }).config.connection;
-    const client = new pg.Client(connection);
-    client.on('notification', (msg) => {
-      if (msg.channel !== 'desk_events' || !msg.payload) return;
-      try {
-        this.dispatch(JSON.parse(msg.payload) as Notice);
-      } catch {
-        // not ours: ignore
-      }
-    });
+    const mine: { listener?: { end: () => Promise<void> } } = {};
     const lost = (err?: Error) => {
-      if (this.listener !== client) return;
+      if (!mine.listener || this.listener !== mine.listener) return;
       this.listener = undefined;
       this.logger?.warn({ err }, 'live events: the listening connection was lost');
       if (this.subscribers.size === 0) return;
@@ -130,11 +120,18 @@ export class LiveHub {
       }, 1000);
       this.retry.unref();
     };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    await client.connect();
-    await client.query('listen desk_events');
-    this.listener = client;
+    mine.listener = await listenToDeskEvents(
+      this.db,
+      (payload) => {
+        try {
+          this.dispatch(JSON.parse(payload) as Notice);
+        } catch {
+          // not ours: ignore
+        }
+      },
+      lost,
+    );
+    this.listener = mine.listener;
   }
 
   private dispatch(n: Notice): void {
@@ -163,8 +160,7 @@ export class LiveHub {
     try {
       // A manager's or a specialist's requests are checked by the list's own rule, all in one query.
       if (ids.length > 0 && (sub.actor.role === 'manager' || sub.actor.role === 'specialist')) {
-        const rows = await rowsOf<{ id: string }[]>(visibleTo(this.db, sub.actor, this.db('requests').whereIn('requests.id', ids)).select('requests.id'));
-        visible = rows.map((r) => r.id);
+        visible = await visibleRequestIds(this.db, sub.actor, ids);
       }
     } catch (err) {
       this.logger?.warn({ err }, 'live events: visibility check failed');

@@ -18,6 +18,7 @@ export function Action({
   onDone,
   danger,
   method = 'POST',
+  shape = (b) => b,
 }: {
   title: string;
   path: string;
@@ -26,6 +27,8 @@ export function Action({
   onDone: (answer: unknown) => void;
   danger?: boolean;
   method?: 'POST' | 'PATCH' | 'DELETE';
+  /** The body as the API wants it, from the fields' flat values. */
+  shape?: (body: Record<string, unknown>) => object;
 }) {
   const [values, setValues] = useState<Record<string, string | boolean>>({});
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -45,7 +48,7 @@ export function Action({
       else body[f.name] = v;
     }
     try {
-      const answer = await act(path, body, method);
+      const answer = await act(path, shape(body), method);
       setValues({});
       setProblem(null);
       onDone(answer);

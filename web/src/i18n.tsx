@@ -3,6 +3,13 @@
 import { createContext, useContext } from 'react';
 
 const en = {
+  changeScope: 'Change the scope: add a task',
+  changePriority: 'Change the priority',
+  causes: { client_side: 'on the client side', external: 'external', wrong_estimate: 'a wrong estimate', specialist_mistake: "the specialist's mistake" } as Record<string, string>,
+  assignee: 'Who does it',
+  systemChoice: "The system's choice",
+  nobodyHasSkill: 'Nobody has this skill: the head will be told',
+  free: 'free',
   shownOnce: 'is shown only now: copy it.',
   people: 'People',
   name: 'Name',
@@ -242,6 +249,13 @@ const en = {
 export type Texts = typeof en;
 
 const ru: Texts = {
+  changeScope: 'Изменить объём: добавить задачу',
+  changePriority: 'Изменить приоритет',
+  causes: { client_side: 'на стороне клиента', external: 'внешняя причина', wrong_estimate: 'ошибка оценки', specialist_mistake: 'ошибка специалиста' },
+  assignee: 'Исполнитель',
+  systemChoice: 'Выбор системы',
+  nobodyHasSkill: 'Ни у кого нет этого навыка: руководителю сообщат',
+  free: 'свободно',
   shownOnce: 'показывается только сейчас: скопируйте.',
   people: 'Сотрудники',
   name: 'Имя',

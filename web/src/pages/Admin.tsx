@@ -36,7 +36,7 @@ function People({ actor, staff, reload, onShown }: { actor: Actor; staff: Staff;
   return (
     <section aria-labelledby="people">
       <h2 id="people">{t.people}</h2>
-      <div className="scroll">
+      <div className="scroll" role="region" aria-labelledby="people" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useParams } from 'react-router-dom';
 import { ApiError, act, api, type Actor, type Message, type Problem, type RequestView, type Timeline } from '../api';
+import type { paths } from '../api-types';
 import { useLocale, type Texts } from '../i18n';
 import { useLive } from '../live';
 import { ProblemText } from './SignIn';
@@ -58,6 +59,38 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
       out.push(<Action key="accept" title={t.acceptInternal} path={`${base}/accept-result`} onDone={reload} />);
       out.push(<Action key="rework" title={t.returnForRework} path={`${base}/rework`} fields={[{ name: 'reason', label: t.reason, kind: 'textarea', required: true }]} onDone={() => setTimeout(reload, 500)} />);
     }
+    if (['Estimation', 'ClientApproval', 'Execution', 'InternalReview', 'ClientReview'].includes(r.stage) && r.tasks.length > 0) {
+      // A scope change adds work; the client approves its estimate again.
+      out.push(
+        <Action
+          key="scope"
+          title={t.changeScope}
+          path={`${base}/scope`}
+          fields={[
+            { name: 'title', label: t.taskTitle, kind: 'text', required: true },
+            { name: 'skill', label: t.skill, kind: 'text', required: true },
+            { name: 'reason', label: t.reason, kind: 'textarea', required: true },
+          ]}
+          shape={(b) => ({ reason: b.reason, tasks: [{ title: b.title, skill: b.skill }] })}
+          onDone={() => setTimeout(reload, 500)}
+        />,
+      );
+    }
+    if (open) {
+      out.push(
+        <Action
+          key="priority"
+          title={t.changePriority}
+          path={`${base}/priority`}
+          fields={[
+            { name: 'priority', label: t.priority, kind: 'select', options: ['critical', 'high', 'normal', 'low'].map((p) => ({ value: p, label: t.priorities[p] ?? p })) },
+            { name: 'reason', label: t.reason, kind: 'textarea', required: true },
+          ]}
+          fixed={{ priority: r.priority }}
+          onDone={reload}
+        />,
+      );
+    }
     for (const task of r.tasks.filter((x) => x.status === 'in_progress')) {
       out.push(
         <Action
@@ -67,7 +100,7 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
           fields={[
             { name: 'newDeadline', label: t.newDeadline, kind: 'datetime', required: true },
             { name: 'extraHours', label: t.extraHours, kind: 'number', step: 0.25 },
-            { name: 'cause', label: t.cause, kind: 'select', options: ['client_side', 'external', 'wrong_estimate', 'specialist_mistake'].map((c) => ({ value: c, label: c })) },
+            { name: 'cause', label: t.cause, kind: 'select', options: ['client_side', 'external', 'wrong_estimate', 'specialist_mistake'].map((c) => ({ value: c, label: t.causes[c] ?? c })) },
             { name: 'note', label: t.note, kind: 'textarea', required: true },
           ]}
           fixed={{ cause: 'client_side' }}
@@ -245,15 +278,30 @@ function MyTime({ r, actor, version }: { r: RequestView; actor: Actor; version: 
   );
 }
 
+type Workload = paths['/workload']['get']['responses'][200]['content']['application/json'];
+type NewTask = { title: string; skill: string; complexity: 'low' | 'medium' | 'high'; assigneeId: string };
+
+/** The brief and the tasks; for each task, who has the skill and how loaded they are, the system's proposal first. */
 function Decompose({ path, onDone }: { path: string; onDone: () => void }) {
-  const { t } = useLocale();
+  const { t, hours, lang } = useLocale();
   const [brief, setBrief] = useState('');
-  const [tasks, setTasks] = useState([{ title: '', skill: '', complexity: 'medium' }]);
+  const blank: NewTask = { title: '', skill: '', complexity: 'medium', assigneeId: '' };
+  const [tasks, setTasks] = useState<NewTask[]>([blank]);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [workload, setWorkload] = useState<Workload | null>(null);
+  const id = useId();
+  useEffect(() => {
+    void api.GET('/workload').then(({ data }) => setWorkload(data ?? null));
+  }, []);
+  const pct = new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'percent', maximumFractionDigits: 0 });
+  /** Who holds the skill, the least loaded (and present) first: the first is whom the system would choose (R6). */
+  const candidates = (skill: string) =>
+    (workload?.specialists ?? []).filter((p) => p.skills.includes(skill.trim())).sort((a, b) => Number(a.absent) - Number(b.absent) || a.load - b.load || b.freeHours - a.freeHours);
+  const set = (i: number, change: Partial<NewTask>) => setTasks(tasks.map((x, k) => (k === i ? { ...x, ...change } : x)));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      await act(path, { brief, tasks });
+      await act(path, { brief, tasks: tasks.map(({ assigneeId, ...task }) => (assigneeId ? { ...task, assigneeId } : task)) });
       onDone();
     } catch (err) {
       setProblem(err instanceof ApiError ? err.problem : { status: 0, title: String(err) });
@@ -266,22 +314,54 @@ function Decompose({ path, onDone }: { path: string; onDone: () => void }) {
         {t.brief}
         <textarea required rows={4} value={brief} onChange={(e) => setBrief(e.target.value)} />
       </label>
-      {tasks.map((task, i) => (
-        <fieldset key={i}>
-          <legend>
-            {t.taskTitle} {i + 1}
-          </legend>
-          <label>
-            {t.taskTitle}
-            <input required value={task.title} onChange={(e) => setTasks(tasks.map((x, k) => (k === i ? { ...x, title: e.target.value } : x)))} />
-          </label>
-          <label>
-            {t.skill}
-            <input required value={task.skill} onChange={(e) => setTasks(tasks.map((x, k) => (k === i ? { ...x, skill: e.target.value } : x)))} />
-          </label>
-        </fieldset>
-      ))}
-      <button type="button" onClick={() => setTasks([...tasks, { title: '', skill: '', complexity: 'medium' }])}>
+      <datalist id={`${id}-skills`}>
+        {(workload?.skills ?? []).map((s) => (
+          <option key={s.skill} value={s.skill} />
+        ))}
+      </datalist>
+      {tasks.map((task, i) => {
+        const people = candidates(task.skill);
+        return (
+          <fieldset key={i}>
+            <legend>
+              {t.taskTitle} {i + 1}
+            </legend>
+            <label>
+              {t.taskTitle}
+              <input required value={task.title} onChange={(e) => set(i, { title: e.target.value })} />
+            </label>
+            <label>
+              {t.skill}
+              <input required list={`${id}-skills`} value={task.skill} onChange={(e) => set(i, { skill: e.target.value, assigneeId: '' })} />
+            </label>
+            <label>
+              {t.complexity}
+              <select value={task.complexity} onChange={(e) => set(i, { complexity: e.target.value as NewTask['complexity'] })}>
+                {(['low', 'medium', 'high'] as const).map((c) => (
+                  <option key={c} value={c}>
+                    {t[c]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {task.skill.trim() ? (
+              <label>
+                {t.assignee}
+                <select value={task.assigneeId} onChange={(e) => set(i, { assigneeId: e.target.value })}>
+                  <option value="">{people[0] ? `${t.systemChoice}: ${people[0].name}` : t.nobodyHasSkill}</option>
+                  {people.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name} · {pct.format(p.load)} · {hours(p.freeHours)} {t.free}
+                      {p.absent ? ` · ${t.absent}` : ''}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
+          </fieldset>
+        );
+      })}
+      <button type="button" onClick={() => setTasks([...tasks, blank])}>
         {t.addTask}
       </button>
       <ProblemText problem={problem} />

@@ -41,7 +41,7 @@ export function TeamPage() {
           <span className="heat free">{t.bands.free}</span> <span className="heat busy">{t.bands.busy}</span> <span className="heat full">{t.bands.full}</span>{' '}
           <span className="heat over">{t.bands.over}</span>
         </p>
-        <div className="scroll">
+        <div className="scroll" role="region" aria-labelledby="heat" tabIndex={0}>
           <table className="heatmap">
             <thead>
               <tr>
