@@ -1,7 +1,8 @@
 // Each person's language: chosen once (PATCH /me/preferences), else their browser's
 // (Accept-Language); the client timeline speaks it. What people wrote stays as written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEvent } from '../src/domain';
+import { describeEvent, formatMoment } from '../src/domain';
+import { notificationRu } from '../src/domain/notifications-ru';
 import { TEXTS_RU, describeEventRu } from '../src/domain/timeline-ru';
 import { openCompany, type Flow } from './support/flow';
 import type { Company, Harness } from './support/harness';
@@ -49,6 +50,44 @@ describe('language', () => {
     expect((await timeline(id, co.client.token, 'en')).body.language).toBe('en');
   });
 
+  it('notifications: every notice of a request through its life reads in Russian for whoever chose it', async () => {
+    const people = [co.client, co.manager, co.backendSenior];
+    const english = new Map<string, { kind: string; text: string }[]>();
+    const id = await f.file('Сломался экспорт');
+    await f.act(`/requests/${id}/ask-client`, co.manager, { text: 'Which export?' });
+    const asked = await f.state(id);
+    await f.act(`/requests/${id}/questions/${asked.questions.at(-1)!.id}/client-answer`, co.client, { answer: 'The stock one.' });
+    await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+    await f.act(`/requests/${id}/decompose`, co.manager, { brief: 'Fix the export.', tasks: [{ title: 'Fix it', skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
+    await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 2, complexity: 'low' });
+    await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    await f.act(`/requests/${id}/tasks/T1/deadline-proposal`, co.manager, { newDeadline: soon, extraHours: 1, cause: 'client_side', note: 'Waiting for your data.' });
+    await f.act(`/requests/${id}/deadline-proposals/D1/answer`, co.client, { agree: true });
+    await f.act(`/requests/${id}/tasks/T1/complete`, co.backendSenior, { result: 'Done.' });
+    await f.act(`/requests/${id}/accept-result`, co.manager);
+    type Notice = { requestId: string | null; kind: string; text: string };
+    const mine = (items: Notice[]) => items.filter((n) => n.requestId === id);
+    for (const p of people) english.set(p.id, mine((await h.get('/inbox?limit=100', p.token)).body.items as Notice[]));
+    for (const p of people) {
+      await h.http.patch('/me/preferences').set('Authorization', `Bearer ${p.token}`).send({ language: 'ru' });
+      const res = await h.get('/inbox?limit=100', p.token);
+      expect(res.body.language).toBe('ru');
+      const ru = mine(res.body.items as Notice[]);
+      const en = english.get(p.id)!;
+      expect(ru.length).toBeGreaterThan(0);
+      expect(ru.map((n) => n.kind)).toEqual(en.map((n) => n.kind));
+      for (const [i, n] of ru.entries()) {
+        // Translated: not the English, with Russian words outside what people wrote.
+        expect(n.text, `${n.kind}: ${en[i]!.text}`).not.toBe(en[i]!.text);
+        const own = ['Сломался экспорт', 'Which export?', 'The stock one.', 'Waiting for your data.', 'Fix it', 'Done.'].reduce((t, w) => t.replaceAll(w, ''), n.text);
+        expect(own, `${n.kind}: ${n.text}`).toMatch(/[а-яё]{3}/i);
+        expect(own, `${n.kind}: ${n.text}`).not.toMatch(/\b(the|for|your|you|is|ready|deadline|request|check)\b/i);
+      }
+      await h.http.patch('/me/preferences').set('Authorization', `Bearer ${p.token}`).send({ language: null });
+    }
+  });
+
   it('refuses a language it does not speak, and changes nothing', async () => {
     for (const language of ['de', '', 'RU', 1, ['ru']]) {
       const res = await h.http.patch('/me/preferences').set('Authorization', `Bearer ${co.manager.token}`).send({ language });
@@ -56,6 +95,21 @@ describe('language', () => {
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
     expect((await h.get('/auth/session', co.manager.token)).body.language).toBeNull();
+  });
+
+  it('notices the timers and the system write read in Russian too; what people wrote stays as written', () => {
+    const d = formatMoment('2026-12-02T09:00:00Z', 'Europe/Berlin');
+    const cases: [string, string, string][] = [
+      ['escalation.triage_overdue', 'ACME-1 · Export: triage deadline 2026-12-02T09:00:00.000Z passed (high)', 'ACME-1 · Export: срок разбора 2026-12-02T09:00:00.000Z прошёл (высокий приоритет)'],
+      ['escalation.deadline_missed', 'ACME-1 · Export: deadline 2026-12-02T09:00:00.000Z of T2 passed without delivery', 'ACME-1 · Export: срок 2026-12-02T09:00:00.000Z задачи T2 прошёл, результата нет'],
+      ['deadline.proposed', `ACME-1 · Export: new deadline proposed for T1: ${d} (Waiting (for) data., 1 h more billable)`, 'ACME-1 · Export: предложен новый срок для T1: 2 дек. 2026, 10:00 (Europe/Berlin) (Waiting (for) data., ещё 1 ч к оплате)'],
+      ['request.new', 'ACME-1 · New high request: Export: broken', 'ACME-1 · Новая заявка (высокий приоритет): Export: broken'],
+      ['question.asked', 'ACME-1 · Export: why: the report?', 'ACME-1 · Export: вопрос: why: the report?'],
+      ['message.reply', 'Export: a reply from the team: see the log', 'Export: ответ команды: see the log'],
+    ];
+    for (const [kind, en, ru] of cases) expect(notificationRu(kind, en, 'Export')).toBe(ru);
+    // Unknown: shown as stored.
+    expect(notificationRu('something.new', 'ACME-1 · Export: a new kind of notice', 'Export')).toBe('ACME-1 · Export: a new kind of notice');
   });
 
   it('every command has its Russian sentence, for the same audience as the English one', () => {

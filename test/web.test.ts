@@ -267,7 +267,7 @@ describe('the web app', () => {
     await add.getByLabel('Skills (comma-separated)').fill(`${co.skills.backend}, qa-${tag}`);
     await add.getByLabel('Hours a week').fill('32');
     await add.getByRole('button', { name: 'Add a person' }).click();
-    const row = a.locator('tr', { hasText: `Nina ${tag}` });
+    const row = a.locator('tbody tr', { has: a.getByRole('rowheader', { name: new RegExp(`^Nina ${tag}`) }) });
     await row.waitFor();
     expect(await row.innerText()).toContain(`qa-${tag}`);
     // The invitation link is shown once.
@@ -307,6 +307,34 @@ describe('the web app', () => {
     expect((await h.get('/me', token)).status).toBe(401);
     await admin.context.close();
     expect(checked.get('administration')).toEqual([]);
+  });
+
+  it("R10 a junior's estimate waits on the mentor's desk; the mentor approves it from the request", { timeout: 90_000 }, async () => {
+    const id = await f.file('Mentor: slow search');
+    await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+    await f.act(`/requests/${id}/decompose`, co.manager, { brief: 'Speed up search.', tasks: [{ title: 'Add an index', skill: co.skills.backend, assigneeId: co.backendJunior.id }] });
+    await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendJunior, { hours: 3, complexity: 'medium' });
+    const mentor = await invited({ staffId: co.backendSenior.id }, 'en-GB');
+    const s = mentor.page;
+    await s.getByRole('link', { name: 'My desk' }).click();
+    const waiting = s.locator('section[aria-labelledby=reviews] li', { hasText: 'Add an index' });
+    await waiting.waitFor();
+    expect(await waiting.innerText()).toContain("Review the junior's estimate");
+    await a11y(s, 'desk (mentor)');
+    await waiting.getByRole('link').click();
+    await s.locator('article.request h1').waitFor();
+    await action(s, /Review the junior's estimate: Add an index .* — approve/);
+    await expect.poll(async () => (await h.get(`/requests/${id}`, co.manager.token)).body.stage).toBe('ClientApproval');
+    // The head's page of people, checked like every page.
+    const head = await invited({ staffId: co.head.id }, 'en-GB');
+    await head.page.getByRole('link', { name: 'People' }).click();
+    await head.page.getByRole('heading', { name: 'People' }).first().waitFor();
+    await head.page.locator('table tbody tr').first().waitFor();
+    await a11y(head.page, 'people (head)');
+    await head.context.close();
+    await mentor.context.close();
+    expect(checked.get('desk (mentor)')).toEqual([]);
+    expect(checked.get('people (head)')).toEqual([]);
   });
 
   it('a sign-in page in the browser: a wrong password is refused, the right one signs in, sign-out ends the session', async () => {

@@ -89,7 +89,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/escalations/:escalationId/acknowledge', summary: 'Acknowledge an escalation', roles: staff, status: 204 },
   { method: 'post', path: '/escalations/:escalationId/resolve', summary: 'Resolve an escalation', roles: staff, status: 204 },
   { method: 'get', path: '/workload', summary: 'Load per specialist and per skill, with the queue', roles: staff, status: 200, response: r.workloadResponse },
-  { method: 'get', path: '/me/tasks', summary: 'My tasks, most urgent first', roles: ['specialist'], status: 200 , response: r.myTasksResponse },
+  { method: 'get', path: '/me/tasks', summary: 'My tasks, most urgent first, and the reviews waiting for me as a mentor (R10)', roles: ['specialist'], status: 200 , response: r.myTasksResponse },
   { method: 'post', path: '/workload/dispatch', summary: 'Give waiting tasks to whoever has room now', roles: ['admin', 'head', 'manager'], status: 200, response: r.dispatchResponse },
   { method: 'post', path: '/workload/review', summary: 'Run the workload review now', roles: staff, status: 200, response: r.workloadReviewResponse },
   { method: 'get', path: '/workload/review', summary: 'The latest workload review', roles: staff, status: 200, response: r.workloadReviewResponse },

@@ -6,7 +6,7 @@ import { PRIORITIES, ROLES, STAGES } from '../domain';
 const actor = z.looseObject({ id: z.string(), role: z.enum(ROLES), clientId: z.string().optional() });
 const when = z.string().describe('an ISO 8601 moment');
 
-export const sessionResponse = z.object({ actor, csrfToken: z.string().nullable(), via: z.enum(['session', 'token']), language: z.enum(['en', 'ru']).nullable() });
+export const sessionResponse = z.object({ actor, csrfToken: z.string().nullable(), via: z.enum(['session', 'token']), language: z.enum(['en', 'ru']).nullable(), timeZone: z.string().describe('the time zone I read times in: my own (staff), my organisation\'s (clients)') });
 export const preferencesResponse = z.object({ language: z.enum(['en', 'ru']).nullable() });
 export const signedInResponse = z.object({ actor, csrfToken: z.string(), expiresAt: when });
 export const invitationResponse = z.object({ name: z.string(), email: z.string(), role: z.enum(ROLES) });
@@ -101,6 +101,7 @@ export const timelineResponse = z.looseObject({
 });
 
 export const inboxResponse = z.looseObject({
+  language: z.enum(['en', 'ru']).describe('the language of the texts: the person\'s choice, else their browser\'s (Accept-Language)'),
   items: z.array(z.looseObject({ id: z.string(), requestId: z.string().nullable(), kind: z.string(), text: z.string(), createdAt: when, read: z.boolean() })),
   nextCursor: z.string().nullable(),
 });
@@ -122,6 +123,9 @@ export const escalationsResponse = z.looseObject({
 });
 export const myTasksResponse = z.looseObject({
   items: z.array(z.looseObject({ requestId: z.string(), taskId: z.string(), title: z.string(), skill: z.string(), priority: z.string(), status: z.string(), hours: z.number(), deadlineAt: when.nullable() })),
+  reviews: z
+    .array(z.looseObject({ requestId: z.string(), taskId: z.string(), title: z.string(), review: z.enum(['estimate', 'result']), priority: z.string(), estimateHours: z.number().nullable(), since: when }))
+    .describe("R10: a junior's estimates and results waiting for me as their mentor"),
 });
 
 const hours = z.number().describe('hours, in quarter hours');

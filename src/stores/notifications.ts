@@ -1,5 +1,5 @@
 // Notifications (the inbox) and escalations: who reads which, and what they do with them.
-import type { Db } from '../db/knex';
+import { rowsOf, type Db } from '../db/knex';
 import type { Actor } from '../domain';
 
 interface NotificationRow {
@@ -123,4 +123,11 @@ export async function deliveryAttempted(db: Db, id: string): Promise<void> {
 
 export async function delivered(db: Db, id: string): Promise<void> {
   await db('notifications').where({ id }).update({ delivered_at: db.fn.now() });
+}
+
+/** The titles of these requests, by id (to word their notices in another language). */
+export async function requestTitles(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await rowsOf<{ id: string; title: string }[]>(db('requests').whereIn('id', ids).select('id', 'title'));
+  return new Map(rows.map((r) => [r.id, r.title]));
 }

@@ -15,3 +15,13 @@ export async function languageOf(db: Db, actor: Actor): Promise<Language | null>
 export async function setLanguage(db: Db, actor: Actor, language: Language | null): Promise<void> {
   await db(tableOf(actor)).where({ id: actor.id }).update({ language });
 }
+
+/** The time zone a person reads times in: staff their own, a client contact their organisation's (its subscription's). */
+export async function timeZoneOfPerson(db: Db, actor: Actor): Promise<string> {
+  if (actor.role !== 'client') {
+    const row = await db('staff').where({ id: actor.id }).first<{ timezone: string | null } | undefined>('timezone');
+    return row?.timezone ?? 'UTC';
+  }
+  const row = await db('subscriptions').where({ client_id: actor.clientId ?? '' }).orderBy('starts_on', 'desc').first<{ timezone: string } | undefined>('timezone');
+  return row?.timezone ?? 'UTC';
+}

@@ -116,6 +116,26 @@ export async function workloadView(db: Db) {
   return { specialists, skills };
 }
 
+/** R10: a junior's estimates and results waiting for this senior mentor, oldest first. */
+export async function reviewsFor(db: Db, mentorId: string) {
+  const rows = await rowsOf<{ request_id: string; task_id: string; title: string; status: string; priority: string; estimate_hours: number | null; updated_at: Date }[]>(
+    db('tasks')
+      .where({ mentor_id: mentorId })
+      .whereIn('status', ['estimate_review', 'result_review'])
+      .orderBy('updated_at')
+      .select('request_id', 'task_id', 'title', 'status', 'priority', 'estimate_hours', 'updated_at'),
+  );
+  return rows.map((r) => ({
+    requestId: r.request_id,
+    taskId: r.task_id,
+    title: r.title,
+    review: r.status === 'estimate_review' ? ('estimate' as const) : ('result' as const),
+    priority: r.priority,
+    estimateHours: r.estimate_hours === null ? null : Number(r.estimate_hours),
+    since: r.updated_at.toISOString(),
+  }));
+}
+
 /** A specialist's own queue, most urgent first (R11). */
 export async function queueOf(db: Db, specialistId: string) {
   const rows = await rowsOf<HeldRow[]>(held(db).where('a.assignee_id', specialistId));

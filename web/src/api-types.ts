@@ -1077,6 +1077,8 @@ export interface paths {
                             /** @enum {string} */
                             via: "session" | "token";
                             language: ("en" | "ru") | null;
+                            /** @description the time zone I read times in: my own (staff), my organisation's (clients) */
+                            timeZone: string;
                         };
                     };
                 };
@@ -14106,6 +14108,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /**
+                             * @description the language of the texts: the person's choice, else their browser's (Accept-Language)
+                             * @enum {string}
+                             */
+                            language: "en" | "ru";
                             items: ({
                                 id: string;
                                 requestId: string | null;
@@ -16196,7 +16203,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My tasks, most urgent first
+         * My tasks, most urgent first, and the reviews waiting for me as a mentor (R10)
          * @description Roles: specialist.
          */
         get: {
@@ -16224,6 +16231,20 @@ export interface paths {
                                 status: string;
                                 hours: number;
                                 deadlineAt: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description R10: a junior's estimates and results waiting for me as their mentor */
+                            reviews: ({
+                                requestId: string;
+                                taskId: string;
+                                title: string;
+                                /** @enum {string} */
+                                review: "estimate" | "result";
+                                priority: string;
+                                estimateHours: number | null;
+                                /** @description an ISO 8601 moment */
+                                since: string;
                             } & {
                                 [key: string]: unknown;
                             })[];

@@ -3,6 +3,8 @@
 import { createContext, useContext } from 'react';
 
 const en = {
+  reviewsForMe: 'Waiting for my review (as a mentor)',
+  mentor: 'Mentor (for a junior)',
   changeScope: 'Change the scope: add a task',
   changePriority: 'Change the priority',
   causes: { client_side: 'on the client side', external: 'external', wrong_estimate: 'a wrong estimate', specialist_mistake: "the specialist's mistake" } as Record<string, string>,
@@ -249,6 +251,8 @@ const en = {
 export type Texts = typeof en;
 
 const ru: Texts = {
+  reviewsForMe: 'Ждут моей проверки (как наставника)',
+  mentor: 'Наставник (для младшего)',
   changeScope: 'Изменить объём: добавить задачу',
   changePriority: 'Изменить приоритет',
   causes: { client_side: 'на стороне клиента', external: 'внешняя причина', wrong_estimate: 'ошибка оценки', specialist_mistake: 'ошибка специалиста' },
@@ -520,9 +524,18 @@ export function useLocale(): Locale {
   return l;
 }
 
-export function makeLocale(lang: Lang, setLang: (l: Lang) => void): Locale {
+/** Times in the person's time zone (their own, or their organisation's), else the browser's. */
+function dateTimeFormat(tag: string, timeZone: string | undefined): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) });
+  } catch {
+    return new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+}
+
+export function makeLocale(lang: Lang, setLang: (l: Lang) => void, timeZone?: string): Locale {
   const tag = lang === 'ru' ? 'ru-RU' : 'en-GB';
-  const dt = new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short' });
+  const dt = dateTimeFormat(tag, timeZone);
   const num = new Intl.NumberFormat(tag, { maximumFractionDigits: 2 });
   return {
     lang,

@@ -68,7 +68,7 @@ function App() {
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
-  const locale = useMemo(() => makeLocale(lang, setLang), [lang, setLang]);
+  const locale = useMemo(() => makeLocale(lang, setLang, session?.timeZone), [lang, setLang, session?.timeZone]);
   const refresh = useCallback(async () => {
     const { data } = await api.GET('/auth/session');
     setCsrfToken(data?.csrfToken ?? null);

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Db } from '../../db/knex';
-import { acknowledgeEscalation, escalationsFor, inboxPage, markRead, resolveEscalation } from '../../stores/notifications';
+import { acknowledgeEscalation, escalationsFor, inboxPage, markRead, requestTitles, resolveEscalation } from '../../stores/notifications';
+import { languageOf } from '../../stores/preferences';
+import { notificationRu } from '../../domain/notifications-ru';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -21,8 +23,14 @@ export function inboxRouter({ db }: { db: Db }): Router {
     const rows = await inboxPage(db, actorOf(req), { unread: q.unread === 'true', limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor, rowIdParam) : undefined });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
+    // In the person's language: the one they chose, else their browser's.
+    const actor = actorOf(req);
+    const language = (await languageOf(db, actor)) ?? (req.acceptsLanguages('en', 'ru') || 'en');
+    const titles = language === 'ru' ? await requestTitles(db, [...new Set(page.flatMap((n) => (n.requestId ? [n.requestId] : [])))]) : new Map<string, string>();
+    res.set('Content-Language', language).set('Vary', 'Accept-Language');
     res.json({
-      items: page.map(({ at: _at, ...n }) => n),
+      language,
+      items: page.map(({ at: _at, ...n }) => (language === 'ru' ? { ...n, text: notificationRu(n.kind, n.text, n.requestId ? titles.get(n.requestId) : undefined) } : n)),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last.at, last.id) : null,
     });
   });

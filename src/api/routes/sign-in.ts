@@ -9,7 +9,7 @@ import { actorOf, requireRole } from '../auth';
 import { HttpError, badRequest, notFound, unauthorized, unprocessable } from '../errors';
 import { RateLimiter, rateLimit } from '../middleware';
 import { invitationBody, invitationTokenParam, passwordBody, preferencesBody, signInBody } from '../schemas';
-import { languageOf, setLanguage } from '../../stores/preferences';
+import { languageOf, setLanguage, timeZoneOfPerson } from '../../stores/preferences';
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../session-cookie';
 
 function setSessionCookie(req: Request, res: Response, s: Session): void {
@@ -72,7 +72,7 @@ export function sessionRouter({ db }: { db: Db }): Router {
   /** Who I am and the CSRF token the web app sends with every change. */
   router.get('/auth/session', async (req, res) => {
     const actor = actorOf(req);
-    res.json({ actor, csrfToken: req.csrfToken ?? null, via: req.sessionIdHash ? 'session' : 'token', language: await languageOf(db, actor) });
+    res.json({ actor, csrfToken: req.csrfToken ?? null, via: req.sessionIdHash ? 'session' : 'token', language: await languageOf(db, actor), timeZone: await timeZoneOfPerson(db, actor) });
   });
 
   /** My language (null: my browser's); the web app and the client timeline speak it. */

@@ -8,7 +8,7 @@ import { workflowRefOf } from '../../stores/requests';
 import { dispatchWorkflow, workloadReviewWorkflow } from '../../workflows';
 import { recordAdminChange } from '../../stores/admin-audit';
 import { staffById } from '../../stores/people';
-import { latestReview, markProposalApplied, proposal, queueOf, recordAbsence, workloadView } from '../../stores/workload';
+import { latestReview, markProposalApplied, proposal, queueOf, reviewsFor, recordAbsence, workloadView } from '../../stores/workload';
 import { actorOf, requireRole } from '../auth';
 import { conflict, notFound } from '../errors';
 import { absenceBody, uuidFrom } from '../schemas';
@@ -24,7 +24,8 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
 
   /** A specialist's own queue, most urgent first (R11). */
   router.get('/me/tasks', requireRole('specialist'), async (req, res) => {
-    res.json({ items: await queueOf(db, actorOf(req).id) });
+    const me = actorOf(req).id;
+    res.json({ items: await queueOf(db, me), reviews: await reviewsFor(db, me) });
   });
 
   router.post('/admin/staff/:id/absences', requireRole('admin', 'head'), async (req, res) => {

@@ -81,6 +81,9 @@ function People({ actor, staff, reload, onShown }: { actor: Actor; staff: Staff;
                         fields={[
                           { name: 'skills', label: t.skillsComma, kind: 'list' },
                           { name: 'weeklyCapacityHours', label: t.capacity, kind: 'number', step: 0.25 },
+                          ...(p.seniority === 'junior'
+                            ? [{ name: 'mentorId', label: t.mentor, kind: 'select' as const, options: [{ value: '', label: '—' }, ...staff.filter((x) => x.role === 'specialist' && x.seniority === 'senior' && x.active && x.id !== p.id).map((x) => ({ value: x.id, label: x.name }))] }]
+                            : []),
                           { name: 'reason', label: t.reason, kind: 'text' },
                         ]}
                         onDone={reload}

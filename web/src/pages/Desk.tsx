@@ -27,6 +27,7 @@ export function DeskPage({ actor }: { actor: Actor }) {
   const [inbox, setInbox] = useState<Inbox['items']>([]);
   const [escalations, setEscalations] = useState<Escalations['items']>([]);
   const [tasks, setTasks] = useState<MyTasks['items']>([]);
+  const [reviews, setReviews] = useState<MyTasks['reviews']>([]);
   const [queue, setQueue] = useState<Queue>([]);
   const [now, setNow] = useState(() => Date.now());
   const staff = actor.role === 'manager' || actor.role === 'head';
@@ -39,7 +40,10 @@ export function DeskPage({ actor }: { actor: Actor }) {
     ]);
     setInbox(n.data?.items ?? []);
     if (e) setEscalations(e.data?.items ?? []);
-    if (k) setTasks(k.data?.items ?? []);
+    if (k) {
+      setTasks(k.data?.items ?? []);
+      setReviews(k.data?.reviews ?? []);
+    }
     // Most urgent first: the triage deadline (R3).
     if (q) setQueue([...(q.data?.items ?? [])].sort((a, b) => String(a.triageDueAt ?? '').localeCompare(String(b.triageDueAt ?? ''))));
   }, [actor.role, staff]);
@@ -119,6 +123,22 @@ export function DeskPage({ actor }: { actor: Actor }) {
                 <span className="muted">
                   {hours(k.hours)} · {t.deadline}: {moment(k.deadlineAt)}
                 </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {actor.role === 'specialist' && reviews.length > 0 ? (
+        <section aria-labelledby="reviews">
+          <h2 id="reviews">{t.reviewsForMe}</h2>
+          <ul className="list">
+            {reviews.map((v) => (
+              <li key={`${v.requestId}-${v.taskId}`} className="row">
+                <Link to={`/r/${v.requestId}`}>
+                  {v.review === 'estimate' ? t.reviewEstimate : t.reviewResult}: {v.taskId} {v.title}
+                  {v.review === 'estimate' && v.estimateHours !== null ? ` (${hours(v.estimateHours)})` : ''}
+                </Link>
+                <span className="muted">{moment(v.since)}</span>
               </li>
             ))}
           </ul>
