@@ -324,7 +324,7 @@ describe('the web app', () => {
     await waiting.getByRole('link').click();
     await s.locator('article.request h1').waitFor();
     await action(s, /Review the junior's estimate: Add an index .* — approve/);
-    await expect.poll(async () => (await h.get(`/requests/${id}`, co.manager.token)).body.stage).toBe('ClientApproval');
+    await expect.poll(async () => (await h.get(`/requests/${id}`, co.manager.token)).body.stage as string).toBe('ClientApproval');
     // The head's page of people, checked like every page.
     const head = await invited({ staffId: co.head.id }, 'en-GB');
     await head.page.getByRole('link', { name: 'People' }).click();
