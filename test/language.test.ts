@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEvent, formatMoment } from '../src/domain';
 import { notificationRu } from '../src/domain/notifications-ru';
 import { TEXTS_RU, describeEventRu } from '../src/domain/timeline-ru';
-import { openCompany, type Flow } from './support/flow';
+import { eventually, openCompany, type Flow } from './support/flow';
 import type { Company, Harness } from './support/harness';
 
 let h: Harness;
@@ -86,6 +86,24 @@ describe('language', () => {
       }
       await h.http.patch('/me/preferences').set('Authorization', `Bearer ${p.token}`).send({ language: null });
     }
+  });
+
+  it('R17 an escalation raised by a timer reads in Russian for a manager who chose it', { timeout: 60_000 }, async () => {
+    const id = await f.executing();
+    const soon = new Date(Date.now() + 4_000).toISOString();
+    await f.act(`/requests/${id}/tasks/T1/deadline-proposal`, co.manager, { newDeadline: soon, extraHours: 0, cause: 'client_side', note: 'Tight.' });
+    await f.act(`/requests/${id}/deadline-proposals/D1/answer`, co.client, { agree: true });
+    const raised = await eventually(
+      () => h.get('/escalations?state=open', co.manager.token),
+      (r) => (r.body.items as { requestId: string; kind: string }[]).some((e) => e.requestId === id && e.kind === 'deadline_missed'),
+      'the deadline escalation',
+      30_000,
+    );
+    const en = (raised.body.items as { requestId: string; cause: string }[]).find((e) => e.requestId === id)!.cause;
+    expect(en).toMatch(/passed without delivery$/);
+    const ru = await h.http.get('/escalations?state=open').set('Authorization', `Bearer ${co.manager.token}`).set('Accept-Language', 'ru');
+    expect(ru.headers['content-language']).toBe('ru');
+    expect((ru.body.items as { requestId: string; cause: string }[]).find((e) => e.requestId === id)!.cause).toMatch(/^срок .* задачи T1 прошёл, результата нет$/);
   });
 
   it('refuses a language it does not speak, and changes nothing', async () => {

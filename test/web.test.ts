@@ -392,6 +392,8 @@ describe('the web app', () => {
     // No reload: the desk shows it as the timer raises it.
     await m.locator('li.escalation', { hasText: 'Deadline missed' }).first().waitFor({ timeout: 40_000 });
     expect(await m.locator('li.escalation').count()).toBeGreaterThan(before);
+    // Moments in causes and notices read as moments, not ISO strings.
+    expect(await m.locator('main').innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     // A request filed meanwhile joins the triage queue by itself, with its SLA clock (R3).
     await f.file('Live: the VPN is down', 'high');
     const queued = m.locator('section[aria-labelledby=triage] li', { hasText: 'Live: the VPN is down' });

@@ -60,6 +60,11 @@ function phraseRu(kind: string, phrase: string): string | undefined {
   return label ? `${label}: ${phrase}` : undefined;
 }
 
+/** An escalation's cause in Russian (as the timers and the allocation word it), or as stored. */
+export function causeRu(cause: string): string {
+  return phraseRu('', cause) ?? cause;
+}
+
 /** The notice in Russian: `text` as stored, `title` of its request (undefined for one about no request). */
 export function notificationRu(kind: string, text: string, title: string | undefined): string {
   const key = KEY.exec(text);

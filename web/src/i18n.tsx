@@ -513,6 +513,8 @@ export interface Locale {
   setLang: (l: Lang) => void;
   /** A moment in the person's locale and time zone. */
   moment: (iso: string | null | undefined) => string;
+  /** A text with the ISO moments in it written as moments (escalation causes, notices). */
+  moments: (text: string) => string;
   hours: (h: number | null | undefined) => string;
 }
 
@@ -542,6 +544,7 @@ export function makeLocale(lang: Lang, setLang: (l: Lang) => void, timeZone?: st
     t: TEXTS[lang],
     setLang,
     moment: (iso) => (iso ? dt.format(new Date(iso)) : '—'),
+    moments: (text) => text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) => (Number.isNaN(Date.parse(iso)) ? iso : dt.format(new Date(iso)))),
     hours: (h) => (h === null || h === undefined ? '—' : `${num.format(h)} ${TEXTS[lang].hours}`),
   };
 }

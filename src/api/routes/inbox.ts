@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Db } from '../../db/knex';
 import { acknowledgeEscalation, escalationsFor, inboxPage, markRead, requestTitles, resolveEscalation } from '../../stores/notifications';
 import { languageOf } from '../../stores/preferences';
-import { notificationRu } from '../../domain/notifications-ru';
+import { causeRu, notificationRu } from '../../domain/notifications-ru';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -42,7 +42,12 @@ export function inboxRouter({ db }: { db: Db }): Router {
 
   /** Escalations: a manager sees their own, the head every one; each is acknowledged by its owner. */
   router.get('/escalations', requireRole('manager', 'head'), async (req, res) => {
-    res.json({ items: await escalationsFor(db, actorOf(req), escalationsQuery.parse(req.query)) });
+    const actor = actorOf(req);
+    const items = await escalationsFor(db, actor, escalationsQuery.parse(req.query));
+    // Causes in the person's language, as the inbox.
+    const language = (await languageOf(db, actor)) ?? (req.acceptsLanguages('en', 'ru') || 'en');
+    res.set('Content-Language', language).set('Vary', 'Accept-Language');
+    res.json({ items: language === 'ru' ? items.map((e) => ({ ...e, cause: causeRu(e.cause) })) : items });
   });
 
   router.post('/escalations/:escalationId/acknowledge', requireRole('manager', 'head'), async (req, res) => {

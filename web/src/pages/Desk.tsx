@@ -23,7 +23,7 @@ function SlaClock({ due, now }: { due: string | null | undefined; now: number })
 
 /** My desk: what is new for me, the escalations I own (staff), my tasks (specialists); live. */
 export function DeskPage({ actor }: { actor: Actor }) {
-  const { t, moment, hours } = useLocale();
+  const { t, moment, moments, hours } = useLocale();
   const [inbox, setInbox] = useState<Inbox['items']>([]);
   const [escalations, setEscalations] = useState<Escalations['items']>([]);
   const [tasks, setTasks] = useState<MyTasks['items']>([]);
@@ -71,7 +71,7 @@ export function DeskPage({ actor }: { actor: Actor }) {
             {escalations.map((e) => (
               <li key={e.id} className="row escalation">
                 <span>
-                  <strong>{t.escalationKinds[e.kind] ?? e.kind}</strong> · {e.cause}
+                  <strong>{t.escalationKinds[e.kind] ?? e.kind}</strong> · {moments(e.cause)}
                 </span>
                 {e.acknowledgedAt ? (
                   <span className="muted">{t.acknowledged}</span>
@@ -150,7 +150,7 @@ export function DeskPage({ actor }: { actor: Actor }) {
         <ul className="list">
           {inbox.map((n) => (
             <li key={n.id} className={`row${n.read ? '' : ' unread'}`}>
-              <span>{n.requestId ? <Link to={`/r/${n.requestId}`}>{n.text}</Link> : n.text}</span>
+              <span>{n.requestId ? <Link to={`/r/${n.requestId}`}>{moments(n.text)}</Link> : moments(n.text)}</span>
               <span className="muted">{moment(n.createdAt)}</span>
             </li>
           ))}
