@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../db/knex';
 import { acknowledgeEscalation, escalationsFor, inboxPage, markRead, requestTitles, resolveEscalation } from '../../stores/notifications';
-import { languageOf } from '../../stores/preferences';
+import { answerLanguage } from '../language';
 import { causeRu, notificationRu } from '../../domain/notifications-ru';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, notFound } from '../errors';
@@ -23,11 +23,8 @@ export function inboxRouter({ db }: { db: Db }): Router {
     const rows = await inboxPage(db, actorOf(req), { unread: q.unread === 'true', limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor, rowIdParam) : undefined });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    // In the person's language: the one they chose, else their browser's.
-    const actor = actorOf(req);
-    const language = (await languageOf(db, actor)) ?? (req.acceptsLanguages('en', 'ru') || 'en');
+    const language = await answerLanguage(db, req, res);
     const titles = language === 'ru' ? await requestTitles(db, [...new Set(page.flatMap((n) => (n.requestId ? [n.requestId] : [])))]) : new Map<string, string>();
-    res.set('Content-Language', language).set('Vary', 'Accept-Language');
     res.json({
       language,
       items: page.map(({ at: _at, ...n }) => (language === 'ru' ? { ...n, text: notificationRu(n.kind, n.text, n.requestId ? titles.get(n.requestId) : undefined) } : n)),
@@ -42,11 +39,9 @@ export function inboxRouter({ db }: { db: Db }): Router {
 
   /** Escalations: a manager sees their own, the head every one; each is acknowledged by its owner. */
   router.get('/escalations', requireRole('manager', 'head'), async (req, res) => {
-    const actor = actorOf(req);
-    const items = await escalationsFor(db, actor, escalationsQuery.parse(req.query));
+    const items = await escalationsFor(db, actorOf(req), escalationsQuery.parse(req.query));
     // Causes in the person's language, as the inbox.
-    const language = (await languageOf(db, actor)) ?? (req.acceptsLanguages('en', 'ru') || 'en');
-    res.set('Content-Language', language).set('Vary', 'Accept-Language');
+    const language = await answerLanguage(db, req, res);
     res.json({ items: language === 'ru' ? items.map((e) => ({ ...e, cause: causeRu(e.cause) })) : items });
   });
 

@@ -8,7 +8,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { describeEventRu } from '../../domain/timeline-ru';
-import { languageOf } from '../../stores/preferences';
+import { answerLanguage } from '../language';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Command, type RequestContext, type RequestState } from '../../domain';
@@ -427,14 +427,12 @@ export function requestsRouter({
     const unchecked = (e: (typeof events)[number]) =>
       (e.type === 'estimate' && hidden.estimates.has(String(e.detail.taskId))) || (e.type === 'completeTask' && hidden.results.has(String(e.detail.taskId)));
     const page = events.slice(0, q.limit);
-    // In the person's language: the one they chose, else their browser's.
-    const language = (await languageOf(db, actor)) ?? (req.acceptsLanguages('en', 'ru') || 'en');
+    const language = await answerLanguage(db, req, res);
     const items = page
       .filter((e) => !unchecked(e))
       .map((e) => ({ e, d: describeEvent(e, state.timeZone) }))
       .filter(({ d }) => actor.role !== 'client' || d.audience === 'all')
       .map(({ e, d }) => ({ seq: e.seq, at: e.at, actorRole: e.actorRole, type: e.type, text: (language === 'ru' ? describeEventRu(e, state.timeZone) : undefined) ?? d.text }));
-    res.set('Content-Language', language).set('Vary', 'Accept-Language');
     res.json({ requestId: row.id, language, items, nextAfter: events.length > q.limit ? (page.at(-1)?.seq ?? null) : null });
   });
 
