@@ -37,8 +37,6 @@ interface Subscriber {
   timer: NodeJS.Timeout | undefined;
 }
 
-const isStaff = (a: Actor) => a.role !== 'client';
-
 export class LiveHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly streams = new Set<() => void>();
@@ -144,7 +142,7 @@ export class LiveHub {
         if (n.r === actor.id || (n.r === null && n.role === actor.role && (actor.role !== 'client' || n.c === actor.clientId))) sub.flags.add('inbox');
       } else if (actor.role === 'client') {
         if (!n.s && n.c !== null && n.c === actor.clientId) sub.requests.add(n.id);
-      } else if (isStaff(actor)) sub.requests.add(n.id);
+      } else sub.requests.add(n.id);
       if (sub.timer === undefined && (sub.flags.size > 0 || sub.requests.size > 0)) {
         sub.timer = setTimeout(() => void this.flush(sub), FLUSH_MS);
       }

@@ -10,7 +10,7 @@ type Statement = paths['/clients/{id}/statements/{month}']['get']['responses'][2
 type Clients = { items: { id: string; name: string }[] };
 
 /** This month as YYYY-MM, in the browser's time zone (the page then shows the client's own figures). */
-const thisMonth = () => new Date().toISOString().slice(0, 7);
+export const thisMonth = () => new Date().toISOString().slice(0, 7);
 const shift = (month: string, by: number) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
   const d = new Date(Date.UTC(y, m - 1 + by, 1));

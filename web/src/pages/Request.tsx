@@ -7,6 +7,9 @@ import { useLive } from '../live';
 import { ProblemText } from './SignIn';
 import { Action, type Field } from '../Action';
 
+/** The kinds of time a person logs, in their language. */
+const categoryOptions = (t: Texts) => (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
+
 const complexity = (t: Texts): Field => ({ name: 'complexity', label: t.complexity, kind: 'select', options: (['low', 'medium', 'high'] as const).map((c) => ({ value: c, label: t[c] })) });
 
 /** The actions this person can take now, by role and stage (the API decides; these are the ones that make sense to offer). */
@@ -110,7 +113,7 @@ function Actions({ r, actor, reload }: { r: RequestView; actor: Actor; reload: (
     }
   }
   if (actor.role === 'specialist') {
-    const categories = (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
+    const categories = categoryOptions(t);
     for (const task of r.tasks.filter((x) => x.assigneeId === actor.id)) {
       if (task.status === 'estimating') {
         out.push(
@@ -231,16 +234,14 @@ function MyTime({ r, actor, version }: { r: RequestView; actor: Actor; version: 
   const { t, moment } = useLocale();
   const [entries, setEntries] = useState<Entry[]>([]);
   const load = useCallback(async () => {
-    const res = await fetch(`/requests/${r.requestId}/time?limit=500`, { credentials: 'same-origin' });
-    if (!res.ok) return;
-    const body = (await res.json()) as { items: Entry[] };
-    setEntries(body.items.filter((e) => e.personId === actor.id));
+    const { data } = await api.GET('/requests/{id}/time', { params: { path: { id: r.requestId }, query: { limit: 500 } } });
+    setEntries(((data?.items ?? []) as Entry[]).filter((e) => e.personId === actor.id));
   }, [r.requestId, actor.id]);
   useEffect(() => {
     void load();
   }, [load, version]);
   if (entries.length === 0) return null;
-  const categories = (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
+  const categories = categoryOptions(t);
   return (
     <section aria-labelledby="mytime">
       <h2 id="mytime">{t.myTime}</h2>

@@ -4,6 +4,7 @@ import { api } from '../api';
 import type { paths } from '../api-types';
 import { useLocale } from '../i18n';
 import { useLive } from '../live';
+import { thisMonth } from './Month';
 
 type Workload = paths['/workload']['get']['responses'][200]['content']['application/json'];
 type Month = paths['/clients/{id}/months/{month}']['get']['responses'][200]['content']['application/json'];
@@ -19,7 +20,7 @@ export function TeamPage() {
   const [burn, setBurn] = useState<{ client: Client; month: Month }[]>([]);
   const pct = new Intl.NumberFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'percent', maximumFractionDigits: 0 });
   const load = useCallback(async () => {
-    const month = new Date().toISOString().slice(0, 7);
+    const month = thisMonth();
     const [workload, clients] = await Promise.all([api.GET('/workload'), api.GET('/clients')]);
     setW(workload.data ?? null);
     const items = [...(clients.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name));
