@@ -17,6 +17,7 @@ import * as liveEvents from './20261201000000_live_events';
 import * as managerClientsIndex from './20261201010000_manager_clients_index';
 import * as triageDue from './20261201020000_triage_due';
 import * as language from './20261201030000_language';
+import * as policies from './20261202000000_policies';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -35,4 +36,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201010000_manager_clients_index': managerClientsIndex,
   '20261201020000_triage_due': triageDue,
   '20261201030000_language': language,
+  '20261202000000_policies': policies,
 };

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { DEFAULT_CALENDAR, DEFAULT_TIMING, type RequestContext, type WorkCalendar } from './domain';
 
 /** Every environment variable the system reads, in one place (README: Configuration). */
 export interface Config {
@@ -15,14 +14,10 @@ export interface Config {
   /** True when Temporal's own environment configuration names a server: start none. */
   temporalConfigured: boolean;
   logLevel: string;
-  /** The working calendar (the time zone comes from each client's subscription) and timer policy. */
-  requestContext: RequestContext;
   /** Where notifications are delivered, signed with the secret; unset: the inbox only. */
   webhook: { url: string; secret: string } | undefined;
   /** How often the workload review Schedule runs (R8, R12). */
   workloadReviewMinutes: number;
-  /** R12: from this day of the month, a client whose hours would go unused is flagged to the manager. */
-  underuseCheckDay: number;
   /** API calls per minute per token (429 with Retry-After beyond); 0 turns it off. */
   rateLimitPerMinute: number;
   /** How long the API waits for a request's workflow to answer an action before it answers 503 (the retry joins the action). */
@@ -47,26 +42,6 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return n;
 }
 
-function workdays(raw: string | undefined): number[] {
-  if (!raw) return DEFAULT_CALENDAR.workdays;
-  const range = /^([1-7])-([1-7])$/.exec(raw);
-  const days = range ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i) : raw.split(',').map(Number);
-  if (days.length === 0 || days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
-    throw new Error(`WORK_DAYS must be ISO weekdays like "1-5" or "1,2,3,4,6", got "${raw}"`);
-  }
-  return days;
-}
-
-function calendar(env: NodeJS.ProcessEnv): WorkCalendar {
-  const hours = env.WORK_HOURS || `${DEFAULT_CALENDAR.dayStart}-${DEFAULT_CALENDAR.dayEnd}`;
-  const m = /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(hours);
-  if (!m || m[1]! >= m[2]!) throw new Error(`WORK_HOURS must look like "09:00-18:00", got "${hours}"`);
-  const holidays = (env.HOLIDAYS || '').split(',').map((d) => d.trim()).filter(Boolean);
-  const bad = holidays.find((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d));
-  if (bad) throw new Error(`HOLIDAYS must be dates like 2026-12-25, got "${bad}"`);
-  return { timeZone: 'UTC', workdays: workdays(env.WORK_DAYS), dayStart: m[1]!, dayEnd: m[2]!, holidays };
-}
-
 function webhook(env: NodeJS.ProcessEnv): Config['webhook'] {
   if (!env.WEBHOOK_URL) return undefined;
   if (!env.WEBHOOK_SECRET) throw new Error('WEBHOOK_SECRET is required with WEBHOOK_URL: deliveries are signed with it');
@@ -84,10 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalCli: env.TEMPORAL_CLI || undefined,
     temporalConfigured: TEMPORAL_ENV.some((name) => Boolean(env[name])),
     logLevel: env.LOG_LEVEL || 'info',
-    requestContext: { calendar: calendar(env), policy: DEFAULT_TIMING },
     webhook: webhook(env),
     workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
-    underuseCheckDay: Math.min(28, Math.max(1, intEnv(env, 'UNDERUSE_CHECK_DAY', 20))),
     rateLimitPerMinute: intEnv(env, 'RATE_LIMIT_PER_MINUTE', 600),
     updateWaitMs: Math.max(1, intEnv(env, 'API_WAIT_SECONDS', 20)) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
@@ -111,13 +84,9 @@ export const ENV_VARS = [
   'TEMPORAL_UI_URL',
   'TEMPORAL_CLI',
   'LOG_LEVEL',
-  'WORK_DAYS',
-  'WORK_HOURS',
-  'HOLIDAYS',
   'WEBHOOK_URL',
   'WEBHOOK_SECRET',
   'WORKLOAD_REVIEW_MINUTES',
-  'UNDERUSE_CHECK_DAY',
   'RATE_LIMIT_PER_MINUTE',
   'API_WAIT_SECONDS',
   'WORKER_METRICS_PORT',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../src/activities';
 import { underuseForecast } from '../src/stores/ledger';
 import {
+  DEFAULT_POLICY,
   ALWAYS_OPEN,
   DEFAULT_TIMING,
   apply,
@@ -243,7 +244,9 @@ describe('through the API', () => {
     const { id: clientId } = await ok('/admin/clients', { name: `Rollover ${tag}`, accountManagerId: co.manager.id });
     const now = new Date();
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
-    await ok(`/admin/clients/${clientId}/subscriptions`, { monthlyHours: 10, timezone: 'UTC', startsOn: lastMonth, rolloverUnused: true });
+    // The subscription's policy rolls unused hours over and checks under-use from the 1st.
+    const { id: policyId } = await ok('/admin/policies', { ...DEFAULT_POLICY, name: `Rollover ${tag}`, rollover: { mode: 'all', months: 1 }, underuseCheckDay: 1 });
+    await ok(`/admin/clients/${clientId}/subscriptions`, { monthlyHours: 10, timezone: 'UTC', startsOn: lastMonth, policyId });
     await h.temporal.schedule.getHandle(MONTHLY_ROLLOVER_SCHEDULE).trigger();
     const frozen = await eventually(
       () => h.db('statements').where({ client_id: clientId }).first<{ period: string; statement: { summary: { freeHours: number } } } | undefined>(),
@@ -256,9 +259,9 @@ describe('through the API', () => {
     const summary = await h.get(`/clients/${clientId}/months/${current}`, co.manager.token);
     expect(summary.body).toMatchObject({ includedHours: 20, rolledOverHours: 10 });
     // From the check day on, with nothing used, the account manager hears of it, once per month.
-    const flagged = await underuseForecast(h.db, 1);
+    const flagged = await underuseForecast(h.db);
     expect(flagged).toContainEqual({ clientId, projectedHours: 0, includedHours: 20 });
-    await underuseForecast(h.db, 1);
+    await underuseForecast(h.db);
     const notes = await h.db('notifications').where({ client_id: clientId, kind: 'subscription.underused' });
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatchObject({ recipient_id: co.manager.id });

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CALENDAR,
+  DEFAULT_POLICY,
+  policyCalendar,
+  type Policy,
   DEFAULT_TIMING,
   addWorkingTime,
   apply,
@@ -94,5 +97,49 @@ describe('timers of a request', () => {
     const answered = apply(asked, client, { type: 'answerClient', questionId: 'Q1', answer: 'Main.' }, '2026-11-30T10:00:00Z', ctx);
     expect(answered.triageDueAt).toBe('2026-11-30T10:30:00.000Z');
     expect(answered.slaPauses).toEqual([{ from: '2026-11-30T08:00:00Z', to: '2026-11-30T10:00:00Z', waitingOn: 'client', reason: 'Which account?' }]);
+  });
+});
+
+/** #16: a policy's calendar, as an administrator writes it. */
+const policyCal = (c: Partial<Policy['calendar']>, subscriptionZone = 'Europe/Berlin') =>
+  policyCalendar({ ...DEFAULT_POLICY, calendar: { ...DEFAULT_POLICY.calendar, ...c } }, subscriptionZone);
+const ALL_WEEK = [1, 2, 3, 4, 5, 6, 7];
+const split = policyCal({ hours: [{ from: '09:00', to: '13:00' }, { from: '14:00', to: '18:00' }] });
+const roundTheClock = policyCal({ workdays: ALL_WEEK, hours: [{ from: '00:00', to: '24:00' }] });
+const christmas = policyCal({ holidays: ['2026-12-25', '2027-01-01'] });
+// Kazakhstan: one zone at UTC+5 with no DST since March 2024; Independence Day on 16 December.
+const DEFAULT_POLICY_CAL = policyCal({});
+const almaty = policyCal({ timeZone: 'Asia/Almaty', holidays: ['2026-12-16', '2026-12-17'] }, 'Europe/Berlin');
+
+describe('#16 policy calendars', () => {
+  it.each([
+    // calendar, start (UTC), working hours, expected (UTC), why
+    ['split shifts', split, '2026-12-07T11:00:00Z', 2, '2026-12-07T14:00:00.000Z', 'Mon 12:00 Berlin: 1 h to the lunch break, 1 h from 14:00, so 15:00 Berlin'],
+    ['split shifts', split, '2026-12-07T12:15:00Z', 1, '2026-12-07T14:00:00.000Z', 'Mon 13:15 Berlin is the break: the hour runs 14:00-15:00'],
+    ['split shifts', split, '2026-12-11T16:30:00Z', 1, '2026-12-14T08:30:00.000Z', 'Fri 17:30 Berlin: half an hour on Friday, the rest Monday from 09:00'],
+    ['24/7', roundTheClock, '2026-12-05T22:00:00Z', 5, '2026-12-06T03:00:00.000Z', 'Saturday night counts: working time is wall-clock time'],
+    ['24/7, spring DST weekend', roundTheClock, '2026-03-28T22:00:00Z', 4, '2026-03-29T02:00:00.000Z', 'Berlin loses 02:00-03:00 on 29 March; 4 elapsed hours stay 4'],
+    ['24/7, autumn DST weekend', roundTheClock, '2026-10-24T22:00:00Z', 4, '2026-10-25T02:00:00.000Z', 'Berlin lives 02:00-03:00 twice on 25 October; 4 elapsed hours stay 4'],
+    ['business hours, spring DST weekend', DEFAULT_POLICY_CAL, '2026-03-27T16:00:00Z', 2, '2026-03-30T08:00:00.000Z', 'Fri 17:00 CET + 1 h; Monday opens at 09:00 CEST (07:00 UTC), one hour on'],
+    ['business hours, autumn DST weekend', DEFAULT_POLICY_CAL, '2026-10-23T15:00:00Z', 2, '2026-10-26T09:00:00.000Z', 'Fri 17:00 CEST + 1 h; Monday opens at 09:00 CET (08:00 UTC), one hour on'],
+    ['a holiday on a Friday', christmas, '2026-12-24T16:00:00Z', 2, '2026-12-28T09:00:00.000Z', 'Thu 24 Dec 17:00 Berlin + 1 h; Fri 25 Dec is a holiday, then the weekend: Mon 10:00'],
+    ['a zone without DST', almaty, '2026-12-15T12:00:00Z', 2, '2026-12-18T05:00:00.000Z', 'Tue 17:00 Almaty + 1 h; 16 and 17 Dec are holidays: Fri 10:00 Almaty (UTC+5)'],
+    ['a zone without DST, in summer', almaty, '2026-06-30T12:00:00Z', 2, '2026-07-01T05:00:00.000Z', 'the same offset in July: Wed 10:00 Almaty'],
+    ['across a month end', DEFAULT_POLICY_CAL, '2026-11-30T16:00:00Z', 3, '2026-12-01T10:00:00.000Z', 'Mon 30 Nov 17:00 Berlin + 1 h; Tue 1 Dec 09:00-11:00'],
+    ['across a year end', christmas, '2026-12-31T16:00:00Z', 2, '2027-01-04T09:00:00.000Z', 'Thu 31 Dec 17:00 Berlin + 1 h; 1 Jan (Friday) is a holiday: Mon 4 Jan 10:00'],
+  ] as const)('%s: %s + %s h is %s (%s)', (_name, cal, start, hours, expected, _why) => {
+    expect(addWorkingTime(start, hours * H, cal)).toBe(expected);
+    // The working time between the two moments is what was added.
+    expect(workingTimeBetween(start, expected, cal)).toBe(hours * H);
+  });
+
+  it('counts a split day as its shifts only', () => {
+    // Mon 7 Dec, 08:00 to 20:00 Berlin: 4 h in the morning, 4 h in the afternoon.
+    expect(workingTimeBetween('2026-12-07T07:00:00Z', '2026-12-07T19:00:00Z', split)).toBe(8 * H);
+  });
+
+  it('takes the subscription zone unless the policy names its own', () => {
+    expect(policyCal({}, 'Asia/Tokyo').timeZone).toBe('Asia/Tokyo');
+    expect(almaty.timeZone).toBe('Asia/Almaty');
   });
 });

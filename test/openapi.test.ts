@@ -30,7 +30,7 @@ function served(app: { router: { stack: Layer[] } }): string[] {
 }
 
 it('documents exactly the routes Express serves', () => {
-  const app = createApp({ db: h.db, temporal: h.temporal, context: TEST_CONTEXT, logger: createLogger('silent') }) as unknown as { router: { stack: Layer[] } };
+  const app = createApp({ db: h.db, temporal: h.temporal, logger: createLogger('silent') }) as unknown as { router: { stack: Layer[] } };
   const documented = [...new Set(allOperations().map((o) => `${o.method} ${o.path}`))].sort();
   expect(documented).toEqual(served(app).filter((r) => !WEB_ROUTES.includes(r)));
   // The web app's pages are served beside the API.

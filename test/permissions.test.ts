@@ -155,7 +155,7 @@ describe('least privilege in administration', () => {
           return { id, token };
         }),
       );
-      const app = supertest(createApp({ db, temporal: h.temporal, context: TEST_CONTEXT, logger: createLogger('warn') }));
+      const app = supertest(createApp({ db, temporal: h.temporal, logger: createLogger('warn') }));
       const [a, b] = admins as [Person, Person];
       const answers = await Promise.all([
         app.patch(`/admin/staff/${b.id}`).set('Authorization', `Bearer ${a.token}`).send({ active: false }),

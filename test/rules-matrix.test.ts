@@ -135,6 +135,8 @@ const EXPECTED: Record<CommandType, Row[]> = {
   addSpecialist: [{ who: ['manager', 'head'], stages: ['Estimation', 'ClientApproval', 'Execution'], command: { type: 'addSpecialist', taskId: 'T1', specialistId: 's3' } }],
   declineTask: [{ who: ['assignee'], stages: ['Estimation', 'ClientApproval'], command: { type: 'declineTask', taskId: 'T1', reason: 'busy' } }],
   changePriority: [{ who: ['manager', 'head'], stages: OPEN, command: { type: 'changePriority', priority: 'low', reason: 'can wait' } }],
+  // #16: the request's manager (or the head) moves it to its client's current policy version, in any open stage.
+  applyPolicy: [{ who: ['manager', 'head'], stages: OPEN, command: { type: 'applyPolicy', policyId: 'p1', version: 2, reason: 'new contract', context: { ...ctx, policyRef: { policyId: 'p1', name: 'Gold', version: 2 } } } }],
   reassignTask: [{ who: ['manager', 'head'], stages: ['Estimation', 'ClientApproval'], command: { type: 'reassignTask', taskId: 'T1', specialistId: 's3', reason: 'load' } }],
   completeTask: [{ who: ['assignee'], stages: ['Execution'], command: { type: 'completeTask', taskId: 'T1', result: 'done' } }],
   reviewResult: [{ who: ['mentor'], stages: ['Execution'], command: { type: 'reviewResult', taskId: 'T1', verdict: 'approve', comment: '' }, needs: withMentor('result_review') }],

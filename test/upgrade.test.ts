@@ -40,7 +40,7 @@ afterAll(async () => {
 
 it('a request half-way on the previous release finishes on this one: same queue, same API, nothing lost or done twice', { timeout: 240_000 }, async () => {
   const taskQueue = `upgrade-${randomUUID()}`;
-  const app = createApp({ db: h.db, temporal: h.temporal, context: TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: 0 });
+  const app = createApp({ db: h.db, temporal: h.temporal, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: 0 });
   const api: Harness = { ...h, app, http: supertest(app), get: (p, t) => supertest(app).get(p).set('Authorization', `Bearer ${t}`), post: (p, t, b = {}) => supertest(app).post(p).set('Authorization', `Bearer ${t}`).send(b as object) };
   const f = new Flow(api, co);
 

@@ -230,9 +230,9 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
     },
 
     /** The daily billing run: months that ended are closed with their statements; under-use is flagged (R12, R24). */
-    async monthlyRollover({ underuseCheckDay }: { underuseCheckDay: number }) {
+    async monthlyRollover(_args: Record<string, never> | { underuseCheckDay?: number }) {
       const closed = await closePeriods(db);
-      const underused = await underuseForecast(db, underuseCheckDay);
+      const underused = await underuseForecast(db);
       return { closed, underused };
     },
 

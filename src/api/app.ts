@@ -15,6 +15,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 /** The one route whose body is not JSON: a file's bytes. */
 const UPLOAD_PATH = /^\/requests\/[^/]+\/attachments\/?$/;
 import { adminRouter } from './routes/admin';
+import { policiesRouter } from './routes/policies';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
 import { requestsRouter } from './routes/requests';
@@ -28,8 +29,11 @@ export interface AppDeps {
   /** Where staff open a request's workflow: the Temporal UI's address and the namespace. */
   temporalUi?: { url: string; namespace: string } | undefined;
   temporal: Client;
-  /** Calendar and timer policy given to each new request. */
-  context: RequestContext;
+  /**
+   * Every new request gets this calendar and timer policy instead of its subscription's. For
+   * tests whose timers must ring within seconds, which no policy allows; production never sets it.
+   */
+  policyOverride?: RequestContext | undefined;
   taskQueue?: string;
   logger?: Logger;
   /** Calls per minute per token; 0 turns the limit off. */
@@ -42,7 +46,7 @@ export interface AppDeps {
   signInPerMinute?: number;
 }
 
-export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi }: AppDeps) {
+export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi }: AppDeps) {
   const app = express();
   const live = new LiveHub(db, logger);
   app.locals.live = live;
@@ -88,7 +92,8 @@ export function createApp({ db, temporal, context, taskQueue = TASK_QUEUE, logge
   app.use(sessionRouter({ db }));
   app.use(liveRouter(live));
   app.use(adminRouter({ db, temporal, taskQueue }));
-  app.use(requestsRouter({ db, temporal, context, taskQueue, updateWaitMs, attachmentLimits, temporalUi }));
+  app.use(policiesRouter({ db }));
+  app.use(requestsRouter({ db, temporal, policyOverride, taskQueue, updateWaitMs, attachmentLimits, temporalUi }));
   app.use(inboxRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(billingRouter({ db }));

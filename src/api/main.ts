@@ -13,7 +13,7 @@ async function main() {
   const db = createDb(config.databaseUrl);
   const temporal = await connectClient();
   const logger = createLogger(config.logLevel);
-  const app = createApp({ db, temporal, context: config.requestContext, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits, temporalUi: config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: temporal.options.namespace } : undefined });
+  const app = createApp({ db, temporal, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits, temporalUi: config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: temporal.options.namespace } : undefined });
   const server = await listen(app, config.port);
   logger.info({ port: config.port }, 'api listening');
   const stop = () => {

@@ -7,7 +7,7 @@ import { ACTION_ROUTES } from './routes/requests';
 import * as s from './schemas';
 import * as r from './responses';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Operation {
   method: Method;
@@ -75,6 +75,13 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/admin/clients/:id', summary: 'A client with its subscriptions and contacts (whether each has set a password)', roles: ['admin', 'head'], status: 200, response: r.clientDetailsResponse },
   { method: 'get', path: '/clients', summary: 'List clients', roles: ['admin', 'head', 'manager'], status: 200, response: r.clientsResponse },
   { method: 'post', path: '/admin/clients/:id/subscriptions', summary: "Add a client's subscription", roles: ['admin'], body: s.createSubscriptionBody, status: 201, response: r.subscriptionResponse },
+  { method: 'put', path: '/admin/clients/:id/subscriptions/:subscriptionId/policy', summary: "Point a subscription at a policy (null: the company default); running requests keep theirs", roles: ['admin'], body: s.subscriptionPolicyBody, status: 200, response: r.subscriptionPolicyResponse },
+  { method: 'get', path: '/admin/policies', summary: 'The policies (SLA, calendar, buffers, reminders, rollover), the company default first', roles: ['admin', 'head', 'manager'], status: 200, response: r.policiesResponse },
+  { method: 'post', path: '/admin/policies', summary: 'A new policy, at version 1', roles: ['admin'], body: s.createPolicyBody, status: 201, response: r.policyDetailResponse },
+  { method: 'get', path: '/admin/policies/:id', summary: 'A policy at its latest version, with every version (who, when, why); ETag is the version', roles: ['admin', 'head', 'manager'], status: 200, response: r.policyDetailResponse },
+  { method: 'get', path: '/admin/policies/:id/versions/:version', summary: 'One version of a policy, as requests filed under it run', roles: ['admin', 'head', 'manager'], status: 200, response: r.policyVersionResponse },
+  { method: 'post', path: '/admin/policies/:id/versions', summary: 'A new version (the whole policy); with If-Match: "N", 412 when it is no longer at N', roles: ['admin'], body: s.updatePolicyBody, status: 201, response: r.policyDetailResponse },
+  { method: 'get', path: '/requests/:id/policy', summary: "The request's policy version, its client's current one, and what moving to it would change (deadlines moved, fields changed)", roles: staff, status: 200, response: r.requestPolicyResponse },
   { method: 'post', path: '/admin/clients/:id/contacts', summary: 'Add a client contact', roles: ['admin'], body: s.createContactBody, status: 201, response: r.contactResponse },
   { method: 'post', path: '/admin/credentials', summary: 'Issue a token (shown once)', roles: ['admin'], body: s.createCredentialBody, status: 201, response: r.credentialIssuedResponse },
   { method: 'get', path: '/admin/credentials', summary: 'The tokens issued, newest first: whose, what for, until when, revoked (never the token)', roles: ['admin'], status: 200, response: r.credentialsResponse },

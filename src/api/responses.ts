@@ -72,6 +72,7 @@ export const requestResponse = z.looseObject({
   resolution: z.string().optional(),
   closedAt: when.optional(),
   triageDueAt: when.optional().describe('staff only: when triage is due (R3)'),
+  policy: z.looseObject({ policyId: z.string(), name: z.string(), version: z.number() }).optional().describe('staff only: the subscription policy version the request runs under (absent: filed before policies)'),
   workflow: z.looseObject({ id: z.string(), url: z.string().nullable() }).optional().describe('staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL)'),
 });
 
@@ -207,7 +208,7 @@ export const clientDetailsResponse = z.looseObject({
   accountManagerId: z.string().nullable(),
   keyPrefix: z.string().nullable(),
   subscriptions: z.array(
-    z.looseObject({ id: z.string(), monthlyHours: hours, timezone: z.string(), startsOn: z.string(), endsOn: z.string().nullable(), rolloverUnused: z.boolean(), autoCloseAfterDays: z.number().nullable() }),
+    z.looseObject({ id: z.string(), monthlyHours: hours, timezone: z.string(), startsOn: z.string(), endsOn: z.string().nullable(), rolloverUnused: z.boolean(), autoCloseAfterDays: z.number().nullable(), policyId: z.string().nullable() }),
   ),
   contacts: z.array(z.looseObject({ id: z.string(), name: z.string(), email: z.string(), hasPassword: z.boolean() })),
 });
@@ -291,6 +292,7 @@ export const subscriptionResponse = z.looseObject({
   endsOn: z.string().nullable(),
   rolloverUnused: z.boolean(),
   autoCloseAfterDays: z.number().nullable(),
+  policyId: z.string().nullable(),
 });
 export const contactResponse = z.looseObject({ id: z.string(), clientId: z.string(), name: z.string(), email: z.string() });
 export const credentialIssuedResponse = z.looseObject({ id: z.string(), label: z.string(), expiresAt: when.nullable(), token: z.string().describe('shown once') });
@@ -314,3 +316,47 @@ export const workloadReviewResponse = z.looseObject({
   proposals: z.array(z.looseObject({ id: z.string(), requestId: z.string(), taskId: z.string(), fromId: z.string(), toId: z.string(), reason: z.string() })),
 });
 export const acceptedResponse = z.looseObject({ accepted: z.literal(true), requestId: z.string(), action: z.string() });
+
+const policyRef = z.looseObject({ policyId: z.string(), name: z.string(), version: z.number() });
+const policyBodyOut = z.looseObject({
+  triageSlaMinutes: z.looseObject({ critical: z.number(), high: z.number(), normal: z.number(), low: z.number() }),
+  deadlineGraceMinutes: z.number(),
+  reminders: z.looseObject({ everyHours: z.number(), count: z.number() }),
+  autoCloseAfterDays: z.number().nullable(),
+  riskBuffer: z.looseObject({ low: z.number(), medium: z.number(), high: z.number(), largeWorkHours: z.number(), largeWorkExtra: z.number() }),
+  quickAnswerMinutes: z.number(),
+  rollover: z.looseObject({ mode: z.enum(['none', 'all', 'upTo']), maxHours: z.number().optional(), months: z.number().optional() }),
+  underuseCheckDay: z.number(),
+  calendar: z.looseObject({
+    timeZone: z.string().nullable().describe("null: the subscription's time zone"),
+    workdays: z.array(z.number()),
+    hours: z.array(z.looseObject({ from: z.string(), to: z.string() })),
+    holidays: z.array(z.string()),
+  }),
+});
+export const policiesResponse = z.looseObject({
+  items: z.array(
+    z.looseObject({ id: z.string(), name: z.string(), isDefault: z.boolean(), version: z.number(), changedAt: when, changedBy: z.string(), subscriptions: z.number() }),
+  ),
+});
+export const policyDetailResponse = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  isDefault: z.boolean(),
+  version: z.number(),
+  subscriptions: z.number(),
+  policy: policyBodyOut,
+  versions: z.array(z.looseObject({ version: z.number(), createdBy: z.string(), createdAt: when, note: z.string().nullable() })),
+});
+export const policyVersionResponse = policyRef.extend({ policy: policyBodyOut, createdAt: when, createdBy: z.string(), note: z.string().nullable() });
+export const subscriptionPolicyResponse = z.looseObject({ clientId: z.string(), subscriptionId: z.string(), policyId: z.string().nullable() });
+export const requestPolicyResponse = z.looseObject({
+  requestId: z.string(),
+  current: policyRef.nullable().describe('null: filed before policies, under the company constants'),
+  latest: policyRef,
+  upToDate: z.boolean(),
+  applicable: z.boolean(),
+  moves: z.array(z.looseObject({ what: z.string(), from: z.unknown(), to: z.unknown() })).describe('what applying would move on this request'),
+  changes: z.array(z.looseObject({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+  kept: z.array(z.string()),
+});

@@ -110,6 +110,7 @@ export const actionBodies = {
   changeScope: z.strictObject({ reason: text(5_000), tasks: z.array(newTask).min(1).max(50) }),
   confirmClosure: z.strictObject({ note: text(2_000).optional() }),
   cancel: z.strictObject({ reason: text(5_000) }),
+  applyPolicy: z.strictObject({ policyId: id, version: z.number().int().min(1).max(1_000_000), reason: text(2_000) }),
 };
 
 export const createStaffBody = z
@@ -136,6 +137,8 @@ export const createSubscriptionBody = z.strictObject({
   endsOn: calendarDate.optional(),
   rolloverUnused: z.boolean().default(false),
   autoCloseAfterDays: z.number().int().min(1).max(365).optional(),
+  /** The subscription's policy; absent: the company default. */
+  policyId: id.optional(),
 }).refine((s) => s.endsOn === undefined || s.endsOn >= s.startsOn, { message: 'endsOn is before startsOn', path: ['endsOn'] });
 
 export const createContactBody = z.strictObject({ name: text(200), email: z.email().max(320) });
@@ -251,3 +254,60 @@ export const invitationTokenParam = z.string().regex(/^inv_[A-Za-z0-9_-]{43}$/, 
 
 /** A person's own settings. */
 export const preferencesBody = z.strictObject({ language: z.enum(['en', 'ru']).nullable() });
+
+/** A working-day clock time, 'HH:MM' from 00:00 to 24:00. */
+const clockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'a time of day such as 09:00 (24:00 ends the day)');
+const minutesOfClock = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+const share = z.number().min(0).max(2).multipleOf(0.01, 'a share with at most two decimals, such as 0.35');
+
+/**
+ * A subscription policy (#16). Every field is required: a new version is a whole policy, so what
+ * a request runs under never depends on an earlier version. Ranges are what a contract can say.
+ */
+export const policyFields = z.strictObject({
+  triageSlaMinutes: z.strictObject({
+    critical: z.number().int().min(1).max(43_200),
+    high: z.number().int().min(1).max(43_200),
+    normal: z.number().int().min(1).max(43_200),
+    low: z.number().int().min(1).max(43_200),
+  }),
+  deadlineGraceMinutes: z.number().int().min(0).max(43_200),
+  reminders: z.strictObject({ everyHours: z.number().int().min(1).max(720), count: z.number().int().min(0).max(20) }),
+  autoCloseAfterDays: z.number().int().min(1).max(365).nullable(),
+  riskBuffer: z.strictObject({ low: share, medium: share, high: share, largeWorkHours: z.number().min(1).max(1_000), largeWorkExtra: share }),
+  quickAnswerMinutes: z.number().int().min(0).max(240),
+  rollover: z.discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('none') }),
+    z.strictObject({ mode: z.literal('all'), months: z.number().int().min(1).max(24) }),
+    z.strictObject({ mode: z.literal('upTo'), maxHours: quarterHours(0.25, 10_000), months: z.number().int().min(1).max(24) }),
+  ]),
+  underuseCheckDay: z.number().int().min(1).max(28),
+  calendar: z.strictObject({
+    timeZone: timeZone.nullable(),
+    workdays: z
+      .array(z.number().int().min(1).max(7))
+      .min(1)
+      .max(7)
+      .refine((d) => new Set(d).size === d.length, 'each weekday once (1 = Monday … 7 = Sunday)'),
+    hours: z
+      .array(z.strictObject({ from: clockTime, to: clockTime }).refine((h) => minutesOfClock(h.from) < minutesOfClock(h.to), { message: 'a shift ends after it starts', path: ['to'] }))
+      .min(1)
+      .max(6)
+      .superRefine((hours, ctx) => {
+        for (let i = 1; i < hours.length; i++) {
+          if (minutesOfClock(hours[i]!.from) < minutesOfClock(hours[i - 1]!.to)) {
+            ctx.addIssue({ code: 'custom', message: 'shifts are in order and do not overlap', path: [i, 'from'] });
+          }
+        }
+      }),
+    holidays: z
+      .array(calendarDate)
+      .max(1_000)
+      .refine((d) => new Set(d).size === d.length, 'each holiday once'),
+  }),
+});
+
+export const createPolicyBody = policyFields.extend({ name: text(120), note: plain(2_000).optional() });
+/** A new version: the whole policy again, with why. */
+export const updatePolicyBody = policyFields.extend({ note: plain(2_000).optional() });
+export const subscriptionPolicyBody = z.strictObject({ policyId: id.nullable() });

@@ -104,7 +104,7 @@ async function main() {
   stops.unshift({ what: 'the Temporal client', ms: 3_000, stop: () => temporalClient.connection.close() });
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, maxCachedWorkflows: config.workerMaxCachedWorkflows });
-  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
+  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes });
   const workerDone = worker.run();
   stops.unshift({
     what: 'the worker',
@@ -121,7 +121,6 @@ async function main() {
   const app = createApp({
     db,
     temporal: temporalClient,
-    context: config.requestContext,
     logger,
     rateLimitPerMinute: config.rateLimitPerMinute,
     updateWaitMs: config.updateWaitMs,

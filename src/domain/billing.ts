@@ -86,3 +86,42 @@ export function billableShare(minutes: number, task: { minutes: number; budgetHo
   if (task.minutes <= 0) return 0;
   return (minutes / task.minutes) * Math.min(task.minutes / 60, task.budgetHours);
 }
+
+/** Hours rolled into a month, by the month they were first included in. */
+export interface CarriedHours {
+  origin: string;
+  hours: number;
+}
+
+/** Whole months from one period ('YYYY-MM-01') to another. */
+export function monthsBetween(from: string, to: string): number {
+  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7));
+}
+
+/**
+ * What rolls from a closed month into the next under a policy's rule. The month's hours are its
+ * subscription's (`included`, first included in `period`) and those carried in; hours used go
+ * first from the oldest, so the free hours are the newest. Each rolled hour is usable for
+ * `months` months after the month it was first included in (null: without end); `upTo` keeps at
+ * most `maxHours`, the newest first.
+ */
+export function rolloverOf(
+  rule: { mode: 'none' } | { mode: 'all'; months: number | null } | { mode: 'upTo'; maxHours: number; months: number },
+  r: { period: string; next: string; included: number; carriedIn: CarriedHours[]; freeHours: number },
+): CarriedHours[] {
+  if (rule.mode === 'none' || r.freeHours <= 0) return [];
+  const newestFirst = [{ origin: r.period, hours: r.included }, ...[...r.carriedIn].sort((a, b) => b.origin.localeCompare(a.origin))];
+  let free = r.freeHours;
+  let room = rule.mode === 'upTo' ? rule.maxHours : Infinity;
+  const out: CarriedHours[] = [];
+  for (const chunk of newestFirst) {
+    const left = Math.min(chunk.hours, free);
+    free -= left;
+    if (rule.months !== null && monthsBetween(chunk.origin, r.next) > rule.months) continue;
+    const kept = roundQuarter(Math.min(left, room));
+    if (kept <= 0) continue;
+    room -= kept;
+    out.push({ origin: chunk.origin, hours: kept });
+  }
+  return out.sort((a, b) => a.origin.localeCompare(b.origin));
+}

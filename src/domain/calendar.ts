@@ -10,9 +10,14 @@ export interface WorkCalendar {
   timeZone: string;
   /** ISO weekdays that are working days: 1 = Monday … 7 = Sunday. */
   workdays: number[];
-  /** Local start and end of the working day, 'HH:MM'. */
+  /** Local start and end of the working day, 'HH:MM' (used when `shifts` is absent). */
   dayStart: string;
   dayEnd: string;
+  /**
+   * The working day's shifts, local 'HH:MM' to 'HH:MM' (end '24:00' is midnight), in order and
+   * apart: a split day is `[['09:00', '13:00'], ['14:00', '18:00']]`. Absent: one shift, dayStart to dayEnd.
+   */
+  shifts?: [from: string, to: string][];
   /** Local dates ('YYYY-MM-DD') that are not working days. */
   holidays: string[];
 }
@@ -106,12 +111,11 @@ function* windows(from: number, cal: WorkCalendar): Generator<[number, number]> 
   // Ten years without a working day means the calendar has none: stop rather than loop forever.
   for (let i = 0; i < 3660; i++, date = nextDate(date)) {
     if (!cal.workdays.includes(isoWeekday(date)) || cal.holidays.includes(date)) continue;
-    const start = zonedInstant(date, toMinutes(cal.dayStart), cal.timeZone);
-    const end =
-      toMinutes(cal.dayEnd) >= 24 * 60
-        ? zonedInstant(nextDate(date), 0, cal.timeZone)
-        : zonedInstant(date, toMinutes(cal.dayEnd), cal.timeZone);
-    if (end > from) yield [Math.max(start, from), end];
+    for (const [a, b] of cal.shifts ?? [[cal.dayStart, cal.dayEnd]]) {
+      const start = zonedInstant(date, toMinutes(a), cal.timeZone);
+      const end = toMinutes(b) >= 24 * 60 ? zonedInstant(nextDate(date), 0, cal.timeZone) : zonedInstant(date, toMinutes(b), cal.timeZone);
+      if (end > from && end > start) yield [Math.max(start, from), end];
+    }
   }
   throw new Error('the working calendar has no working time');
 }

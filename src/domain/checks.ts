@@ -333,6 +333,15 @@ export const CHECKS: { [K in CommandType]: Check<K> } = {
       }
       return blank(cmd.reason) ? invalid('a reason is required') : undefined;
   },
+  applyPolicy: (state, actor, cmd) => {
+      const ref = cmd.context?.policyRef;
+      return (
+        requireManager(state, actor) ??
+        (blank(cmd.reason) ? invalid('a reason is required') : undefined) ??
+        (!ref || ref.policyId !== cmd.policyId || ref.version !== cmd.version ? invalid(`no version ${cmd.version} of policy ${cmd.policyId} for this client`) : undefined) ??
+        (state.policy && state.policy.policyId === cmd.policyId && state.policy.version === cmd.version ? conflict(`the request already runs under ${state.policy.name} v${cmd.version}`) : undefined)
+      );
+  },
   reply: (state, actor) => {
       if (actor.role === 'client') return requireClient(state, actor);
       if (actor.role === 'specialist') return onAnyTask(state, actor) ? undefined : forbidden('only the specialists on the request write in its conversation');

@@ -50,6 +50,7 @@ export const COMMANDS = {
   confirmClosure: { roles: ['client', 'manager', 'head'], message: 'update', check: CHECKS.confirmClosure, effect: EFFECTS.confirmClosure, timeline: TEXTS.confirmClosure },
   cancel: { roles: ['client', 'manager', 'head'], message: 'update', check: CHECKS.cancel, effect: EFFECTS.cancel, timeline: TEXTS.cancel },
   reply: { roles: ['client', 'manager', 'specialist', 'head'], message: 'signal', check: CHECKS.reply, effect: EFFECTS.reply, timeline: TEXTS.reply },
+  applyPolicy: { roles: ['manager', 'head'], message: 'update', check: CHECKS.applyPolicy, effect: EFFECTS.applyPolicy, timeline: TEXTS.applyPolicy },
 } satisfies { [K in CommandType]: CommandSpec<K> };
 
 /** The commands sent as Updates, and as Signals. */

@@ -1,11 +1,12 @@
 // Each command's effect on the state, once allowed: `next` is the state with the command's audit
 // event already recorded (and the version bumped). Pure.
 import { addWorkingTime, formatMoment } from './calendar';
-import { billability, riskBuffer, roundQuarter } from './policy';
+import { billability, riskBuffer, roundQuarter, type PolicyRef } from './policy';
 import type { Command, CommandType, RequestContext } from './request';
 import {
   afterCompletion,
   afterEstimate,
+  autoCloseOf,
   calendarOf,
   escalate,
   escalateWaiting,
@@ -85,7 +86,7 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
       const task = findTask(state, cmd.taskId) as Task;
       const hours = roundQuarter(cmd.hours);
       const status = task.mentorId ? 'estimate_review' : 'estimated';
-      const tasks = updateTask(state, cmd.taskId, (t) => ({ ...t, status, estimateHours: hours, complexity: cmd.complexity, bufferHours: riskBuffer(hours, cmd.complexity) }));
+      const tasks = updateTask(state, cmd.taskId, (t) => ({ ...t, status, estimateHours: hours, complexity: cmd.complexity, bufferHours: riskBuffer(hours, cmd.complexity, ctx.buffer) }));
       // R10: a junior's estimate goes to the senior mentor before anyone else sees it.
       if (task.mentorId) return notify({ ...next, tasks }, at, 'specialist', task.mentorId, 'estimate.review', `${state.title}: check the estimate of ${task.id}`);
       return afterEstimate({ ...next, tasks }, at);
@@ -137,7 +138,7 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
       return { ...next, tasks: updateTask(state, cmd.taskId, (t) => ({ ...t, progress: Math.round(cmd.percent) })) };
   },
   logTime: (state, actor, cmd, at, ctx, next) => {
-      const decision = billability(cmd.category, actor.role, cmd.minutes);
+      const decision = billability(cmd.category, actor.role, cmd.minutes, ctx.quickAnswerMinutes);
       const entry = {
         id: `${state.requestId}:te:${state.counters.timeEntries + 1}`,
         revision: 1,
@@ -157,7 +158,7 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
       const before = (state.timeEntries.find((e) => e.id === cmd.entryId) ?? cmd.before) as TimeEntry;
       const minutes = cmd.minutes ?? before.minutes;
       const category = cmd.category ?? before.category;
-      const decision = billability(category, before.role, minutes);
+      const decision = billability(category, before.role, minutes, ctx.quickAnswerMinutes);
       const after: TimeEntry = { ...before, minutes, category, note: cmd.note ?? before.note, billable: decision.billable, billableReason: decision.reason, revision: before.revision + 1 };
       const audited = { ...next, events: next.events.map((e, i) => (i === next.events.length - 1 ? { ...e, detail: { ...e.detail, before: { minutes: before.minutes, category: before.category, note: before.note } } } : e)) };
       // The corrected entry replaces the one held (if any) or joins those to be written.
@@ -286,6 +287,15 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
   cancel: (state, actor, cmd, at, ctx, next) => {
       return finish({ ...next, stage: 'Cancelled', cancellation: { by: actor.id, role: actor.role, reason: cmd.reason } }, at);
   },
+  applyPolicy: (state, actor, cmd, at, ctx, next) => {
+      const moved = movedByPolicy(state, cmd.context as RequestContext);
+      const ref = (cmd.context as RequestContext).policyRef as PolicyRef;
+      // The event says what moved, not the whole calendar: the policy version itself is kept in PostgreSQL.
+      const detail = { policyId: ref.policyId, name: ref.name, version: ref.version, reason: cmd.reason, ...(state.policy ? { from: state.policy } : {}), ...moved.detail };
+      const events = next.events.map((e, i) => (i === next.events.length - 1 ? { ...e, detail } : e));
+      const { autoCloseAfterDays: _a, ...rest } = { ...next, events };
+      return { ...rest, ...moved.state, policy: ref };
+  },
   reply: (state, actor, cmd, at, ctx, next) => {
       if (actor.role !== 'client') return toClient(next, at, 'message.reply', `a reply from the team: ${cmd.excerpt}`);
       // R13: the client's reply answers what was put to them, and the clock runs again.
@@ -303,3 +313,21 @@ export const EFFECTS: { [K in CommandType]: Effect<K> } = {
       return [...askers].reduce((acc, id) => notify(acc, at, 'specialist', id, 'question.answered', `${state.title}: the client wrote: ${cmd.excerpt}`), s);
   },
 };
+
+/**
+ * What moving to another policy version changes on a running request: the triage deadline (while
+ * in triage and not yet escalated), recounted from intake under the new SLA and calendar, keeping
+ * the time paused for the client; and the auto-close days. Agreed task deadlines stay as agreed.
+ */
+export function movedByPolicy(state: RequestState, ctx: RequestContext): { state: Pick<RequestState, 'triageDueAt'> & { autoCloseAfterDays?: number }; detail: Record<string, unknown> } {
+  const autoClose = autoCloseOf(ctx, state.autoCloseAfterDays);
+  let triageDueAt = state.triageDueAt;
+  if (state.stage === 'Triage' && !state.escalated.triage) {
+    const paused = state.slaPauses.reduce((ms, p) => ms + (p.to ? Date.parse(p.to) - Date.parse(p.from) : 0), 0);
+    triageDueAt = new Date(Date.parse(addWorkingTime(state.createdAt, ctx.policy.triageSlaMs[state.priority], calendarOf(state, ctx))) + paused).toISOString();
+  }
+  const detail: Record<string, unknown> = {};
+  if (triageDueAt !== state.triageDueAt) detail.triageDueAt = { from: state.triageDueAt, to: triageDueAt };
+  if (autoClose !== state.autoCloseAfterDays) detail.autoCloseAfterDays = { from: state.autoCloseAfterDays ?? null, to: autoClose ?? null };
+  return { state: { triageDueAt, ...(autoClose !== undefined ? { autoCloseAfterDays: autoClose } : {}) }, detail };
+}

@@ -2,7 +2,7 @@
 // to change the state (records, notifications, escalations, tasks). The rules themselves are in
 // ./commands (the table: who, how, check, effect, timeline text), ./checks, ./effects, ./timers.
 import { addWorkingTime, type WorkCalendar } from './calendar';
-import { roundQuarter, type TimingPolicy } from './policy';
+import { roundQuarter, type BufferPolicy, type PolicyRef, type TimingPolicy } from './policy';
 import type {
   Actor,
   AuditEvent,
@@ -72,7 +72,9 @@ export type Command =
   | { type: 'confirmClosure'; note?: string }
   | { type: 'cancel'; reason: string }
   /** A public message in the request's conversation (internal notes never reach the workflow). */
-  | { type: 'reply'; messageId: string; excerpt: string };
+  | { type: 'reply'; messageId: string; excerpt: string }
+  /** The manager moves the request to its subscription's current policy version; the API resolves `context`. */
+  | { type: 'applyPolicy'; policyId: string; version: number; reason: string; context?: RequestContext };
 
 export type CommandType = Command['type'];
 
@@ -95,6 +97,16 @@ export interface Rejection {
 export interface RequestContext {
   calendar: WorkCalendar;
   policy: TimingPolicy;
+  /**
+   * Set for a request filed under a subscription's policy (#16): which version, and what it says
+   * beyond the timers. Absent (requests filed before policies): the calendar's zone is the
+   * subscription's, and the company constants apply.
+   */
+  policyRef?: PolicyRef;
+  buffer?: BufferPolicy;
+  quickAnswerMinutes?: number;
+  /** R21: days of silence in client review before the request closes; null: never. */
+  autoCloseAfterDays?: number | null;
 }
 
 export interface IntakeInput {
@@ -116,7 +128,15 @@ export function isTerminal(stage: Stage): boolean {
   return TERMINAL_STAGES.includes(stage);
 }
 
-export const calendarOf = (state: RequestState, ctx: RequestContext): WorkCalendar => ({ ...ctx.calendar, timeZone: state.timeZone });
+/** The working calendar of a request: its policy's, or (filed before policies) the company's in the client's zone. */
+export const calendarOf = (state: Pick<RequestState, 'timeZone'>, ctx: RequestContext): WorkCalendar =>
+  ctx.policyRef ? ctx.calendar : { ...ctx.calendar, timeZone: state.timeZone };
+
+/** R21: the auto-close days a context gives; a context without a policy leaves the subscription's. */
+export function autoCloseOf(ctx: RequestContext, subscription: number | undefined): number | undefined {
+  if (!ctx.policyRef) return subscription;
+  return ctx.autoCloseAfterDays ?? undefined;
+}
 
 export function intake(input: IntakeInput, ctx: RequestContext): RequestState {
   const state: RequestState = {
@@ -140,8 +160,9 @@ export function intake(input: IntakeInput, ctx: RequestContext): RequestState {
     timeEntries: [],
     events: [],
     timeZone: input.timeZone,
-    ...(input.autoCloseAfterDays !== undefined ? { autoCloseAfterDays: input.autoCloseAfterDays } : {}),
-    triageDueAt: addWorkingTime(input.at, ctx.policy.triageSlaMs[input.priority], { ...ctx.calendar, timeZone: input.timeZone }),
+    ...(autoCloseOf(ctx, input.autoCloseAfterDays) !== undefined ? { autoCloseAfterDays: autoCloseOf(ctx, input.autoCloseAfterDays) } : {}),
+    ...(ctx.policyRef ? { policy: ctx.policyRef } : {}),
+    triageDueAt: addWorkingTime(input.at, ctx.policy.triageSlaMs[input.priority], calendarOf({ timeZone: input.timeZone }, ctx)),
     slaPauses: [],
     questions: [],
     blockers: [],

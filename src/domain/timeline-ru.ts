@@ -41,6 +41,10 @@ export const TEXTS_RU: { [K in CommandType]: (e: AuditEvent, timeZone: string) =
   openLinkedRequest: (e) => `Открыта связанная заявка: ${str(e.detail.title)}`,
   confirmClosure: (e) => (e.actorRole === 'client' ? 'Вы подтвердили; заявка закрыта.' : `Закрыта по вашему подтверждению: ${str(e.detail.note)}`),
   cancel: (e) => `Отменена: ${str(e.detail.reason)}`,
+  applyPolicy: (e, timeZone) => {
+    const due = e.detail.triageDueAt as { to?: string } | undefined;
+    return `Заявка переведена на политику ${str(e.detail.name)} v${str(e.detail.version)}: ${str(e.detail.reason)}${due?.to ? `; разбор до ${formatMoment(due.to, timeZone)}` : ''}`;
+  },
   reply: (e) => (e.actorRole === 'client' ? 'Вы написали в переписке.' : 'Команда ответила в переписке.'),
 };
 

@@ -133,6 +133,11 @@ export const TEXTS: { [K in CommandType]: (e: AuditEvent, timeZone: string) => T
     const d = e.detail;
     return all(`Cancelled: ${str(d.reason)}`);
   },
+  applyPolicy: (e, timeZone) => {
+    const d = e.detail;
+    const due = d.triageDueAt as { to?: string } | undefined;
+    return staff(`Moved to policy ${str(d.name)} v${str(d.version)}: ${str(d.reason)}${due?.to ? `; triage due ${formatMoment(due.to, timeZone)}` : ''}`);
+  },
   reply: (e, _timeZone) => all(e.actorRole === 'client' ? 'You wrote in the conversation.' : 'The team replied in the conversation.'),
 };
 

@@ -241,6 +241,8 @@ export interface RequestState {
   /** Local time zone of the client and its auto-close policy (days of silence; none: never). */
   timeZone: string;
   autoCloseAfterDays?: number;
+  /** The policy version the request runs under (absent: filed before policies, under the company's constants). */
+  policy?: { policyId: string; name: string; version: number };
   triageDueAt: string;
   deadlineAt?: string;
   startedAt?: string;

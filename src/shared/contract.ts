@@ -96,6 +96,7 @@ export const UPDATE_COMMANDS = [
   'openLinkedRequest',
   'confirmClosure',
   'cancel',
+  'applyPolicy',
 ] as const satisfies readonly UpdateType[];
 export type UpdateCommand = (typeof UPDATE_COMMANDS)[number];
 /** Every command the table sends as an Update has its Update here: a missing one does not compile. */

@@ -19,6 +19,7 @@ export interface SubscriptionRow {
   ends_on: string | null;
   rollover_unused: boolean;
   auto_close_after_days: number | null;
+  policy_id: string | null;
 }
 
 export async function clientExists(db: Db, id: string): Promise<boolean> {
@@ -38,7 +39,7 @@ export async function clientsOf(db: Db, actor: Actor): Promise<ClientRow[]> {
 export async function insertSubscription(
   db: Db,
   clientId: string,
-  s: { monthlyHours: number; timezone: string; startsOn: string; endsOn?: string | undefined; rolloverUnused: boolean; autoCloseAfterDays?: number | undefined },
+  s: { monthlyHours: number; timezone: string; startsOn: string; endsOn?: string | undefined; rolloverUnused: boolean; autoCloseAfterDays?: number | undefined; policyId?: string | undefined },
 ): Promise<SubscriptionRow> {
   const [row] = (await db('subscriptions')
     .insert({
@@ -50,6 +51,7 @@ export async function insertSubscription(
       ends_on: s.endsOn ?? null,
       rollover_unused: s.rolloverUnused,
       auto_close_after_days: s.autoCloseAfterDays ?? null,
+      policy_id: s.policyId ?? null,
     })
     .returning('*')) as SubscriptionRow[];
   return row!;
@@ -64,8 +66,8 @@ export async function insertContact(db: Db, clientId: string, c: { name: string;
 export async function clientDetails(db: Db, id: string) {
   const client = await db('clients').where({ id }).first<{ id: string; name: string; account_manager_id: string | null; key_prefix: string | null } | undefined>('id', 'name', 'account_manager_id', 'key_prefix');
   if (!client) return undefined;
-  const subscriptions = await rowsOf<{ id: string; monthly_hours: number; timezone: string; starts_on: string; ends_on: string | null; rollover_unused: boolean; auto_close_after_days: number | null }[]>(
-    db('subscriptions').where({ client_id: id }).orderBy('starts_on', 'desc').select('id', 'monthly_hours', 'timezone', 'starts_on', 'ends_on', 'rollover_unused', 'auto_close_after_days'),
+  const subscriptions = await rowsOf<{ id: string; monthly_hours: number; timezone: string; starts_on: string; ends_on: string | null; rollover_unused: boolean; auto_close_after_days: number | null; policy_id: string | null }[]>(
+    db('subscriptions').where({ client_id: id }).orderBy('starts_on', 'desc').select('id', 'monthly_hours', 'timezone', 'starts_on', 'ends_on', 'rollover_unused', 'auto_close_after_days', 'policy_id'),
   );
   const contacts = await rowsOf<{ id: string; name: string; email: string; signed_in: boolean }[]>(
     db('client_contacts as c')
@@ -86,6 +88,7 @@ export async function clientDetails(db: Db, id: string) {
       endsOn: s.ends_on,
       rolloverUnused: s.rollover_unused,
       autoCloseAfterDays: s.auto_close_after_days,
+      policyId: s.policy_id,
     })),
     contacts: contacts.map((c) => ({ id: c.id, name: c.name, email: c.email, hasPassword: c.signed_in })),
   };

@@ -4,13 +4,15 @@
 // Periods are calendar months in the subscription's time zone.
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/knex';
-import { monthOf, roundQuarter, type RequestBilling, type TaskBilling } from '../domain';
+import { monthOf, rolloverOf, roundQuarter, type CarriedHours, type RequestBilling, type TaskBilling } from '../domain';
+import { policyForSubscription } from './policies';
 
 interface Sub {
   monthly_hours: number;
   timezone: string;
   starts_on: string;
   rollover_unused: boolean;
+  policy_id: string | null;
 }
 
 async function subscriptionAt(db: Db | Knex.Transaction, clientId: string, period: string): Promise<Sub | undefined> {
@@ -20,7 +22,7 @@ async function subscriptionAt(db: Db | Knex.Transaction, clientId: string, perio
     .where('starts_on', '<', lastDay)
     .where((q) => q.whereNull('ends_on').orWhere('ends_on', '>=', period))
     .orderBy('starts_on', 'desc')
-    .first<Sub | undefined>('monthly_hours', 'timezone', 'starts_on', 'rollover_unused');
+    .first<Sub | undefined>('monthly_hours', 'timezone', 'starts_on', 'rollover_unused', 'policy_id');
 }
 
 /** The client's current subscription terms that requests follow: its time zone, and its auto-close policy. One lookup for all. */
@@ -260,41 +262,64 @@ export function statementCsv(st: Statement): string {
  * client's time zone gets its statement frozen, and unused hours roll into the next month
  * where the subscription says so. Idempotent: a closed month is never closed again.
  */
-export async function closePeriods(db: Db, now = new Date()): Promise<{ clientId: string; period: string }[]> {
-  const subs = await rowsOf<{ client_id: string; timezone: string; starts_on: string; rollover_unused: boolean }[]>(
-    db('subscriptions').distinctOn('client_id').orderBy([{ column: 'client_id' }, { column: 'starts_on', order: 'desc' }]).select('client_id', 'timezone', 'starts_on', 'rollover_unused'),
+export async function closePeriods(db: Db, now = new Date()): Promise<{ clientId: string; period: string; rolled: CarriedHours[] }[]> {
+  const subs = await rowsOf<{ client_id: string; timezone: string; starts_on: string }[]>(
+    db('subscriptions').distinctOn('client_id').orderBy([{ column: 'client_id' }, { column: 'starts_on', order: 'desc' }]).select('client_id', 'timezone', 'starts_on'),
   );
-  const closed: { clientId: string; period: string }[] = [];
+  const closed: { clientId: string; period: string; rolled: CarriedHours[] }[] = [];
   for (const sub of subs) {
     const current = monthOf(now.toISOString(), sub.timezone);
     const last = await db('statements').where({ client_id: sub.client_id }).max<{ max: string | null }>('period as max').first();
     let period = last?.max ? nextPeriod(last.max) : `${sub.starts_on.slice(0, 7)}-01`;
     for (let i = 0; i < 24 && period < current; i++, period = nextPeriod(period)) {
       const statement = await buildStatement(db, sub.client_id, period);
+      const rolled = await rolloverFor(db, sub.client_id, period, statement.summary.freeHours);
       await db.transaction(async (trx) => {
         const inserted = await trx('statements')
-          .insert({ client_id: sub.client_id, period, statement: JSON.stringify({ ...statement, closed: true }), closed_at: now })
+          .insert({ client_id: sub.client_id, period, statement: JSON.stringify({ ...statement, closed: true, rolledOver: rolled }), closed_at: now })
           .onConflict(['client_id', 'period'])
           .ignore()
           .returning('period');
-        if (inserted.length > 0 && sub.rollover_unused && statement.summary.freeHours > 0) {
-          await trx('hour_ledger')
-            .insert({ key: `rollover:${sub.client_id}:${nextPeriod(period)}`, client_id: sub.client_id, period: nextPeriod(period), kind: 'adjustment', hours: statement.summary.freeHours })
-            .onConflict('key')
-            .ignore();
-        }
+        if (inserted.length === 0 || rolled.length === 0) return;
+        const next = nextPeriod(period);
+        await trx('hour_ledger')
+          .insert(rolled.map((c) => ({ key: `rollover:${sub.client_id}:${next}:${c.origin}`, client_id: sub.client_id, period: next, origin_period: c.origin, kind: 'adjustment', hours: c.hours })))
+          .onConflict('key')
+          .ignore();
       });
-      closed.push({ clientId: sub.client_id, period });
+      closed.push({ clientId: sub.client_id, period, rolled });
     }
   }
   return closed;
 }
 
 /**
+ * What rolls out of a closed month under the policy of the subscription in force that month (a
+ * subscription made before policies, with "roll unused hours over", keeps doing so without end).
+ */
+async function rolloverFor(db: Db, clientId: string, period: string, freeHours: number): Promise<CarriedHours[]> {
+  const sub = await subscriptionAt(db, clientId, period);
+  if (!sub) return [];
+  const { policy } = await policyForSubscription(db, sub.policy_id);
+  const rule = policy.rollover.mode === 'none' && sub.rollover_unused ? ({ mode: 'all', months: null } as const) : policy.rollover;
+  const carried = await rowsOf<{ origin_period: string | null; hours: number }[]>(
+    db('hour_ledger').where({ client_id: clientId, period, kind: 'adjustment' }).groupBy('origin_period').select(db.raw("to_char(origin_period, 'YYYY-MM-DD') as origin_period"), db.raw('sum(hours)::float as hours')),
+  );
+  // Rows from before origins were kept came from the month before.
+  const carriedIn = carried.map((c) => ({ origin: c.origin_period ?? previousPeriod(period), hours: Number(c.hours) }));
+  return rolloverOf(rule, { period, next: nextPeriod(period), included: Number(sub.monthly_hours), carriedIn, freeHours });
+}
+
+const previousPeriod = (period: string) => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 10);
+};
+
+/**
  * R12, under-use: from a configurable day of the month, the month's burn (consumed and committed
  * hours) is projected to its end; when hours would go unused, the account manager is told once.
  */
-export async function underuseForecast(db: Db, checkDay: number, now = new Date()): Promise<{ clientId: string; projectedHours: number; includedHours: number }[]> {
+export async function underuseForecast(db: Db, now = new Date()): Promise<{ clientId: string; projectedHours: number; includedHours: number }[]> {
   const clients = await rowsOf<{ id: string; account_manager_id: string | null }[]>(db('clients').select('id', 'account_manager_id'));
   const flagged: { clientId: string; projectedHours: number; includedHours: number }[] = [];
   for (const c of clients) {
@@ -302,6 +327,7 @@ export async function underuseForecast(db: Db, checkDay: number, now = new Date(
     const period = monthOf(now.toISOString(), tz);
     const sub = await subscriptionAt(db, c.id, period);
     if (!sub || !c.account_manager_id) continue;
+    const checkDay = (await policyForSubscription(db, sub.policy_id)).policy.underuseCheckDay;
     const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, day: 'numeric' }).formatToParts(now);
     const day = Number(parts.find((p) => p.type === 'day')?.value);
     if (day < checkDay) continue;

@@ -19,7 +19,7 @@ async function main() {
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();
   const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, maxCachedWorkflows: config.workerMaxCachedWorkflows });
-  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes, underuseCheckDay: config.underuseCheckDay });
+  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes });
   // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
   await worker.run();
   await connection.close();

@@ -8,7 +8,7 @@ export const MONTHLY_ROLLOVER_SCHEDULE = 'monthly-rollover';
 /** The workload review runs on a Temporal Schedule (not a timer in a process); created once, updated to the configured interval. */
 export async function ensureSchedules(
   client: Client,
-  { everyMinutes, underuseCheckDay, taskQueue = TASK_QUEUE }: { everyMinutes: number; underuseCheckDay: number; taskQueue?: string },
+  { everyMinutes, taskQueue = TASK_QUEUE }: { everyMinutes: number; taskQueue?: string },
 ) {
   const review = { intervals: [{ every: `${everyMinutes} minutes` }] };
   // Daily, a little after midnight UTC: every time zone's month has turned by the next run at the latest.
@@ -19,7 +19,7 @@ export async function ensureSchedules(
     workflowType: monthlyRolloverWorkflow,
     taskQueue,
     workflowId: 'monthly-rollover',
-    args: [{ underuseCheckDay }],
+    args: [{}],
   });
 }
 

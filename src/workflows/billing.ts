@@ -6,7 +6,10 @@ const acts = proxyActivities<ReturnType<typeof activities.createActivities>>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** R12, R24: run daily by the `monthly-rollover` Schedule; closes ended months, flags under-use. */
-export async function monthlyRolloverWorkflow({ underuseCheckDay }: { underuseCheckDay: number }) {
-  return acts.monthlyRollover({ underuseCheckDay });
+/**
+ * R12, R24: run daily by the `monthly-rollover` Schedule; closes ended months and flags under-use,
+ * each client by its subscription's policy. (Schedules made before policies pass an under-use day: it is ignored.)
+ */
+export async function monthlyRolloverWorkflow(_args?: { underuseCheckDay?: number }) {
+  return acts.monthlyRollover({});
 }

@@ -123,7 +123,8 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const ctx = input.context;
+  /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
+  let ctx = input.context;
   const now = () => new Date().toISOString();
   let state: RequestState | undefined = input.carried ? upgradeState(input.carried.state) : undefined;
   const projected: ProjectedCounts = input.carried?.projected ?? { version: 0, events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
@@ -286,6 +287,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   const commit = (action: Action, cmd: Command, hoursLeft: number | undefined): number => {
     let next = apply(current(), action.actor, cmd, now(), ctx);
     if (hoursLeft !== undefined && next.stage === 'ClientApproval') next = { ...next, hoursLeft };
+    if (cmd.type === 'applyPolicy' && cmd.context) ctx = cmd.context;
     state = next;
     return next.version;
   };
@@ -410,7 +412,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
       if (allHandlersFinished() && current().version === projected.version) {
-        await continueAsNew<typeof requestWorkflow>({ ...input, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]), ...(attention ? { attention } : {}) } });
+        await continueAsNew<typeof requestWorkflow>({ ...input, context: ctx, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]), ...(attention ? { attention } : {}) } });
       }
     }
   }

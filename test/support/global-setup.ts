@@ -32,7 +32,7 @@ export default async function setup(project: TestProject) {
   const workflowBundle = await bundleWorkflows();
   const worker = await createWorker({ connection, namespace, db, workflowBundle });
   const running = worker.run();
-  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: 60, underuseCheckDay: 20 });
+  await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: 60 });
 
   project.provide('databaseUrl', pg.url);
   project.provide('temporalAddress', temporal.address);

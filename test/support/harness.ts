@@ -35,6 +35,7 @@ export const TEST_CONTEXT: RequestContext = { calendar: ALWAYS_OPEN, policy: DEF
 export const TEST_TEMPORAL_UI = 'http://temporal-ui.test:8233';
 
 export interface HarnessOptions {
+  /** Timers of seconds for every request, instead of each subscription's policy (which counts in minutes at least). */
   context?: RequestContext;
   /** A worker of this file's own, on its own task queue, delivering to this webhook … */
   webhook?: Webhook;
@@ -75,7 +76,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const app = createApp({ db, temporal, context: options.context ?? TEST_CONTEXT, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}), temporalUi: { url: TEST_TEMPORAL_UI, namespace: temporal.options.namespace } });
+  const app = createApp({ db, temporal, policyOverride: options.context, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}), temporalUi: { url: TEST_TEMPORAL_UI, namespace: temporal.options.namespace } });
   const http = supertest(app);
   return {
     db,

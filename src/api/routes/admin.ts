@@ -10,6 +10,7 @@ import { issueCredential, listCredentials, revokeCredential } from '../../stores
 import { ensurePrefix, prefixTaken } from '../../stores/request-keys';
 import { activeAdmins, insertStaff, isManager, listStaff, specialistSeniority, staffById, updateStaff, type StaffRow } from '../../stores/people';
 import { adminChanges, recordAdminChange } from '../../stores/admin-audit';
+import { policyExists } from '../../stores/policies';
 import { adminAuditQuery, createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
 
 function staffView(r: StaffRow) {
@@ -142,6 +143,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   router.post('/admin/clients/:id/subscriptions', admin, async (req, res) => {
     const clientId = await clientParam(req.params.id);
     const b = createSubscriptionBody.parse(req.body);
+    if (b.policyId && !(await policyExists(db, b.policyId))) throw unprocessable(`no policy ${b.policyId}`);
     const row = await insertSubscription(db, clientId, b);
     await audit(req, 'subscription.create', clientId, { subscriptionId: row.id, ...b });
     res.status(201).json({
@@ -153,6 +155,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
       endsOn: row.ends_on,
       rolloverUnused: row.rollover_unused,
       autoCloseAfterDays: row.auto_close_after_days,
+      policyId: row.policy_id,
     });
   });
 

@@ -11,7 +11,8 @@ import { describeEventRu } from '../../domain/timeline-ru';
 import { answerLanguage } from '../language';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
-import { COMMAND_ROLES, billingOf, check, describeEvent, isTerminal, type Command, type RequestContext, type RequestState } from '../../domain';
+import { COMMAND_ROLES, DEFAULT_POLICY, billingOf, check, describeEvent, isTerminal, movedByPolicy, policyChanges, type Command, type RequestContext, type RequestState } from '../../domain';
+import { clientPolicy, contextOf, policyVersionOf, requestContextFor } from '../../stores/policies';
 import type { Db } from '../../db/knex';
 import { eventsPage, isListed, listRequests, storedState, visibleRequest as findVisible, type RequestListRow, type RequestRef } from '../../stores/requests';
 import { fileRequest } from '../../stores/request-keys';
@@ -68,7 +69,7 @@ export interface RequestAccess {
 export function requestsRouter({
   db,
   temporal,
-  context,
+  policyOverride,
   taskQueue,
   updateWaitMs,
   attachmentLimits,
@@ -76,7 +77,7 @@ export function requestsRouter({
 }: {
   db: Db;
   temporal: Client;
-  context: RequestContext;
+  policyOverride?: RequestContext | undefined;
   taskQueue: string;
   updateWaitMs: number;
   attachmentLimits?: AttachmentLimits;
@@ -132,7 +133,8 @@ export function requestsRouter({
       description: body.description,
       priority: body.priority,
       createdBy: actor,
-      context,
+      // The subscription's policy as it is now, fixed for the life of the request (#16).
+      context: policyOverride ?? (await requestContextFor(db, clientId)),
     };
     const row = { id: requestId, key: key ?? null };
     let state: RequestState;
@@ -290,7 +292,7 @@ export function requestsRouter({
       const row = await visibleRequest(req);
       const body = actionBodies[type].parse(req.body ?? {}) as z.infer<(typeof actionBodies)[T]>;
       const requested = toCommand(body, req);
-      const command = await withEntry(row.id, requested);
+      const command = await withEntry(row, requested);
       const key = idempotencyKeyOf(req);
       const kind: RoutedCommand = type;
       if (kind === 'rework' || kind === 'changeScope') {
@@ -393,9 +395,17 @@ export function requestsRouter({
   action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
   action('/requests/:id/time/:entryNo/correct', 'correctTime', (b, req) => ({ type: 'correctTime', entryId: `${String(req.params.id)}:te:${entryNo(req)}`, ...b }));
   // The entry as the read model holds it travels with the correction: the workflow no longer keeps written entries.
-  const withEntry = async (requestId: string, command: Command): Promise<Command> => {
+  // A policy move travels with the version it moves to, resolved here: the workflow does no I/O.
+  const withEntry = async (row: RequestRef, command: Command): Promise<Command> => {
+    if (command.type === 'applyPolicy') {
+      const now = await clientPolicy(db, row.client_id);
+      if (now.ref.policyId !== command.policyId || now.ref.version !== command.version) {
+        throw conflict(`the client's policy is now ${now.ref.name} v${now.ref.version} (${now.ref.policyId}); look at what it changes (GET /requests/:id/policy) and apply that`, { current: now.ref });
+      }
+      return { ...command, context: contextOf(now) };
+    }
     if (command.type !== 'correctTime') return command;
-    const before = await timeEntry(db, requestId, command.entryId);
+    const before = await timeEntry(db, row.id, command.entryId);
     return before ? { ...command, before } : command;
   };
   action('/requests/:id/tasks/:taskId/progress', 'reportProgress', (b, req) => ({ type: 'reportProgress', taskId: taskId(req), ...b }));
@@ -414,6 +424,32 @@ export function requestsRouter({
   action('/requests/:id/linked-requests', 'openLinkedRequest', (b) => ({ type: 'openLinkedRequest', ...b }));
   action('/requests/:id/confirm-closure', 'confirmClosure', (b) => ({ type: 'confirmClosure', ...b }));
   action('/requests/:id/cancel', 'cancel', (b) => ({ type: 'cancel', ...b }));
+  action('/requests/:id/policy', 'applyPolicy', (b) => ({ type: 'applyPolicy', ...b }));
+
+  /**
+   * #16: the policy the request runs under, the client's current one, and what moving to it would
+   * change on this request (deadlines moved, fields changed). Nothing moves until the manager
+   * applies it (POST /requests/:id/policy).
+   */
+  router.get('/requests/:id/policy', requireRole('manager', 'head'), async (req, res) => {
+    const row = await visibleRequest(req);
+    const state = await liveState(row);
+    const latest = await clientPolicy(db, row.client_id);
+    const current = state.policy ? await policyVersionOf(db, state.policy.policyId, state.policy.version) : undefined;
+    const upToDate = state.policy?.policyId === latest.ref.policyId && state.policy.version === latest.ref.version;
+    const moved = movedByPolicy(state, contextOf(latest));
+    const moves = Object.entries(moved.detail).map(([what, change]) => ({ what, ...(change as { from: unknown; to: unknown }) }));
+    res.json({
+      requestId: row.id,
+      current: state.policy ?? null,
+      latest: latest.ref,
+      upToDate,
+      applicable: !upToDate && !isTerminal(state.stage),
+      moves: upToDate ? [] : moves,
+      changes: upToDate ? [] : policyChanges(current?.policy ?? DEFAULT_POLICY, latest.policy),
+      kept: ['task deadlines agreed with the client stay as agreed; a new one is proposed to the client (POST /requests/:id/tasks/:taskId/deadline-proposal)'],
+    });
+  });
 
   /** A readable history of the request, drawn from the same events as the workflow; a client sees what concerns them. */
   router.get('/requests/:id/timeline', async (req, res) => {
