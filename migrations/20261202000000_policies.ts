@@ -39,8 +39,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('hour_ledger', (t) => {
     t.date('origin_period');
   });
-  const [row] = await knex('policies').insert({ id: knex.raw('gen_random_uuid()'), name: 'Company default', is_default: true }).returning('id');
-  await knex('policy_versions').insert({ policy_id: (row as { id: string }).id, version: 1, body: JSON.stringify(COMPANY_DEFAULT), created_by: 'system', note: 'the rules as they stood before policies' });
+  const rows: { id: string }[] = await knex('policies').insert({ id: knex.raw('gen_random_uuid()'), name: 'Company default', is_default: true }).returning('id');
+  await knex('policy_versions').insert({ policy_id: rows[0]!.id, version: 1, body: JSON.stringify(COMPANY_DEFAULT), created_by: 'system', note: 'the rules as they stood before policies' });
 }
 
 export async function down(knex: Knex): Promise<void> {

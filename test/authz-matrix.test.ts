@@ -3,6 +3,7 @@
 // see is 404; whoever may read it reads it; nothing of the request leaks into a refusal.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { defaultPolicyId } from '../src/stores/policies';
 import { allOperations, type Operation } from '../src/api/openapi';
 import type { Role } from '../src/domain';
 import { Flow } from './support/flow';
@@ -15,11 +16,13 @@ let messageId: string;
 let attachmentId: string;
 let strangerSpecialist: Person;
 let otherManager: Person;
+let defaultPolicy: string;
 const SECRET = `secret-${randomUUID()}`;
 
 beforeAll(async () => {
   h = await openHarness({ rateLimitPerMinute: 0 });
   co = await makeCompany(h);
+  defaultPolicy = await defaultPolicyId(h.db);
   const f = new Flow(h, co);
   const id = await f.file(SECRET);
   await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
@@ -63,7 +66,8 @@ const month = new Date().toISOString().slice(0, 7);
 
 function url(op: Operation): string {
   return op.path
-    .replace(':id', op.path.startsWith('/clients/') || op.path === '/admin/clients/:id' ? co.clientId : op.path.startsWith('/admin/staff/') ? co.backendJunior.id : op.path.startsWith('/requests/') ? requestId : randomUUID())
+    .replace(':id', op.path.startsWith('/clients/') || op.path === '/admin/clients/:id' ? co.clientId : op.path.startsWith('/admin/staff/') ? co.backendJunior.id : op.path.startsWith('/requests/') ? requestId : op.path.startsWith('/admin/policies/') ? defaultPolicy : randomUUID())
+    .replace(':version', '1')
     .replace(':taskId', 'T1')
     .replace(':questionId', 'Q1')
     .replace(':proposalId', 'D1')

@@ -10,7 +10,7 @@ import { freePort } from '../src/dev/stack';
 import { createLogger } from '../src/observability';
 import type { RequestState } from '../src/domain';
 import { Flow, eventually, openCompany } from './support/flow';
-import { TEST_CONTEXT, type Company, type Harness, requestHandle } from './support/harness';
+import { type Company, type Harness, requestHandle } from './support/harness';
 
 let h: Harness;
 let co: Company;

@@ -20,6 +20,8 @@ const TABLES = [
   'message_revisions',
   'messages',
   'notifications',
+  'policies',
+  'policy_versions',
   'reassignment_proposals',
   'request_idempotency_keys',
   'request_keys',

@@ -4,7 +4,7 @@ import { createApp } from '../src/api/app';
 import { allOperations } from '../src/api/openapi';
 import { WEB_ROUTES } from '../src/api/web';
 import { createLogger } from '../src/observability';
-import { TEST_CONTEXT, openHarness, type Harness } from './support/harness';
+import { openHarness, type Harness } from './support/harness';
 
 let h: Harness;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import type { RequestState, TaskBilling } from '../src/domain';
 import { createLogger } from '../src/observability';
 import { eventually, openCompany, type Flow } from './support/flow';
-import { TEST_CONTEXT, type Company, type Harness, type Person } from './support/harness';
+import { type Company, type Harness, type Person } from './support/harness';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 

@@ -8,7 +8,7 @@ import { createApp } from '../src/api/app';
 import { createLogger } from '../src/observability';
 import { LOCK_AFTER_FAILURES } from '../src/stores/sign-in';
 import { Flow, openCompany } from './support/flow';
-import { TEST_CONTEXT, type Company, type Harness } from './support/harness';
+import { type Company, type Harness } from './support/harness';
 
 let h: Harness;
 let co: Company;

@@ -13,7 +13,7 @@ import { createLogger } from '../src/observability';
 import { connectWorker } from '../src/temporal/connection';
 import { createWorker } from '../src/worker/worker';
 import { Flow, eventually } from './support/flow';
-import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
+import { makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
 import supertest from 'supertest';
 

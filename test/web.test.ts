@@ -309,6 +309,64 @@ describe('the web app', () => {
     expect(checked.get('administration')).toEqual([]);
   });
 
+  it('#16 an administrator versions a policy; the manager sees what it moves on a request and applies it', { timeout: 120_000 }, async () => {
+    const admin = await invited({ staffId: co.admin.id }, 'en-GB');
+    const a = admin.page;
+    await a.getByRole('heading', { name: 'Policies' }).waitFor();
+    const tag = randomUUID().slice(0, 8);
+    // A new policy from the company default: round the clock, eight hours for normal triage.
+    const create = a.locator('form.action', { has: a.getByRole('heading', { name: 'New policy' }) });
+    await create.getByLabel('Name of the policy').fill(`Gold ${tag}`);
+    await create.getByLabel('normal', { exact: true }).fill('480');
+    await create.getByLabel('Sat', { exact: true }).check();
+    await create.getByLabel('Sun', { exact: true }).check();
+    await create.getByLabel(/^Working hours/).fill('00:00-24:00');
+    await create.getByRole('button', { name: 'New policy' }).click();
+    await expect.poll(() => a.locator('.policy-name').innerText()).toBe(`Gold ${tag} · version 1`);
+    const listed = (await h.get('/admin/policies', co.admin.token)).body.items as { id: string; name: string }[];
+    const gold = listed.find((p) => p.name === `Gold ${tag}`)!;
+    const sub = (await h.get(`/admin/clients/${co.clientId}`, co.admin.token)).body.subscriptions[0].id as string;
+    expect((await h.http.put(`/admin/clients/${co.clientId}/subscriptions/${sub}/policy`).set('Authorization', `Bearer ${co.admin.token}`).send({ policyId: gold.id })).status).toBe(200);
+    const id = await f.file('Policy: the nightly import fails');
+    const filed = await f.state(id);
+    expect(filed.policy).toMatchObject({ policyId: gold.id, version: 1 });
+
+    // A value out of range is refused with the field named; nothing is saved.
+    const edit = a.locator('form.action', { has: a.getByRole('heading', { name: 'Save as a new version' }) });
+    await edit.getByLabel('normal', { exact: true }).fill('0');
+    await edit.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => edit.locator('[role=alert]').innerText()).toContain('triageSlaMinutes.normal');
+    // Two hours instead, with why: version 2.
+    await edit.getByLabel('normal', { exact: true }).fill('120');
+    await edit.getByLabel('Why (kept with the version)').fill('the new contract');
+    await edit.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect.poll(() => a.locator('.policy-name').innerText()).toBe(`Gold ${tag} · version 2`);
+    await a.locator('section[aria-labelledby=policies] details summary').first().click();
+    expect(await a.locator('section[aria-labelledby=policies] details').first().innerText()).toContain('the new contract');
+    await a11y(a, 'policies (admin)');
+    await screenshot(a, 'admin-policies');
+    await admin.context.close();
+
+    // The running request has not moved; its manager sees what applying version 2 would move.
+    expect((await f.state(id)).triageDueAt).toBe(filed.triageDueAt);
+    const manager = await invited({ staffId: co.manager.id }, 'en-GB');
+    const m = manager.page;
+    await open(m, id);
+    const panel = m.locator('section[aria-labelledby=req-policy]');
+    await expect.poll(() => panel.innerText()).toContain(`The client now has: Gold ${tag} · version 2`);
+    expect(await panel.innerText()).toContain('the triage deadline');
+    await a11y(m, 'request policy (manager)');
+    await screenshot(m, 'manager-request-policy');
+    await action(m, 'Run this request under it', { Reason: 'The client signed the new contract.' });
+    await expect.poll(() => panel.innerText()).toContain('up to date');
+    const moved = await f.state(id);
+    expect(Date.parse(moved.triageDueAt) - Date.parse(moved.createdAt)).toBe(120 * 60_000);
+    await manager.context.close();
+    await h.http.put(`/admin/clients/${co.clientId}/subscriptions/${sub}/policy`).set('Authorization', `Bearer ${co.admin.token}`).send({ policyId: null });
+    expect(checked.get('policies (admin)')).toEqual([]);
+    expect(checked.get('request policy (manager)')).toEqual([]);
+  });
+
   it("R10 a junior's estimate waits on the mentor's desk; the mentor approves it from the request", { timeout: 90_000 }, async () => {
     const id = await f.file('Mentor: slow search');
     await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });

@@ -164,7 +164,7 @@ export function policyChanges(from: Policy, to: Policy): { field: string; from: 
   const walk = (a: unknown, b: unknown, path: string) => {
     const objects = a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b);
     if (objects) {
-      for (const k of new Set([...Object.keys(a as object), ...Object.keys(b as object)])) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
         walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
       }
     } else if (JSON.stringify(a) !== JSON.stringify(b)) {

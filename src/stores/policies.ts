@@ -88,9 +88,9 @@ export async function policyDetail(db: Db, policyId: string): Promise<PolicyDeta
 /** A new policy at version 1; undefined when the name is taken. */
 export async function createPolicy(db: Db, p: { name: string; policy: Policy; by: string; note?: string | undefined }): Promise<{ id: string; version: number } | undefined> {
   return db.transaction(async (trx) => {
-    const [row] = await trx('policies').insert({ id: randomUUID(), name: p.name }).onConflict('name').ignore().returning('id');
-    if (!row) return undefined;
-    const id = (row as { id: string }).id;
+    const rows: { id: string }[] = await trx('policies').insert({ id: randomUUID(), name: p.name }).onConflict('name').ignore().returning('id');
+    const id = rows[0]?.id;
+    if (!id) return undefined;
     await trx('policy_versions').insert({ policy_id: id, version: 1, body: JSON.stringify(p.policy), created_by: p.by, note: p.note ?? null });
     return { id, version: 1 };
   });
@@ -106,7 +106,7 @@ export async function addPolicyVersion(
   p: { policy: Policy; by: string; note?: string | undefined; expected?: number | undefined },
 ): Promise<{ version: number } | { stale: number } | undefined> {
   return db.transaction(async (trx) => {
-    const head = await trx('policies').where({ id: policyId }).forUpdate().first('id');
+    const head = await trx('policies').where({ id: policyId }).forUpdate().first<{ id: string } | undefined>('id');
     if (!head) return undefined;
     const latest = await trx('policy_versions').where({ policy_id: policyId }).max<{ max: number }>('version as max').first();
     const current = latest?.max ?? 0;

@@ -26,7 +26,7 @@ export function Action({
   fixed?: object;
   onDone: (answer: unknown) => void;
   danger?: boolean;
-  method?: 'POST' | 'PATCH' | 'DELETE';
+  method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The body as the API wants it, from the fields' flat values. */
   shape?: (body: Record<string, unknown>) => object;
 }) {
@@ -70,7 +70,7 @@ export function Action({
           {f.kind === 'textarea' ? (
             <textarea required={f.required} rows={3} value={String(values[f.name] ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })} />
           ) : f.kind === 'select' ? (
-            <select value={String(values[f.name] ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
+            <select value={String(values[f.name] ?? (fixed as Record<string, unknown>)[f.name] ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
               {f.options.map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}

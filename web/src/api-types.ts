@@ -3260,6 +3260,14 @@ export interface paths {
                             closedAt?: string;
                             /** @description staff only: when triage is due (R3) */
                             triageDueAt?: string;
+                            /** @description staff only: the subscription policy version the request runs under (absent: filed before policies) */
+                            policy?: {
+                                policyId: string;
+                                name: string;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
                             workflow?: {
                                 id: string;
@@ -3675,6 +3683,14 @@ export interface paths {
                             closedAt?: string;
                             /** @description staff only: when triage is due (R3) */
                             triageDueAt?: string;
+                            /** @description staff only: the subscription policy version the request runs under (absent: filed before policies) */
+                            policy?: {
+                                policyId: string;
+                                name: string;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
                             workflow?: {
                                 id: string;
@@ -10182,6 +10198,7 @@ export interface paths {
                                 endsOn: string | null;
                                 rolloverUnused: boolean;
                                 autoCloseAfterDays: number | null;
+                                policyId: string | null;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -10886,6 +10903,8 @@ export interface paths {
                         /** @default false */
                         rolloverUnused?: boolean;
                         autoCloseAfterDays?: number;
+                        /** Format: uuid */
+                        policyId?: string;
                     };
                 };
             };
@@ -10906,6 +10925,7 @@ export interface paths {
                             endsOn: string | null;
                             rolloverUnused: boolean;
                             autoCloseAfterDays: number | null;
+                            policyId: string | null;
                         } & {
                             [key: string]: unknown;
                         };
@@ -11210,6 +11230,2790 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/clients/{id}/subscriptions/{subscriptionId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Point a subscription at a policy (null: the company default); running requests keep theirs
+         * @description Roles: admin.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    subscriptionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        policyId: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clientId: string;
+                            subscriptionId: string;
+                            policyId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The policies (SLA, calendar, buffers, reminders, rollover), the company default first
+         * @description Roles: admin, head, manager.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                id: string;
+                                name: string;
+                                isDefault: boolean;
+                                version: number;
+                                /** @description an ISO 8601 moment */
+                                changedAt: string;
+                                changedBy: string;
+                                subscriptions: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A new policy, at version 1
+         * @description Roles: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        triageSlaMinutes: {
+                            critical: number;
+                            high: number;
+                            normal: number;
+                            low: number;
+                        };
+                        deadlineGraceMinutes: number;
+                        reminders: {
+                            everyHours: number;
+                            count: number;
+                        };
+                        autoCloseAfterDays: number | null;
+                        riskBuffer: {
+                            low: number;
+                            medium: number;
+                            high: number;
+                            largeWorkHours: number;
+                            largeWorkExtra: number;
+                        };
+                        quickAnswerMinutes: number;
+                        rollover: {
+                            /** @constant */
+                            mode: "none";
+                        } | {
+                            /** @constant */
+                            mode: "all";
+                            months: number;
+                        } | {
+                            /** @constant */
+                            mode: "upTo";
+                            maxHours: number;
+                            months: number;
+                        };
+                        underuseCheckDay: number;
+                        calendar: {
+                            timeZone: string | null;
+                            workdays: number[];
+                            hours: {
+                                from: string;
+                                to: string;
+                            }[];
+                            holidays: string[];
+                        };
+                        name: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            isDefault: boolean;
+                            version: number;
+                            subscriptions: number;
+                            policy: {
+                                triageSlaMinutes: {
+                                    critical: number;
+                                    high: number;
+                                    normal: number;
+                                    low: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                deadlineGraceMinutes: number;
+                                reminders: {
+                                    everyHours: number;
+                                    count: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                autoCloseAfterDays: number | null;
+                                riskBuffer: {
+                                    low: number;
+                                    medium: number;
+                                    high: number;
+                                    largeWorkHours: number;
+                                    largeWorkExtra: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                quickAnswerMinutes: number;
+                                rollover: {
+                                    /** @enum {string} */
+                                    mode: "none" | "all" | "upTo";
+                                    maxHours?: number;
+                                    months?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                underuseCheckDay: number;
+                                calendar: {
+                                    /** @description null: the subscription's time zone */
+                                    timeZone: string | null;
+                                    workdays: number[];
+                                    hours: ({
+                                        from: string;
+                                        to: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    holidays: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            versions: ({
+                                version: number;
+                                createdBy: string;
+                                /** @description an ISO 8601 moment */
+                                createdAt: string;
+                                note: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A policy at its latest version, with every version (who, when, why); ETag is the version
+         * @description Roles: admin, head, manager.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            isDefault: boolean;
+                            version: number;
+                            subscriptions: number;
+                            policy: {
+                                triageSlaMinutes: {
+                                    critical: number;
+                                    high: number;
+                                    normal: number;
+                                    low: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                deadlineGraceMinutes: number;
+                                reminders: {
+                                    everyHours: number;
+                                    count: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                autoCloseAfterDays: number | null;
+                                riskBuffer: {
+                                    low: number;
+                                    medium: number;
+                                    high: number;
+                                    largeWorkHours: number;
+                                    largeWorkExtra: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                quickAnswerMinutes: number;
+                                rollover: {
+                                    /** @enum {string} */
+                                    mode: "none" | "all" | "upTo";
+                                    maxHours?: number;
+                                    months?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                underuseCheckDay: number;
+                                calendar: {
+                                    /** @description null: the subscription's time zone */
+                                    timeZone: string | null;
+                                    workdays: number[];
+                                    hours: ({
+                                        from: string;
+                                        to: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    holidays: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            versions: ({
+                                version: number;
+                                createdBy: string;
+                                /** @description an ISO 8601 moment */
+                                createdAt: string;
+                                note: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/policies/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of a policy, as requests filed under it run
+         * @description Roles: admin, head, manager.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policyId: string;
+                            name: string;
+                            version: number;
+                            policy: {
+                                triageSlaMinutes: {
+                                    critical: number;
+                                    high: number;
+                                    normal: number;
+                                    low: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                deadlineGraceMinutes: number;
+                                reminders: {
+                                    everyHours: number;
+                                    count: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                autoCloseAfterDays: number | null;
+                                riskBuffer: {
+                                    low: number;
+                                    medium: number;
+                                    high: number;
+                                    largeWorkHours: number;
+                                    largeWorkExtra: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                quickAnswerMinutes: number;
+                                rollover: {
+                                    /** @enum {string} */
+                                    mode: "none" | "all" | "upTo";
+                                    maxHours?: number;
+                                    months?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                underuseCheckDay: number;
+                                calendar: {
+                                    /** @description null: the subscription's time zone */
+                                    timeZone: string | null;
+                                    workdays: number[];
+                                    hours: ({
+                                        from: string;
+                                        to: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    holidays: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description an ISO 8601 moment */
+                            createdAt: string;
+                            createdBy: string;
+                            note: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/policies/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new version (the whole policy); with If-Match: "N", 412 when it is no longer at N
+         * @description Roles: admin.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        triageSlaMinutes: {
+                            critical: number;
+                            high: number;
+                            normal: number;
+                            low: number;
+                        };
+                        deadlineGraceMinutes: number;
+                        reminders: {
+                            everyHours: number;
+                            count: number;
+                        };
+                        autoCloseAfterDays: number | null;
+                        riskBuffer: {
+                            low: number;
+                            medium: number;
+                            high: number;
+                            largeWorkHours: number;
+                            largeWorkExtra: number;
+                        };
+                        quickAnswerMinutes: number;
+                        rollover: {
+                            /** @constant */
+                            mode: "none";
+                        } | {
+                            /** @constant */
+                            mode: "all";
+                            months: number;
+                        } | {
+                            /** @constant */
+                            mode: "upTo";
+                            maxHours: number;
+                            months: number;
+                        };
+                        underuseCheckDay: number;
+                        calendar: {
+                            timeZone: string | null;
+                            workdays: number[];
+                            hours: {
+                                from: string;
+                                to: string;
+                            }[];
+                            holidays: string[];
+                        };
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            isDefault: boolean;
+                            version: number;
+                            subscriptions: number;
+                            policy: {
+                                triageSlaMinutes: {
+                                    critical: number;
+                                    high: number;
+                                    normal: number;
+                                    low: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                deadlineGraceMinutes: number;
+                                reminders: {
+                                    everyHours: number;
+                                    count: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                autoCloseAfterDays: number | null;
+                                riskBuffer: {
+                                    low: number;
+                                    medium: number;
+                                    high: number;
+                                    largeWorkHours: number;
+                                    largeWorkExtra: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                quickAnswerMinutes: number;
+                                rollover: {
+                                    /** @enum {string} */
+                                    mode: "none" | "all" | "upTo";
+                                    maxHours?: number;
+                                    months?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                underuseCheckDay: number;
+                                calendar: {
+                                    /** @description null: the subscription's time zone */
+                                    timeZone: string | null;
+                                    workdays: number[];
+                                    hours: ({
+                                        from: string;
+                                        to: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    holidays: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            versions: ({
+                                version: number;
+                                createdBy: string;
+                                /** @description an ISO 8601 moment */
+                                createdAt: string;
+                                note: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request's policy version, its client's current one, and what moving to it would change (deadlines moved, fields changed)
+         * @description Roles: manager, head.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            requestId: string;
+                            /** @description null: filed before policies, under the company constants */
+                            current: ({
+                                policyId: string;
+                                name: string;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            latest: {
+                                policyId: string;
+                                name: string;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            upToDate: boolean;
+                            applicable: boolean;
+                            /** @description what applying would move on this request */
+                            moves: ({
+                                what: string;
+                                from: unknown;
+                                to: unknown;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            changes: ({
+                                field: string;
+                                from: unknown;
+                                to: unknown;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            kept: string[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -17729,6 +20533,14 @@ export interface paths {
                             closedAt?: string;
                             /** @description staff only: when triage is due (R3) */
                             triageDueAt?: string;
+                            /** @description staff only: the subscription policy version the request runs under (absent: filed before policies) */
+                            policy?: {
+                                policyId: string;
+                                name: string;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description staff only, GET: the workflow behind the request and its page in the Temporal UI (TEMPORAL_UI_URL) */
                             workflow?: {
                                 id: string;

@@ -48,11 +48,11 @@ export class ApiError extends Error {
 }
 
 /** An action on a request (its body as the action's schema in api-types.ts says): the new state, or an ApiError. */
-export async function act(path: string, body: object, method: 'POST' | 'PATCH' | 'DELETE' = 'POST'): Promise<unknown> {
+export async function act(path: string, body: object, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE' = 'POST', headers: Record<string, string> = {}): Promise<unknown> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: { 'Content-Type': 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}), 'Idempotency-Key': crypto.randomUUID() },
+    headers: { 'Content-Type': 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}), 'Idempotency-Key': crypto.randomUUID(), ...headers },
     body: JSON.stringify(body),
   });
   const answer: unknown = res.status === 204 ? null : await res.json();

@@ -69,8 +69,8 @@ export function policiesRouter({ db }: { db: Db }): Router {
 
   /** A new version: the whole policy, with why. With If-Match, refused (412) when someone changed it meanwhile. */
   router.post('/admin/policies/:id/versions', admin, async (req, res) => {
-    const id = await policyParam(req.params.id);
     const b = updatePolicyBody.parse(req.body);
+    const id = await policyParam(req.params.id);
     const expected = expectedVersion(req);
     const actor = actorOf(req);
     const made = await addPolicyVersion(db, id, { policy: policyOf(b), by: actor.id, note: b.note, expected });

@@ -4,6 +4,7 @@ import { Action } from '../Action';
 import { api, type Actor } from '../api';
 import type { paths } from '../api-types';
 import { useLocale } from '../i18n';
+import { PoliciesSection, SubscriptionPolicy, usePolicies } from './Policies';
 
 type Staff = paths['/admin/staff']['get']['responses'][200]['content']['application/json']['items'];
 type Clients = paths['/clients']['get']['responses'][200]['content']['application/json']['items'];
@@ -131,6 +132,7 @@ function ClientsAdmin({ clients, managers, reload, onShown }: { clients: Clients
   const { t } = useLocale();
   const [chosen, setChosen] = useState<string>('');
   const [details, setDetails] = useState<ClientDetails | null>(null);
+  const policies = usePolicies();
   const id = chosen || clients[0]?.id || '';
   const load = useCallback(async () => {
     if (!id) return;
@@ -179,6 +181,7 @@ function ClientsAdmin({ clients, managers, reload, onShown }: { clients: Clients
             {details.subscriptions.map((s) => (
               <li key={s.id}>
                 {s.monthlyHours} {t.hours} · {s.startsOn} – {s.endsOn ?? '…'} · {s.timezone}
+                <SubscriptionPolicy clientId={details.id} subscriptionId={s.id} policyId={s.policyId} policies={policies} onDone={() => void load()} />
               </li>
             ))}
           </ul>
@@ -199,8 +202,9 @@ function ClientsAdmin({ clients, managers, reload, onShown }: { clients: Clients
                 { name: 'monthlyHours', label: t.monthlyHours, kind: 'number', step: 0.25, required: true },
                 { name: 'timezone', label: t.timeZone, kind: 'text', required: true },
                 { name: 'startsOn', label: t.from, kind: 'date', required: true },
-                { name: 'rolloverUnused', label: t.rollover, kind: 'checkbox' },
+                { name: 'policyId', label: t.subscriptionPolicy, kind: 'select', options: policies.map((p) => ({ value: p.id, label: p.name })) },
               ]}
+              shape={(b) => ({ ...b, policyId: policies.find((p) => p.id === b.policyId && !p.isDefault)?.id })}
               onDone={() => void load()}
             />
             <Action
@@ -350,6 +354,7 @@ export function AdminPage({ actor }: { actor: Actor }) {
       {actor.role === 'head' ? <ReviewSection staff={staff} /> : null}
       <People actor={actor} staff={staff} reload={() => void load()} onShown={onShown} />
       {actor.role === 'admin' ? <ClientsAdmin clients={clients} managers={staff.filter((p) => p.role === 'manager' && p.active)} reload={() => void load()} onShown={onShown} /> : null}
+      {actor.role === 'admin' || actor.role === 'head' ? <PoliciesSection canEdit={actor.role === 'admin'} /> : null}
       {actor.role === 'admin' ? <Tokens staff={staff.filter((p) => p.active)} onShown={onShown} /> : null}
     </>
   );

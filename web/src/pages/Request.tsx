@@ -6,6 +6,7 @@ import { useLocale, type Texts } from '../i18n';
 import { useLive } from '../live';
 import { ProblemText } from './SignIn';
 import { Action, type Field } from '../Action';
+import { RequestPolicyPanel } from './Policies';
 
 /** The kinds of time a person logs, in their language. */
 const categoryOptions = (t: Texts) => (['execution', 'rework', 'analysis', 'communication'] as const).map((c) => ({ value: c, label: t.categories[c] ?? c }));
@@ -534,6 +535,7 @@ export function RequestPage({ actor }: { actor: Actor }) {
         </p>
       ) : null}
       <Actions r={r} actor={actor} reload={() => void load()} />
+      {actor.role === 'manager' || actor.role === 'head' ? <RequestPolicyPanel requestId={r.requestId} version={r.version} onDone={() => void load()} /> : null}
       {actor.role === 'specialist' ? <MyTime r={r} actor={actor} version={r.version} /> : null}
       <Conversation r={r} actor={actor} />
       <History r={r} />
