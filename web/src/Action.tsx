@@ -9,6 +9,12 @@ export type Field =
   | { name: string; label: string; kind: 'checkbox' }
   | { name: string; label: string; kind: 'select'; options: { value: string; label: string }[] };
 
+/** A fixed value a select starts on (what is sent when the person changes nothing). */
+function fixedText(fixed: object, name: string): string | undefined {
+  const v = (fixed as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** One action on the request: a form of labelled fields, posted with the session's CSRF token. */
 export function Action({
   title,
@@ -70,7 +76,7 @@ export function Action({
           {f.kind === 'textarea' ? (
             <textarea required={f.required} rows={3} value={String(values[f.name] ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })} />
           ) : f.kind === 'select' ? (
-            <select value={String(values[f.name] ?? (fixed as Record<string, unknown>)[f.name] ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
+            <select value={String(values[f.name] ?? fixedText(fixed, f.name) ?? f.options[0]?.value ?? '')} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
               {f.options.map((o) => (
                 <option key={o.value} value={o.value}>
                   {o.label}
