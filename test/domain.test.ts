@@ -1,6 +1,7 @@
 // Plain unit tests of the pure domain core: no Temporal, no database.
 import { describe, expect, it } from 'vitest';
 import {
+  rolloverOf,
   ALWAYS_OPEN,
   DEFAULT_TIMING,
   apply,
@@ -270,5 +271,21 @@ describe('policies', () => {
     ['2026-03-01T03:00:00Z', 'America/New_York', '2026-02-01'],
   ])('R24 %s in %s falls in the month starting %s', (instant, tz, month) => {
     expect(monthOf(instant, tz)).toBe(month);
+  });
+});
+
+describe('#16 rollover of unused hours', () => {
+  const month = { period: '2026-09-01', next: '2026-10-01', included: 10 };
+  it.each([
+    ['none rolls nothing', { mode: 'none' } as const, [], 7, []],
+    ['nothing free rolls nothing', { mode: 'all', months: 3 } as const, [], 0, []],
+    ['all, the free hours newest first', { mode: 'all', months: 3 } as const, [{ origin: '2026-08-01', hours: 4 }], 12, [{ origin: '2026-08-01', hours: 2 }, { origin: '2026-09-01', hours: 10 }]],
+    ['hours used come from the oldest first', { mode: 'all', months: 3 } as const, [{ origin: '2026-08-01', hours: 4 }], 10, [{ origin: '2026-09-01', hours: 10 }]],
+    ['a rolled hour lapses after its months', { mode: 'all', months: 1 } as const, [{ origin: '2026-08-01', hours: 4 }], 14, [{ origin: '2026-09-01', hours: 10 }]],
+    ['without end when months is null', { mode: 'all', months: null } as const, [{ origin: '2025-01-01', hours: 4 }], 14, [{ origin: '2025-01-01', hours: 4 }, { origin: '2026-09-01', hours: 10 }]],
+    ['up to a cap, the newest kept', { mode: 'upTo', maxHours: 6, months: 3 } as const, [{ origin: '2026-08-01', hours: 4 }], 14, [{ origin: '2026-09-01', hours: 6 }]],
+    ['up to a cap with room for older hours', { mode: 'upTo', maxHours: 12.5, months: 3 } as const, [{ origin: '2026-08-01', hours: 4 }], 14, [{ origin: '2026-08-01', hours: 2.5 }, { origin: '2026-09-01', hours: 10 }]],
+  ] as const)('%s', (_name, rule, carriedIn, freeHours, expected) => {
+    expect(rolloverOf(rule, { ...month, carriedIn: [...carriedIn], freeHours })).toEqual(expected);
   });
 });

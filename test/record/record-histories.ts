@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/domain';
 import { findTemporalCli } from '../../src/dev/stack';
 import { Flow, eventually } from '../support/flow';
 import { makeCompany, openHarness, workflowIdFor, type Harness } from '../support/harness';
@@ -46,6 +47,12 @@ it('records a request the manager resolved himself', async () => {
 
 it('records a decomposed request with a clarification, a blocker, a renegotiated deadline and rework', async () => {
   const { co } = f;
+  // #16: filed under the client's policy, version 1; moved by the manager to version 2 after it changed.
+  const policy = { ...DEFAULT_POLICY, calendar: { ...DEFAULT_POLICY.calendar, workdays: [1, 2, 3, 4, 5, 6, 7], hours: [{ from: '08:00', to: '13:00' }, { from: '14:00', to: '20:00' }] } };
+  const made = await h.post('/admin/policies', co.admin.token, { ...policy, name: 'Recorded' }).expect(201);
+  const policyId = made.body.id as string;
+  const subscription = (await h.get(`/admin/clients/${co.clientId}`, co.admin.token)).body.subscriptions[0].id as string;
+  await h.http.put(`/admin/clients/${co.clientId}/subscriptions/${subscription}/policy`).set('Authorization', `Bearer ${co.admin.token}`).send({ policyId }).expect(200);
   const id = await f.decomposed([
     { title: 'API', skill: co.skills.backend, assigneeId: co.backendSenior.id },
     { title: 'UI', skill: co.skills.frontend },
@@ -58,6 +65,8 @@ it('records a decomposed request with a clarification, a blocker, a renegotiated
   await h.post(`/requests/${id}/messages`, co.client.token, { body: 'Semicolons, please.' }).expect(201);
   await eventually(() => f.state(id), (s) => s.slaPauses.at(-1)?.to !== undefined, 'the reply');
   await h.post(`/requests/${id}/messages`, co.manager.token, { body: 'Noted.' }).expect(201);
+  await h.post(`/admin/policies/${policyId}/versions`, co.admin.token, { ...policy, riskBuffer: { ...policy.riskBuffer, medium: 0.3 } }).expect(201);
+  await f.act(`/requests/${id}/policy`, co.manager, { policyId, version: 2, reason: 'The new contract.' });
   await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 4, complexity: 'medium' });
   await f.act(`/requests/${id}/tasks/T2/estimate`, co.frontendSenior, { hours: 2, complexity: 'low' });
   await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
