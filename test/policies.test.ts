@@ -98,6 +98,16 @@ describe('#16 policies per subscription', () => {
     const v1 = await h.get(`/admin/policies/${gold.id}/versions/1`, co.manager.token);
     expect(v1.body).toMatchObject({ version: 1, policy: { triageSlaMinutes: { normal: 480 } } });
 
+    // The request's manager is told, once; the client is not.
+    const inbox = await h.get('/inbox?limit=100', co.manager.token);
+    const told = (inbox.body.items as { requestId: string | null; kind: string; text: string }[]).filter((n) => n.requestId === id && n.kind === 'policy.changed');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).toContain('has a version 2');
+    const russian = await h.get('/inbox?limit=100', co.manager.token).set('Accept-Language', 'ru');
+    expect(JSON.stringify(russian.body.items)).toContain('новая версия 2');
+    const theirs = await h.get('/inbox?limit=100', co.client.token);
+    expect((theirs.body.items as { kind: string }[]).some((n) => n.kind === 'policy.changed')).toBe(false);
+
     // Nothing moved on the running request.
     const still = await flow.state(id);
     expect(still.triageDueAt).toBe(filed.triageDueAt);

@@ -35,6 +35,7 @@ const PHRASES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^waiting for your confirmation$/, () => 'ждёт вашего подтверждения'],
   [/^triage deadline (\S+) passed \((\w+)\)$/, (m) => `срок разбора ${m[1]} прошёл (${PRIORITY[m[2]!] ?? m[2]})`],
   [/^deadline (\S+) of (T\d+) passed without delivery$/, (m) => `срок ${m[1]} задачи ${m[2]} прошёл, результата нет`],
+  [/^policy ([\s\S]*) has a version (\d+); see what it would move, and apply it$/, (m) => `у политики ${m[1]} новая версия ${m[2]}: посмотрите, что она сдвинет, и примените`],
   [/^deadline (\S+) of (T\d+) passed and is still unresolved$/, (m) => `срок ${m[1]} задачи ${m[2]} прошёл и всё ещё не решён`],
 ];
 

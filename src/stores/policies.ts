@@ -171,3 +171,36 @@ export async function policyForSubscription(db: Conn, subscriptionPolicyId: stri
   if (!found) throw new Error('policy without a version');
   return { ref: found.ref, policy: found.policy };
 }
+
+/**
+ * A new version is shown to the managers of the open requests still running under an earlier
+ * one, once per request and version: their inbox says so, and the request's page shows what
+ * applying it would move. Nothing moves by itself. Returns how many were told.
+ */
+export async function notifyPolicyVersion(db: Db, ref: PolicyRef): Promise<number> {
+  const rows = await rowsOf<{ id: string; key: string | null; client_id: string; manager_id: string; title: string }[]>(
+    db('requests')
+      .whereNotIn('stage', ['Closed', 'Cancelled'])
+      .whereRaw("state->'policy'->>'policyId' = ?", [ref.policyId])
+      .whereRaw("(state->'policy'->>'version')::int < ?", [ref.version])
+      .select('id', 'key', 'client_id', 'manager_id', 'title'),
+  );
+  if (rows.length === 0) return 0;
+  const at = new Date();
+  await db('notifications')
+    .insert(
+      rows.map((r) => ({
+        id: `policy:${ref.policyId}:v${ref.version}:${r.id}`,
+        request_id: r.id,
+        client_id: r.client_id,
+        recipient_role: 'manager',
+        recipient_id: r.manager_id,
+        kind: 'policy.changed',
+        text: `${r.key ?? r.id} · ${r.title}: policy ${ref.name} has a version ${ref.version}; see what it would move, and apply it`,
+        created_at: at,
+      })),
+    )
+    .onConflict('id')
+    .ignore();
+  return rows.length;
+}

@@ -7,7 +7,7 @@ import type { Db } from '../../db/knex';
 import type { Policy } from '../../domain';
 import { recordAdminChange } from '../../stores/admin-audit';
 import { clientExists } from '../../stores/clients';
-import { addPolicyVersion, createPolicy, listPolicies, policyDetail, policyExists, policyVersionOf, setSubscriptionPolicy } from '../../stores/policies';
+import { addPolicyVersion, createPolicy, listPolicies, notifyPolicyVersion, policyDetail, policyExists, policyVersionOf, setSubscriptionPolicy } from '../../stores/policies';
 import { actorOf, requireRole } from '../auth';
 import { HttpError, badRequest, conflict, notFound, unprocessable } from '../errors';
 import { createPolicyBody, subscriptionPolicyBody, updatePolicyBody, uuidFrom } from '../schemas';
@@ -77,6 +77,8 @@ export function policiesRouter({ db }: { db: Db }): Router {
     if (!made) throw notFound('no such policy');
     if ('stale' in made) throw new HttpError(412, 'Precondition Failed', `the policy is at version ${made.stale} now, not ${expected}: read it again and make the change on it`, { current: made.stale });
     await recordAdminChange(db, actor, 'policy.version', id, { version: made.version }, b.note);
+    const head = await policyVersionOf(db, id, made.version);
+    await notifyPolicyVersion(db, head!.ref);
     res.status(201).set('ETag', `"${made.version}"`).json(await policyDetail(db, id));
   });
 
