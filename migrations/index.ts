@@ -18,6 +18,7 @@ import * as managerClientsIndex from './20261201010000_manager_clients_index';
 import * as triageDue from './20261201020000_triage_due';
 import * as language from './20261201030000_language';
 import * as policies from './20261202000000_policies';
+import * as authNotices from './20261202010000_auth_notices';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -37,4 +38,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201020000_triage_due': triageDue,
   '20261201030000_language': language,
   '20261202000000_policies': policies,
+  '20261202010000_auth_notices': authNotices,
 };

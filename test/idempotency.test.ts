@@ -129,14 +129,15 @@ describe('outages answer 503 problem+json', () => {
 
   it('a database that cannot be reached answers 503 with Retry-After, not 500', async () => {
     const db = createDb(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`, { min: 0, max: 1 });
+    const app = createApp({ db, temporal: h.temporal, logger: createLogger('silent'), rateLimitPerMinute: 0 });
     try {
-      const app = createApp({ db, temporal: h.temporal, logger: createLogger('silent'), rateLimitPerMinute: 0 });
       const res = await supertest(app).get('/requests').set('Authorization', `Bearer ${co.manager.token}`);
       expect(res.status).toBe(503);
       expect(res.type).toBe('application/problem+json');
       expect(res.headers['retry-after']).toBe('5');
       expect(res.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
     } finally {
+      await (app.locals.close as () => Promise<void>)();
       await db.destroy();
     }
   });

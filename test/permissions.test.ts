@@ -144,6 +144,7 @@ describe('least privilege in administration', () => {
     const url = new URL(inject('databaseUrl'));
     url.pathname = `/${name}`;
     const db: Db = createDb(url.toString(), { min: 0, max: 4 });
+    let closeApp = async (): Promise<void> => {};
     try {
       await migrateLatest(db);
       const admins = await Promise.all(
@@ -155,7 +156,9 @@ describe('least privilege in administration', () => {
           return { id, token };
         }),
       );
-      const app = supertest(createApp({ db, temporal: h.temporal, logger: createLogger('warn') }));
+      const made = createApp({ db, temporal: h.temporal, logger: createLogger('warn') });
+      closeApp = made.locals.close as () => Promise<void>;
+      const app = supertest(made);
       const [a, b] = admins as [Person, Person];
       const answers = await Promise.all([
         app.patch(`/admin/staff/${b.id}`).set('Authorization', `Bearer ${a.token}`).send({ active: false }),
@@ -164,6 +167,7 @@ describe('least privilege in administration', () => {
       expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(await db('staff').where({ role: 'admin', active: true })).toHaveLength(1);
     } finally {
+      await closeApp();
       await db.destroy();
       await h.db.raw(`drop database ${name} with (force)`);
     }

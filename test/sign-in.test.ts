@@ -178,5 +178,6 @@ describe('sessions', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await supertest(app).post('/auth/login').send({ email: `x${i}@test.example`, password: 'x' })).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    await (app.locals.close as () => Promise<void>)();
   });
 });

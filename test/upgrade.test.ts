@@ -106,5 +106,6 @@ it('a request half-way on the previous release finishes on this one: same queue,
     worker.shutdown();
     await run;
     await connection.close();
+    await (app.locals.close as () => Promise<void>)();
   }
 });

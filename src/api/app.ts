@@ -15,6 +15,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 /** The one route whose body is not JSON: a file's bytes. */
 const UPLOAD_PATH = /^\/requests\/[^/]+\/attachments\/?$/;
 import { adminRouter } from './routes/admin';
+import { TokenCache } from './token-cache';
 import { policiesRouter } from './routes/policies';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
@@ -49,7 +50,14 @@ export interface AppDeps {
 export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi }: AppDeps) {
   const app = express();
   const live = new LiveHub(db, logger);
+  const tokens = new TokenCache(db, logger);
   app.locals.live = live;
+  app.locals.tokens = tokens;
+  /** Ends what the app holds besides the pool: the live streams and the credentials listener. */
+  app.locals.close = async () => {
+    await live.close();
+    await tokens.close();
+  };
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -84,7 +92,7 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
   });
   app.use(express.json({ limit: '256kb', type: JSON_TYPES }));
   app.use(publicSignInRouter({ db, perMinute: signInPerMinute }));
-  app.use(authenticate(db));
+  app.use(authenticate(db, tokens));
   app.use(rateLimit(new RateLimiter(rateLimitPerMinute)));
   app.get('/me', (req, res) => {
     res.json(actorOf(req));

@@ -4,6 +4,7 @@ import type { Db } from '../db/knex';
 import { tokenHolder } from '../stores/credentials';
 import { sameToken, sessionHolder } from '../stores/sign-in';
 import { forbidden, unauthorized } from './errors';
+import type { TokenCache } from './token-cache';
 import { sessionCookieOf } from './session-cookie';
 
 export { hashToken, newToken } from '../stores/credentials';
@@ -24,13 +25,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * A cookie travels by itself, so every state-changing call on a session must also carry the
  * session's CSRF token (`X-CSRF-Token`) and, when the browser names one, come from this origin.
  */
-export function authenticate(db: Db): RequestHandler {
+export function authenticate(db: Db, tokens?: TokenCache): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match?.[1]) throw unauthorized('a bearer token is required');
-      const holder = await tokenHolder(db, match[1]);
+      const holder = tokens ? await tokens.holder(match[1]) : await tokenHolder(db, match[1]);
       if (!holder) throw unauthorized('the token is unknown, revoked or expired');
       req.credentialId = holder.credentialId;
       if (!holder.actor) throw unauthorized('the token belongs to nobody active');

@@ -4,7 +4,6 @@ import { createDb } from '../db/knex';
 import { connectClient } from '../temporal/connection';
 import { createLogger } from '../observability';
 import { createApp } from './app';
-import type { LiveHub } from './live';
 import { close, listen } from './server';
 
 async function main() {
@@ -17,8 +16,7 @@ async function main() {
   const server = await listen(app, config.port);
   logger.info({ port: config.port }, 'api listening');
   const stop = () => {
-    void (app.locals.live as LiveHub)
-      .close()
+    void (app.locals.close as () => Promise<void>)()
       .then(() => close(server))
       .then(() => Promise.all([db.destroy(), temporal.connection.close()]))
       .then(() => process.exit(0));

@@ -8,7 +8,6 @@ import type { Server } from 'node:http';
 import { Runtime } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../observability';
 import { createApp } from '../api/app';
-import type { LiveHub } from '../api/live';
 import { ensureWebBuilt } from './web-build';
 import { close, listen } from '../api/server';
 import { loadConfig } from '../config';
@@ -129,7 +128,7 @@ async function main() {
   });
   const server: Server = await listen(app, config.port);
   // Live streams end first (browsers reconnect), then calls in flight get their grace.
-  stops.unshift({ what: 'the API', ms: 8_000, stop: () => (app.locals.live as LiveHub).close().then(() => close(server, 5_000)) });
+  stops.unshift({ what: 'the API', ms: 8_000, stop: () => (app.locals.close as () => Promise<void>)().then(() => close(server, 5_000)) });
 
   const api = `http://localhost:${config.port}`;
   console.log(`

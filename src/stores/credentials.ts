@@ -13,15 +13,16 @@ export function newToken(): string {
 }
 
 /** Who holds a token that is known, not revoked and not expired; `actor` unset when that person is no longer active. */
-export async function tokenHolder(db: Db, token: string): Promise<{ credentialId: string; actor?: Actor } | undefined> {
+export async function tokenHolder(db: Db, token: string): Promise<{ credentialId: string; actor?: Actor; expiresAt?: number } | undefined> {
   const row = await db('api_credentials as k')
     .leftJoin('staff as s', 's.id', 'k.staff_id')
     .leftJoin('client_contacts as c', 'c.id', 'k.contact_id')
     .where('k.token_hash', hashToken(token))
     .whereNull('k.revoked_at')
     .where((q) => q.whereNull('k.expires_at').orWhere('k.expires_at', '>', db.fn.now()))
-    .first<{ id: string; staff_id: string | null; role: Role | null; active: boolean | null; contact_id: string | null; client_id: string | null } | undefined>(
+    .first<{ id: string; staff_id: string | null; role: Role | null; active: boolean | null; contact_id: string | null; client_id: string | null; expires_at: Date | null } | undefined>(
       'k.id',
+      'k.expires_at',
       'k.staff_id',
       's.role',
       's.active',
@@ -29,8 +30,9 @@ export async function tokenHolder(db: Db, token: string): Promise<{ credentialId
       'c.client_id',
     );
   if (!row) return undefined;
-  if (row.staff_id && row.role && row.active) return { credentialId: row.id, actor: { id: row.staff_id, role: row.role } };
-  if (row.contact_id && row.client_id) return { credentialId: row.id, actor: { id: row.contact_id, role: 'client', clientId: row.client_id } };
+  const expiry = row.expires_at ? { expiresAt: new Date(row.expires_at).getTime() } : {};
+  if (row.staff_id && row.role && row.active) return { credentialId: row.id, actor: { id: row.staff_id, role: row.role }, ...expiry };
+  if (row.contact_id && row.client_id) return { credentialId: row.id, actor: { id: row.contact_id, role: 'client', clientId: row.client_id }, ...expiry };
   return { credentialId: row.id };
 }
 

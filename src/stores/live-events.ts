@@ -9,11 +9,16 @@ export const DESK_EVENTS = 'desk_events';
 
 /** A connection of its own (outside the pool) that hears every notice; `onNotice` gets each payload. */
 export async function listenToDeskEvents(db: Db, onNotice: (payload: string) => void, onLost: (err?: Error) => void): Promise<{ end: () => Promise<void> }> {
+  return listenTo(db, DESK_EVENTS, (payload) => payload && onNotice(payload), onLost);
+}
+
+/** A connection of its own (outside the pool) listening on one channel; `onLost` when it drops. */
+export async function listenTo(db: Db, channel: string, onNotice: (payload: string) => void, onLost: (err?: Error) => void): Promise<{ end: () => Promise<void> }> {
   const connection = (db.client as { config: { connection: string | pg.ClientConfig } }).config.connection;
   const client = new pg.Client(connection);
   let ended = false;
   client.on('notification', (msg) => {
-    if (msg.channel === DESK_EVENTS && msg.payload) onNotice(msg.payload);
+    if (msg.channel === channel) onNotice(msg.payload ?? '');
   });
   client.on('error', (err) => {
     if (!ended) onLost(err);
@@ -22,7 +27,7 @@ export async function listenToDeskEvents(db: Db, onNotice: (payload: string) => 
     if (!ended) onLost();
   });
   await client.connect();
-  await client.query(`listen ${DESK_EVENTS}`);
+  await client.query(`listen ${channel}`);
   return {
     end: async () => {
       ended = true;

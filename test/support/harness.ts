@@ -6,7 +6,6 @@ import { randomUUID as uuid } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { Activities, Webhook } from '../../src/activities';
 import { createApp } from '../../src/api/app';
-import type { LiveHub } from '../../src/api/live';
 import { createLogger } from '../../src/observability';
 import { ALWAYS_OPEN, DEFAULT_TIMING, type RequestContext } from '../../src/domain';
 import { TASK_QUEUE, requestWorkflowId } from '../../src/shared/contract';
@@ -86,7 +85,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
     get: (path, token) => http.get(path).set('Authorization', `Bearer ${token}`),
     post: (path, token, body = {}) => http.post(path).set('Authorization', `Bearer ${token}`).send(body as object),
     close: async () => {
-      await (app.locals.live as LiveHub).close();
+      await (app.locals.close as () => Promise<void>)();
       await stopWorker();
       await temporal.connection.close();
       await db.destroy();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { dispatchWorkflow } from '../../workflows';
+import type { TokenCache } from '../token-cache';
 import type { Db } from '../../db/knex';
 import { actorOf, requireRole } from '../auth';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors';
@@ -12,6 +13,11 @@ import { activeAdmins, insertStaff, isManager, listStaff, specialistSeniority, s
 import { adminChanges, recordAdminChange } from '../../stores/admin-audit';
 import { policyExists } from '../../stores/policies';
 import { adminAuditQuery, createClientBody, createContactBody, createCredentialBody, createStaffBody, createSubscriptionBody, updateStaffBody, uuidFrom } from '../schemas';
+
+/** The tokens this process keeps are forgotten at once after a change to who holds one. */
+function forgetTokens(req: Request): void {
+  (req.app.locals.tokens as TokenCache | undefined)?.forget();
+}
 
 function staffView(r: StaffRow) {
   return {
@@ -98,6 +104,8 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
       },
       { actor, detail: { change: asked, before: staffView(before) }, reason },
     );
+    // This process stops honouring a deactivated person's tokens now; the others when PostgreSQL tells them.
+    forgetTokens(req);
     if (row === 'lastAdmin') throw conflict('this is the last active administrator; add another first');
     if (row.role === 'specialist') await dispatch();
     res.json(staffView(row));
@@ -183,6 +191,7 @@ export function adminRouter({ db, temporal, taskQueue }: { db: Db; temporal: Cli
   router.delete('/admin/credentials/:id', admin, async (req, res) => {
     const id = uuidFrom(req.params.id, 'credential');
     if (!(await revokeCredential(db, id))) throw notFound('no such active credential');
+    forgetTokens(req);
     await audit(req, 'credential.revoke', id, {});
     res.status(204).end();
   });
