@@ -19,6 +19,7 @@ import * as triageDue from './20261201020000_triage_due';
 import * as language from './20261201030000_language';
 import * as policies from './20261202000000_policies';
 import * as authNotices from './20261202010000_auth_notices';
+import * as rateBuckets from './20261202020000_rate_buckets';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -39,4 +40,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201030000_language': language,
   '20261202000000_policies': policies,
   '20261202010000_auth_notices': authNotices,
+  '20261202020000_rate_buckets': rateBuckets,
 };

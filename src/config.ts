@@ -22,6 +22,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How long the API waits for a request's workflow to answer an action before it answers 503 (the retry joins the action). */
   updateWaitMs: number;
+  /** On SIGTERM, how long the API keeps answering (readiness failing) before it stops taking connections. */
+  drainMs: number;
   /** Where the worker's Temporal runtime serves its Prometheus metrics (`/metrics`); 0: nowhere. */
   workerMetricsPort: number;
   /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workloadReviewMinutes: intEnv(env, 'WORKLOAD_REVIEW_MINUTES', 60) || 60,
     rateLimitPerMinute: intEnv(env, 'RATE_LIMIT_PER_MINUTE', 600),
     updateWaitMs: Math.max(1, intEnv(env, 'API_WAIT_SECONDS', 20)) * 1000,
+    drainMs: intEnv(env, 'API_DRAIN_SECONDS', 5) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
     temporalUiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, '') || undefined,
@@ -89,6 +92,7 @@ export const ENV_VARS = [
   'WORKLOAD_REVIEW_MINUTES',
   'RATE_LIMIT_PER_MINUTE',
   'API_WAIT_SECONDS',
+  'API_DRAIN_SECONDS',
   'WORKER_METRICS_PORT',
   'WORKER_MAX_CACHED_WORKFLOWS',
   'ATTACHMENT_MAX_MB',

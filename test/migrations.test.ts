@@ -22,6 +22,7 @@ const TABLES = [
   'notifications',
   'policies',
   'policy_versions',
+  'rate_buckets',
   'reassignment_proposals',
   'request_idempotency_keys',
   'request_keys',

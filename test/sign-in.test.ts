@@ -174,7 +174,7 @@ describe('sessions', () => {
   });
 
   it('sign-in calls are throttled per address before any password is checked', async () => {
-    const app = createApp({ db: h.db, temporal: h.temporal, logger: createLogger('warn'), signInPerMinute: 3 });
+    const app = createApp({ db: h.db, temporal: h.temporal, logger: createLogger('warn'), signInPerMinute: 3, rateLimitScope: `${randomUUID()}:` });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await supertest(app).post('/auth/login').send({ email: `x${i}@test.example`, password: 'x' })).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);

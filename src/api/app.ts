@@ -5,7 +5,8 @@ import type { RequestContext } from '../domain';
 import { TASK_QUEUE } from '../shared/contract';
 import { createHttpMetrics, createLogger, type Logger } from '../observability';
 import { actorOf, authenticate } from './auth';
-import { RateLimiter, rateLimit, requestContext } from './middleware';
+import { rateLimit, requestContext } from './middleware';
+import { SharedRateLimiter } from './shared-rate-limit';
 import { docsRouter } from './docs';
 import { openApiDocument } from './openapi';
 import { HttpError, errorHandler, notFoundHandler } from './errors';
@@ -45,14 +46,17 @@ export interface AppDeps {
   attachmentLimits?: AttachmentLimits;
   /** Sign-in calls (login, invitations) per minute per address; 0 turns the throttle off (off with the rate limit by default). */
   signInPerMinute?: number;
+  /** Keeps this app's rate-limit buckets apart from other apps on the same database (tests: one per harness). */
+  rateLimitScope?: string;
 }
 
-export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi }: AppDeps) {
+export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE, logger = createLogger(), rateLimitPerMinute = 600, updateWaitMs = 20_000, attachmentLimits = DEFAULT_ATTACHMENT_LIMITS, signInPerMinute = rateLimitPerMinute === 0 ? 0 : 30, temporalUi, rateLimitScope = '' }: AppDeps) {
   const app = express();
   const live = new LiveHub(db, logger);
   const tokens = new TokenCache(db, logger);
   app.locals.live = live;
   app.locals.tokens = tokens;
+  app.locals.draining = false;
   /** Ends what the app holds besides the pool: the live streams and the credentials listener. */
   app.locals.close = async () => {
     await live.close();
@@ -70,8 +74,10 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
     const check = async (fn: () => Promise<unknown>) =>
       Promise.race([fn().then(() => 'ok' as const), new Promise<'down'>((r) => setTimeout(() => r('down'), 2000).unref())]).catch(() => 'down' as const);
     const [postgres, temporalState] = await Promise.all([check(() => ping(db)), check(() => temporal.workflowService.getSystemInfo({}))]);
-    const ready = postgres === 'ok' && temporalState === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', postgres, temporal: temporalState });
+    // Stopping (SIGTERM): not ready, so that a load balancer sends the next calls elsewhere while these finish.
+    const draining = app.locals.draining === true;
+    const ready = postgres === 'ok' && temporalState === 'ok' && !draining;
+    res.status(ready ? 200 : 503).json({ status: draining ? 'draining' : ready ? 'ready' : 'not ready', postgres, temporal: temporalState });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -91,9 +97,10 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
     next();
   });
   app.use(express.json({ limit: '256kb', type: JSON_TYPES }));
-  app.use(publicSignInRouter({ db, perMinute: signInPerMinute }));
+  app.use(publicSignInRouter({ db, perMinute: signInPerMinute, logger, scope: rateLimitScope }));
   app.use(authenticate(db, tokens));
-  app.use(rateLimit(new RateLimiter(rateLimitPerMinute)));
+  // Per token (or session), shared by every API process through PostgreSQL.
+  app.use(rateLimit(new SharedRateLimiter(db, logger, rateLimitPerMinute), `${rateLimitScope}api:${rateLimitPerMinute}:`));
   app.get('/me', (req, res) => {
     res.json(actorOf(req));
   });

@@ -15,14 +15,24 @@ async function main() {
   const app = createApp({ db, temporal, logger, rateLimitPerMinute: config.rateLimitPerMinute, updateWaitMs: config.updateWaitMs, attachmentLimits: config.attachmentLimits, temporalUi: config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: temporal.options.namespace } : undefined });
   const server = await listen(app, config.port);
   logger.info({ port: config.port }, 'api listening');
-  const stop = () => {
-    void (app.locals.close as () => Promise<void>)()
-      .then(() => close(server))
+  /**
+   * SIGTERM (or Ctrl-C): readiness fails at once and calls go on being answered for API_DRAIN_SECONDS,
+   * while a load balancer moves traffic elsewhere; then no new connections, calls in flight finish
+   * (5 s at most), live streams end, and the pools close.
+   */
+  const stop = (signal: string) => {
+    logger.info({ signal, drainMs: config.drainMs }, 'api draining');
+    app.locals.draining = true;
+    void new Promise((r) => setTimeout(r, config.drainMs))
+      .then(() => Promise.all([(app.locals.close as () => Promise<void>)(), close(server)]))
       .then(() => Promise.all([db.destroy(), temporal.connection.close()]))
-      .then(() => process.exit(0));
+      .then(() => {
+        logger.info('api stopped');
+        process.exit(0);
+      });
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -52,9 +52,9 @@ export class RateLimiter {
   }
 }
 
-export function rateLimit(limiter: RateLimiter): RequestHandler {
-  return (req, res, next) => {
-    const wait = limiter.take(req.credentialId ?? req.ip ?? 'anonymous');
+export function rateLimit(limiter: { take(key: string): number | Promise<number> }, scope = ''): RequestHandler {
+  return async (req, res, next) => {
+    const wait = await limiter.take(`${scope}${req.credentialId ?? req.ip ?? 'anonymous'}`);
     if (wait > 0) {
       sendProblem(res, new HttpError(429, 'Too Many Requests', `rate limit reached; retry in ${wait} s`, {}, { 'Retry-After': String(wait) }));
       return;

@@ -241,7 +241,7 @@ export const staffResponse = z.looseObject({
 export const staffListResponse = z.looseObject({ items: z.array(staffResponse) });
 
 export const healthResponse = z.looseObject({ status: z.literal('ok') });
-export const readyResponse = z.looseObject({ status: z.enum(['ready', 'not ready']), postgres: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) });
+export const readyResponse = z.looseObject({ status: z.enum(['ready', 'not ready', 'draining']).describe('draining: the process is stopping (SIGTERM) and takes no new traffic'), postgres: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) });
 export const openApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
 export const meResponse = actor;
 export const endedSessionsResponse = z.looseObject({ ended: z.number().describe('sessions ended') });

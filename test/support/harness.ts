@@ -75,7 +75,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       await connection.close();
     };
   }
-  const app = createApp({ db, temporal, policyOverride: options.context, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}), temporalUi: { url: TEST_TEMPORAL_UI, namespace: temporal.options.namespace } });
+  const app = createApp({ db, temporal, policyOverride: options.context, rateLimitScope: `${uuid()}:`, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: options.rateLimitPerMinute ?? 600, ...(options.updateWaitMs ? { updateWaitMs: options.updateWaitMs } : {}), ...(options.attachmentLimits ? { attachmentLimits: options.attachmentLimits } : {}), temporalUi: { url: TEST_TEMPORAL_UI, namespace: temporal.options.namespace } });
   const http = supertest(app);
   return {
     db,

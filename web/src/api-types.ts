@@ -65,8 +65,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @enum {string} */
-                            status: "ready" | "not ready";
+                            /**
+                             * @description draining: the process is stopping (SIGTERM) and takes no new traffic
+                             * @enum {string}
+                             */
+                            status: "ready" | "not ready" | "draining";
                             /** @enum {string} */
                             postgres: "ok" | "down";
                             /** @enum {string} */

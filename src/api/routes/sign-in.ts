@@ -7,7 +7,9 @@ import { recordAdminChange } from '../../stores/admin-audit';
 import { acceptInvitation, createInvitation, endAllSessions, endSession, invitee, openInvitation, signIn, type Session } from '../../stores/sign-in';
 import { actorOf, requireRole } from '../auth';
 import { HttpError, badRequest, notFound, unauthorized, unprocessable } from '../errors';
-import { RateLimiter, rateLimit } from '../middleware';
+import type { Logger } from 'pino';
+import { rateLimit } from '../middleware';
+import { SharedRateLimiter } from '../shared-rate-limit';
 import { invitationBody, invitationTokenParam, passwordBody, preferencesBody, signInBody } from '../schemas';
 import { languageOf, setLanguage, timeZoneOfPerson } from '../../stores/preferences';
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../session-cookie';
@@ -28,9 +30,10 @@ const tokenOf = (req: Request) => {
 };
 
 /** The routes anyone may call: sign in, read and accept an invitation. Throttled per address. */
-export function publicSignInRouter({ db, perMinute = 30 }: { db: Db; perMinute?: number }): Router {
+export function publicSignInRouter({ db, perMinute = 30, logger, scope = '' }: { db: Db; perMinute?: number; logger: Logger; scope?: string }): Router {
   const router = Router();
-  const throttle = rateLimit(new RateLimiter(perMinute));
+  // Per address, shared by every API process: a guesser gains nothing by spreading over them.
+  const throttle = rateLimit(new SharedRateLimiter(db, logger, perMinute, 1), `${scope}sign-in:${perMinute}:`);
 
   router.post('/auth/login', throttle, async (req, res) => {
     const b = signInBody.parse(req.body ?? {});
