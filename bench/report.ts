@@ -5,7 +5,7 @@ import type { Assignment } from './assignment';
 import type { Latency } from './latency';
 import type { RequestListResult } from './request-list';
 import type { SearchResult } from './search';
-import type { Throughput } from './throughput';
+import { UPDATES_PER_LIFECYCLE, type Throughput } from './throughput';
 import type { LongRequest } from './long-request';
 import type { WorkerMemory } from './worker-memory';
 import { ms } from './stats';
@@ -95,6 +95,8 @@ export function renderReport(dir: string): string {
       for (const name of Object.keys(r.ours.cpuMsPerLifecycle)) {
         out.push(`| ${name} | ${Math.max(0, r.ours.cpuMsPerLifecycle[name]!).toFixed(0)} ms | ${Math.max(0, r.bare.cpuMsPerLifecycle[name] ?? 0).toFixed(0)} ms |`);
       }
+      const api = r.ours.cpuMsPerLifecycle['our API'];
+      if (api !== undefined) out.push('', `Our API's CPU per call: ${(api / UPDATES_PER_LIFECYCLE).toFixed(1)} ms (${UPDATES_PER_LIFECYCLE} calls per lifecycle).`);
       out.push('');
     }
   }
