@@ -210,6 +210,15 @@ describe('#16 policies per subscription', () => {
     expect(october.body).toMatchObject({ includedHours: 25, rolledOverHours: 15 });
     const capOctober = await h.get(`/clients/${capped}/months/2026-10`, co.manager.token);
     expect(capOctober.body).toMatchObject({ includedHours: 14, rolledOverHours: 4 });
+    // The closed statement says which policy it was kept under, and what rolled out of it — to staff.
+    const september = await h.get(`/clients/${twoMonths}/statements/2026-09`, co.manager.token);
+    expect(september.body).toMatchObject({ closed: true, policy: { version: 1 }, rolledOver: [{ origin: '2026-08-01', hours: 5 }, { origin: '2026-09-01', hours: 10 }] });
+    expect(String(september.body.policy.name)).toMatch(/^Rollover Two months/);
+    const month = new Date().toISOString().slice(0, 7);
+    const theirs = await h.get(`/clients/${co.clientId}/statements/${month}`, co.client.token);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.policy).toBeUndefined();
+    expect((await h.get(`/clients/${co.clientId}/statements/${month}`, co.manager.token)).body.policy).toMatchObject({ name: 'Company default' });
   });
 
   it('keeps the company default as a policy, listed first', async () => {

@@ -176,6 +176,10 @@ export interface Statement {
   totals: { billableHours: number; nonBillableHours?: number };
   /** Staff only: non-billable internal hours by cause. */
   nonBillableByReason?: Record<string, number>;
+  /** Staff only: the subscription policy the month was kept under (for a closed month: as it was at closing). */
+  policy?: { policyId: string; name: string; version: number } | null;
+  /** A closed month: the hours rolled into the next, by the month they were first included in. */
+  rolledOver?: CarriedHours[];
   closed: boolean;
 }
 
@@ -184,7 +188,7 @@ export async function statementOf(db: Db, clientId: string, period: string, audi
   const stored = await db('statements').where({ client_id: clientId, period }).first<{ statement: Statement } | undefined>('statement');
   const full = stored ? { ...stored.statement, closed: true } : await buildStatement(db, clientId, period);
   if (audience === 'staff') return full;
-  const { nonBillableByReason: _n, ...rest } = full;
+  const { nonBillableByReason: _n, policy: _p, ...rest } = full;
   return {
     ...rest,
     requests: full.requests.map(({ nonBillable: _x, tasks: _t, ...r }) => r),
@@ -224,8 +228,14 @@ async function buildStatement(db: Db, clientId: string, period: string): Promise
       nonBillableHours: Math.round(Object.values(byReason).reduce((s, h) => s + h, 0) * 100) / 100,
     },
     nonBillableByReason: byReason,
+    policy: await statementPolicy(db, clientId, period),
     closed: false,
   };
+}
+
+async function statementPolicy(db: Db, clientId: string, period: string): Promise<Statement['policy']> {
+  const sub = await subscriptionAt(db, clientId, period);
+  return sub ? (await policyForSubscription(db, sub.policy_id)).ref : null;
 }
 
 const csvCell = (s: string) => {
