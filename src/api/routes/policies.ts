@@ -23,9 +23,9 @@ function expectedVersion(req: Request): number | undefined {
   return Number(m[1]);
 }
 
-function policyOf(b: z.infer<typeof updatePolicyBody>): Policy {
-  const { note: _note, ...fields } = b as z.infer<typeof updatePolicyBody> & { name?: string };
-  const { name: _name, ...policy } = fields as typeof fields & { name?: string };
+/** The policy's own fields, without the name and the note that travel with them. */
+function policyOf(b: z.infer<typeof updatePolicyBody> & { name?: string }): Policy {
+  const { note: _note, name: _name, ...policy } = b;
   return policy;
 }
 
