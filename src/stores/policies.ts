@@ -116,23 +116,14 @@ export async function addPolicyVersion(
   });
 }
 
-/** The subscription in force for a client now (the latest started), with its policy id (the default's when none). */
-async function currentSubscription(db: Conn, clientId: string): Promise<{ id: string; timezone: string; autoCloseAfterDays: number | null; policyId: string } | undefined> {
+/** The policy a client's requests are filed under now: its subscription's (the latest started), at its latest version. */
+export async function clientPolicy(db: Conn, clientId: string): Promise<{ ref: PolicyRef; policy: Policy; timeZone: string; autoCloseOverride: number | null }> {
   const sub = await db('subscriptions')
     .where({ client_id: clientId })
     .orderBy('starts_on', 'desc')
-    .first<{ id: string; timezone: string; auto_close_after_days: number | null; policy_id: string | null } | undefined>('id', 'timezone', 'auto_close_after_days', 'policy_id');
-  if (!sub) return undefined;
-  return { id: sub.id, timezone: sub.timezone, autoCloseAfterDays: sub.auto_close_after_days, policyId: sub.policy_id ?? (await defaultPolicyId(db)) };
-}
-
-/** The policy a client's requests are filed under now: its subscription's, at its latest version. */
-export async function clientPolicy(db: Conn, clientId: string): Promise<{ ref: PolicyRef; policy: Policy; timeZone: string; autoCloseOverride: number | null }> {
-  const sub = await currentSubscription(db, clientId);
-  const policyId = sub?.policyId ?? (await defaultPolicyId(db));
-  const found = await policyVersionOf(db, policyId);
-  if (!found) throw new Error(`policy ${policyId} has no version`);
-  return { ref: found.ref, policy: found.policy, timeZone: sub?.timezone ?? 'UTC', autoCloseOverride: sub?.autoCloseAfterDays ?? null };
+    .first<{ timezone: string; auto_close_after_days: number | null; policy_id: string | null } | undefined>('timezone', 'auto_close_after_days', 'policy_id');
+  const { ref, policy } = await policyForSubscription(db, sub?.policy_id ?? null);
+  return { ref, policy, timeZone: sub?.timezone ?? 'UTC', autoCloseOverride: sub?.auto_close_after_days ?? null };
 }
 
 /**
