@@ -20,6 +20,7 @@ import * as language from './20261201030000_language';
 import * as policies from './20261202000000_policies';
 import * as authNotices from './20261202010000_auth_notices';
 import * as rateBuckets from './20261202020000_rate_buckets';
+import * as mail from './20261203000000_mail';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -41,4 +42,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261202000000_policies': policies,
   '20261202010000_auth_notices': authNotices,
   '20261202020000_rate_buckets': rateBuckets,
+  '20261203000000_mail': mail,
 };

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { MailConfig } from './activities/mail';
 
 /** Every environment variable the system reads, in one place (README: Configuration). */
 export interface Config {
@@ -32,6 +33,10 @@ export interface Config {
   temporalUiUrl: string | undefined;
   /** Attachments: bytes per file and per request (413 beyond). */
   attachmentLimits: { maxFileBytes: number; maxRequestBytes: number };
+  /** The mail channel: the support mailbox (IMAP) and the mail server (SMTP); unset: `npm run dev` starts a local one, the worker none. */
+  mail: MailConfig | undefined;
+  /** How often the mailbox is read and notifications are mailed. */
+  mailPollSeconds: number;
 }
 
 const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'TEMPORAL_API_KEY'];
@@ -50,10 +55,41 @@ function webhook(env: NodeJS.ProcessEnv): Config['webhook'] {
   return { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET };
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function mail(env: NodeJS.ProcessEnv, port: number, maxFileBytes: number): Config['mail'] {
+  if (!env.IMAP_HOST && !env.SMTP_HOST) return undefined;
+  const from = env.MAIL_FROM || 'support@retainer-desk.localhost';
+  if (!/^[^@\s]+@[^@\s]+$/.test(from)) throw new Error(`MAIL_FROM must be an address, got "${from}"`);
+  if (env.IMAP_HOST && !env.IMAP_USER) throw new Error('IMAP_USER is required with IMAP_HOST: the support mailbox is read as that user');
+  const imapTls = flag(env, 'IMAP_TLS', true);
+  const smtpTls = flag(env, 'SMTP_TLS', false);
+  return {
+    from,
+    publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    maxMessageBytes: Math.max(1, intEnv(env, 'MAIL_MAX_MB', 25)) * 1024 * 1024,
+    maxFileBytes,
+    ...(env.IMAP_HOST
+      ? { imap: { host: env.IMAP_HOST, port: intEnv(env, 'IMAP_PORT', imapTls ? 993 : 143), secure: imapTls, user: env.IMAP_USER!, password: env.IMAP_PASSWORD ?? '', mailbox: env.IMAP_MAILBOX || 'INBOX' } }
+      : {}),
+    ...(env.SMTP_HOST
+      ? { smtp: { host: env.SMTP_HOST, port: intEnv(env, 'SMTP_PORT', smtpTls ? 465 : 587), secure: smtpTls, user: env.SMTP_USER || undefined, password: env.SMTP_PASSWORD || undefined } }
+      : {}),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intEnv(env, 'PORT', 3000);
+  const maxFileBytes = Math.max(1, intEnv(env, 'ATTACHMENT_MAX_MB', 10)) * 1024 * 1024;
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    port: intEnv(env, 'PORT', 3000),
+    port,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     embeddedPgPort: intEnv(env, 'EMBEDDED_PG_PORT', 5433),
     temporalPort: intEnv(env, 'TEMPORAL_DEV_PORT', 7233),
@@ -70,9 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
     temporalUiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, '') || undefined,
     attachmentLimits: {
-      maxFileBytes: Math.max(1, intEnv(env, 'ATTACHMENT_MAX_MB', 10)) * 1024 * 1024,
+      maxFileBytes,
       maxRequestBytes: Math.max(1, intEnv(env, 'ATTACHMENT_REQUEST_MAX_MB', 100)) * 1024 * 1024,
     },
+    mail: mail(env, port, maxFileBytes),
+    mailPollSeconds: Math.max(1, intEnv(env, 'MAIL_POLL_SECONDS', 30)),
   };
 }
 
@@ -97,6 +135,21 @@ export const ENV_VARS = [
   'WORKER_MAX_CACHED_WORKFLOWS',
   'ATTACHMENT_MAX_MB',
   'ATTACHMENT_REQUEST_MAX_MB',
+  'PUBLIC_URL',
+  'MAIL_FROM',
+  'MAIL_POLL_SECONDS',
+  'MAIL_MAX_MB',
+  'IMAP_HOST',
+  'IMAP_PORT',
+  'IMAP_TLS',
+  'IMAP_USER',
+  'IMAP_PASSWORD',
+  'IMAP_MAILBOX',
+  'SMTP_HOST',
+  'SMTP_PORT',
+  'SMTP_TLS',
+  'SMTP_USER',
+  'SMTP_PASSWORD',
   ...TEMPORAL_ENV,
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

@@ -17,6 +17,7 @@ import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, 
 import { setPriority, setTaskHours } from '../stores/allocation';
 import { allocateRequestKey } from '../stores/request-keys';
 import { requestIdOfRef, workflowRefOf } from '../stores/requests';
+import { createMailActivities, type MailConfig } from './mail';
 
 /** A state version and its records on their way to the read model. */
 export type ProjectionInput = Projection;
@@ -70,9 +71,16 @@ export interface ActivityDeps {
   webhook?: Webhook | undefined;
   /** To tell request workflows of assignments made outside them (the dispatcher). */
   temporal?: Client | undefined;
+  /** The mail channel; unset: no mail is read or sent. */
+  mail?: MailConfig | undefined;
+  /** Where requests filed by mail run. */
+  taskQueue?: string | undefined;
 }
 
-export function createActivities({ db, webhook, temporal }: ActivityDeps) {
+/** No mailbox and no mail server: the mail activities do nothing. */
+const NO_MAIL: MailConfig = { from: 'support@localhost', publicUrl: 'http://localhost', maxMessageBytes: 0, maxFileBytes: 0 };
+
+export function createActivities({ db, webhook, temporal, mail, taskQueue }: ActivityDeps) {
   /** Dispatches waiting tasks and signals each request; an assignment is marked told only after its signal. */
   async function dispatchAndTell(): Promise<number> {
     const made = await dispatchQueued(db);
@@ -94,6 +102,7 @@ export function createActivities({ db, webhook, temporal }: ActivityDeps) {
   }
 
   return failOnData({
+    ...createMailActivities({ db, temporal, taskQueue, mail: mail ?? NO_MAIL }),
     /** The key of a request opened by another (R20): given once, the same on a retry. */
     async allocateRequestKey({ clientId, requestId }: { clientId: string; requestId: string }): Promise<string> {
       return allocateRequestKey(db, clientId, requestId);

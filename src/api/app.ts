@@ -20,6 +20,7 @@ import { TokenCache } from './token-cache';
 import { policiesRouter } from './routes/policies';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
+import { mailRouter } from './routes/mail';
 import { requestsRouter } from './routes/requests';
 import { publicSignInRouter, sessionRouter } from './routes/sign-in';
 import { webRouter } from './web';
@@ -110,6 +111,7 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
   app.use(policiesRouter({ db }));
   app.use(requestsRouter({ db, temporal, policyOverride, taskQueue, updateWaitMs, attachmentLimits, temporalUi }));
   app.use(inboxRouter({ db }));
+  app.use(mailRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));
   app.use(billingRouter({ db }));
   app.use(notFoundHandler);

@@ -360,3 +360,26 @@ export const requestPolicyResponse = z.looseObject({
   changes: z.array(z.looseObject({ field: z.string(), from: z.unknown(), to: z.unknown() })),
   kept: z.array(z.string()),
 });
+
+export const mailSettingsResponse = z.object({
+  address: z.string(),
+  digestHour: z.number().int(),
+  modes: z.record(z.string(), z.enum(['instant', 'digest', 'none'])),
+});
+
+export const quarantineResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      messageId: z.string(),
+      from: z.string().nullable(),
+      subject: z.string(),
+      size: z.number().int(),
+      reason: z.string().nullable(),
+      status: z.enum(['quarantined', 'dismissed']),
+      receivedAt: z.string(),
+      reviewedAt: z.string().nullable(),
+      reviewedBy: z.string().nullable(),
+    }),
+  ),
+});

@@ -1,3 +1,4 @@
+import { MAIL_KINDS, MAIL_MODES } from '../domain/mail';
 import { z } from 'zod';
 import { badRequest } from './errors';
 import { isStorableText } from '../shared/text';
@@ -311,3 +312,14 @@ export const createPolicyBody = policyFields.extend({ name: text(120), note: pla
 /** A new version: the whole policy again, with why. */
 export const updatePolicyBody = policyFields.extend({ note: plain(2_000).optional() });
 export const subscriptionPolicyBody = z.strictObject({ policyId: id.nullable() });
+
+/** A person's mail settings: their digest hour (0–23, in their time zone) and a mode per kind of notification (`*`: every other kind). */
+export const mailSettingsBody = z.strictObject({
+  digestHour: z.number().int().min(0).max(23).optional(),
+  modes: z.partialRecord(z.enum(['*', ...MAIL_KINDS]), z.enum(MAIL_MODES)).optional(),
+});
+
+export const quarantineQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  all: z.enum(['true', 'false']).default('false'),
+});

@@ -16,6 +16,7 @@ import { connectClient, connectWorker } from '../temporal/connection';
 import { ensureSchedules } from '../worker/schedules';
 import { createWorker } from '../worker/worker';
 import { DEMO_PASSWORD, seedDemo } from './seed';
+import { localMailEnv, mailServerMissing, startLocalMailServer } from './mail-server';
 import { MissingTemporalCli, findTemporalCli, startEmbeddedPostgres, startTemporalDevServer, type Running } from './stack';
 
 /** What to stop, most recently started first; each step has its own time bound. */
@@ -46,10 +47,27 @@ function shutdown(reason: string, code: number): Promise<never> {
 }
 
 async function main() {
-  const config = loadConfig();
+  let config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+  // The mail channel: the configured servers, or a local one for the demo (support@ reads its
+  // mailbox; every person's mail lands in a mailbox of their address on it).
+  let mailNote = 'not configured (set IMAP_HOST / SMTP_HOST)';
+  if (!config.mail) {
+    const missing = mailServerMissing();
+    if (missing) {
+      say(`no local mail server: ${missing}`);
+    } else {
+      const mailServer = await startLocalMailServer({ logFile: path.join(config.dataDir, 'mail.log') });
+      stops.unshift({ what: 'the mail server', ms: 6_000, stop: () => mailServer.stop() });
+      config = loadConfig({ ...process.env, ...localMailEnv(mailServer, 'support@demo.retainer.desk'), MAIL_POLL_SECONDS: process.env.MAIL_POLL_SECONDS || '10' });
+      mailNote = `local: SMTP ${mailServer.host}:${mailServer.smtpPort}, IMAP ${mailServer.host}:${mailServer.imapPort} (any password; support@demo.retainer.desk is read)`;
+    }
+  } else {
+    mailNote = `${config.mail.imap ? `IMAP ${config.mail.imap.host}` : 'no mailbox'}, ${config.mail.smtp ? `SMTP ${config.mail.smtp.host}` : 'no outgoing mail'}`;
+  }
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -102,8 +120,8 @@ async function main() {
   const temporalClient = await connectClient();
   stops.unshift({ what: 'the Temporal client', ms: 3_000, stop: () => temporalClient.connection.close() });
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, maxCachedWorkflows: config.workerMaxCachedWorkflows });
-  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes });
+  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, mail: config.mail, maxCachedWorkflows: config.workerMaxCachedWorkflows });
+  await ensureSchedules(temporalClient, { everyMinutes: config.workloadReviewMinutes, mailEverySeconds: config.mail ? config.mailPollSeconds : undefined });
   const workerDone = worker.run();
   stops.unshift({
     what: 'the worker',
@@ -136,6 +154,7 @@ Retainer Desk is running.
   Web app      ${api}/app/   (sign in as ${demo.people.client?.email ?? 'the client'}, ${demo.people.manager?.email ?? 'the manager'} or any demo person; password ${DEMO_PASSWORD})
   API          ${api}   (try: curl -H "Authorization: Bearer $MANAGER" ${api}/requests)
   Temporal UI  ${uiUrl}
+  Mail         ${mailNote}
   Demo client  ${demo.clientId} (Northwind Trading, 40 h/month)
   Demo tokens (also in ${path.join(config.dataDir, 'demo-credentials.json')}):
 ${Object.entries(demo.people)

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type Activities, type Webhook } from '../activities';
+import type { MailConfig } from '../activities/mail';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
@@ -20,13 +21,15 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundle;
   taskQueue?: string;
   webhook?: Webhook | undefined;
+  /** The mail channel (#17); unset: no mail. */
+  mail?: MailConfig | undefined;
   /** Fault injection for tests: wraps the activities the worker runs. */
   wrapActivities?: (acts: Activities) => Activities;
   /** Open requests kept in memory (the SDK's default grows with the heap: about 2 GiB at 10k open requests). */
   maxCachedWorkflows?: number;
 }
 
-export async function createWorker({ connection, namespace, db, workflowBundle, webhook, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows }: WorkerDeps) {
+export async function createWorker({ connection, namespace, db, workflowBundle, webhook, mail, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows }: WorkerDeps) {
   return Worker.create({
     connection,
     namespace,
@@ -36,6 +39,6 @@ export async function createWorker({ connection, namespace, db, workflowBundle, 
     shutdownGraceTime: '5 seconds',
     shutdownForceTime: '15 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: wrapActivities(createActivities({ db, webhook, temporal: new Client({ connection, namespace }) })),
+    activities: wrapActivities(createActivities({ db, webhook, mail, taskQueue, temporal: new Client({ connection, namespace }) })),
   });
 }

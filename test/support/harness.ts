@@ -12,6 +12,7 @@ import { TASK_QUEUE, requestWorkflowId } from '../../src/shared/contract';
 import { workflowRefOf } from '../../src/stores/requests';
 import { connectWorker } from '../../src/temporal/connection';
 import { createWorker } from '../../src/worker/worker';
+import type { MailConfig } from '../../src/activities/mail';
 import { hashToken, newToken } from '../../src/api/auth';
 import { createDb, type Db } from '../../src/db/knex';
 import { connectClient } from '../../src/temporal/connection';
@@ -24,6 +25,8 @@ export interface Harness {
   http: ReturnType<typeof supertest>;
   get(path: string, token: string): supertest.Test;
   post(path: string, token: string, body?: unknown): supertest.Test;
+  /** The task queue this harness's requests run on. */
+  taskQueue: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export interface HarnessOptions {
   updateWaitMs?: number;
   /** Bytes per file and per request for attachments (the production defaults otherwise). */
   attachmentLimits?: { maxFileBytes: number; maxRequestBytes: number };
+  /** … or with this mail channel (mailbox and mail server). */
+  mail?: MailConfig;
   /** Another stack than the run's shared one (the fault tests start their own). */
   databaseUrl?: string;
   temporalAddress?: string;
@@ -56,7 +61,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
   const temporal = await connectClient(env);
   let taskQueue = TASK_QUEUE;
   let stopWorker = (): Promise<void> => Promise.resolve();
-  if (options.webhook || options.wrapActivities) {
+  if (options.webhook || options.wrapActivities || options.mail) {
     taskQueue = `test-${uuid()}`;
     const { connection, namespace } = await connectWorker(env);
     const worker: Worker = await createWorker({
@@ -65,6 +70,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       db,
       taskQueue,
       webhook: options.webhook,
+      mail: options.mail,
       ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
       workflowBundle: { code: inject('workflowBundleCode') },
     });
@@ -82,6 +88,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
     temporal,
     app,
     http,
+    taskQueue,
     get: (path, token) => http.get(path).set('Authorization', `Bearer ${token}`),
     post: (path, token, body = {}) => http.post(path).set('Authorization', `Bearer ${token}`).send(body as object),
     close: async () => {

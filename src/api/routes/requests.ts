@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
-  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
@@ -21,17 +19,13 @@ import {
   actionSignals,
   actionUpdates,
   appliedKeyQuery,
-  intakeUpdate,
   requestWorkflowId,
-  searchAttributes,
   stateQuery,
   type Action,
   type RequestWorkflowInput,
   type SignalCommand,
   type UpdateCommand,
 } from '../../shared/contract';
-import { requestWorkflow } from '../../workflows';
-import { requestSummary } from '../../shared/summary';
 import { actorOf, requireRole } from '../auth';
 import { decodeCursor, decodeOffset, encodeCursor, encodeOffset } from '../cursor';
 import { uncheckedTasks, viewFor } from '../views';
@@ -43,6 +37,7 @@ const KEY_DIGEST = 20;
 import { timeEntriesOf, timeEntry, timeEntryPage } from '../../stores/time-entries';
 import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, requestRefParam, taskIdParam, uuidParam } from '../schemas';
 import { mountConversation, type AttachmentLimits } from './conversation';
+import { startRequestWorkflow } from '../../temporal/file-request';
 
 import { idempotencyKeyOf, sha256 } from '../idempotency';
 
@@ -137,28 +132,7 @@ export function requestsRouter({
       context: policyOverride ?? (await requestContextFor(db, clientId)),
     };
     const row = { id: requestId, key: key ?? null };
-    let state: RequestState;
-    try {
-      state = await bounded(temporal.workflow.executeUpdateWithStart(intakeUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
-          workflowId: workflowIdOf(row),
-          taskQueue,
-          args: [input],
-          // A retry joins the running workflow; a finished one is never started again.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: searchAttributes.clientId, value: clientId },
-            { key: searchAttributes.priority, value: body.priority },
-            ...(key ? [{ key: searchAttributes.key, value: key }] : []),
-          ],
-          staticSummary: requestSummary(body.priority, body.title, undefined, key),
-        }),
-      }));
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      state = await liveState(row);
-    }
+    const state = (await bounded(startRequestWorkflow(temporal, taskQueue, input))) ?? (await liveState(row));
     res
       .status(201)
       .location(`/requests/${key ?? requestId}`)
