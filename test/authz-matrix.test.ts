@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defaultPolicyId } from '../src/stores/policies';
+import { storeInbound } from '../src/stores/mail';
 import { allOperations, type Operation } from '../src/api/openapi';
 import type { Role } from '../src/domain';
 import { Flow } from './support/flow';
@@ -14,6 +15,7 @@ let co: Company;
 let requestId: string;
 let messageId: string;
 let attachmentId: string;
+let quarantinedMailId: string;
 let strangerSpecialist: Person;
 let otherManager: Person;
 let defaultPolicy: string;
@@ -33,6 +35,8 @@ beforeAll(async () => {
   messageId = message.body.id as string;
   const file = await h.http.post(`/requests/${id}/attachments`).query({ filename: 'log.txt', messageId }).set('Authorization', `Bearer ${co.client.token}`).set('Content-Type', 'text/plain').send(Buffer.from(SECRET));
   attachmentId = file.body.id as string;
+  quarantinedMailId = randomUUID();
+  await storeInbound(h.db, { id: quarantinedMailId, messageId: `<${quarantinedMailId}@matrix.test>`, from: 'stranger@matrix.test', subject: 'Hello', size: 5, raw: Buffer.from('Hello'), status: 'quarantined', reason: 'unknown sender stranger@matrix.test' });
   const staff = async (role: string, extra: object) => {
     const res = await h.post('/admin/staff', co.admin.token, { name: role, email: `${role}-${randomUUID()}@test.example`, role, ...extra });
     const cred = await h.post('/admin/credentials', co.admin.token, { staffId: res.body.id, label: 'matrix' });
@@ -76,7 +80,8 @@ function url(op: Operation): string {
     .replace(':attachmentId', attachmentId)
     .replace(':month', month)
     .replace(':notificationId', 'none')
-    .replace(':escalationId', 'none');
+    .replace(':escalationId', 'none')
+    .replace(':mailId', quarantinedMailId);
 }
 
 const scoped = (op: Operation) => op.path.startsWith('/requests/:id') || op.path.startsWith('/clients/:id');

@@ -39,7 +39,7 @@ const url = (op: Operation) =>
 
 async function snapshot() {
   const counts: Record<string, string> = {};
-  for (const table of ['requests', 'tasks', 'audit_events', 'time_entries', 'staff', 'clients', 'subscriptions', 'client_contacts', 'api_credentials', 'staff_absences', 'hour_ledger', 'notifications', 'policies', 'policy_versions']) {
+  for (const table of ['requests', 'tasks', 'audit_events', 'time_entries', 'staff', 'clients', 'subscriptions', 'client_contacts', 'api_credentials', 'staff_absences', 'hour_ledger', 'notifications', 'policies', 'policy_versions', 'mail_preferences', 'mail_inbound']) {
     counts[table] = String((await rowsOf<{ n: string }[]>(h.db(table).count({ n: '*' })))[0]?.n);
   }
   return { counts, version: (await new Flow(h, co).state(requestId)).version };

@@ -1736,6 +1736,1710 @@ export interface paths {
         };
         trace?: never;
     };
+    "/me/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My mail settings: my address, my digest hour (in my time zone) and, per kind of notification, `instant`, `digest` or `none` (`*`: every kind not named)
+         * @description Roles: client, manager, specialist, head.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            digestHour: number;
+                            modes: {
+                                [key: string]: "instant" | "digest" | "none";
+                            };
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace my mail settings (the kinds not named follow `*`)
+         * @description Roles: client, manager, specialist, head.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        digestHour?: number;
+                        modes?: {
+                            [key: string]: "instant" | "digest" | "none";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            digestHour: number;
+                            modes: {
+                                [key: string]: "instant" | "digest" | "none";
+                            };
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mail/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail the mailbox did not file: unknown senders, auto-replies, bounces, loops, unreadable or too large mail, with the reason (newest first)
+         * @description Roles: manager, head.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    all?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                messageId: string;
+                                from: string | null;
+                                subject: string;
+                                size: number;
+                                reason: string | null;
+                                /** @enum {string} */
+                                status: "quarantined" | "dismissed";
+                                receivedAt: string;
+                                reviewedAt: string | null;
+                                reviewedBy: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mail/quarantine/{mailId}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A quarantined mail as received, as a download
+         * @description Roles: manager, head.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mailId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "message/rfc822": string;
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mail/quarantine/{mailId}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss a quarantined mail once reviewed
+         * @description Roles: manager, head.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mailId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 400,
+                         *       "title": "Bad Request",
+                         *       "detail": "the body does not match the schema",
+                         *       "errors": [
+                         *         {
+                         *           "path": "title",
+                         *           "code": "too_big",
+                         *           "message": "Too big: expected string to have <=200 characters"
+                         *         }
+                         *       ],
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 401,
+                         *       "title": "Unauthorized",
+                         *       "detail": "sign in, or send a bearer token",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 403,
+                         *       "title": "Forbidden",
+                         *       "detail": "a client may not do this",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 404,
+                         *       "title": "Not Found",
+                         *       "detail": "no such request",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 409,
+                         *       "title": "Conflict",
+                         *       "detail": "the request is in ClientApproval; this needs Execution",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 413,
+                         *       "title": "Payload Too Large",
+                         *       "detail": "a file may be at most 25 MiB",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 415,
+                         *       "title": "Unsupported Media Type",
+                         *       "detail": "send the body as application/json",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Unprocessable Content */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 422,
+                         *       "title": "Unprocessable Content",
+                         *       "detail": "this Idempotency-Key was used for another call",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 429,
+                         *       "title": "Too Many Requests",
+                         *       "detail": "rate limit reached; retry in 12 s",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "about:blank",
+                         *       "status": 503,
+                         *       "title": "Service Unavailable",
+                         *       "detail": "the request did not answer in time; retry with the same Idempotency-Key",
+                         *       "requestId": "7d0c5a5e-2f7e-4f0a-9a51-0c8f7f3b6a11"
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId?: string;
+                            errors?: {
+                                path?: string;
+                                code?: string;
+                                message?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/logout": {
         parameters: {
             query?: never;
