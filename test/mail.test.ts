@@ -90,7 +90,14 @@ async function mailboxOf(address: string): Promise<(ParsedMail & { flags: Set<st
 }
 
 const requestsTitled = async (title: string) => (await h.db('requests').where({ title, client_id: co.clientId }).select('id')).length;
-const inbound = async (messageId: string) => h.db('mail_inbound').where({ message_id: messageId }).first();
+interface InboundMail {
+  status: string;
+  reason: string | null;
+  request_id: string | null;
+  from_address: string | null;
+  raw: Buffer | null;
+}
+const inbound = async (messageId: string): Promise<InboundMail> => (await h.db('mail_inbound').where({ message_id: messageId }).first()) as InboundMail;
 
 /** Filed, decomposed and estimated: waiting for the client's approval ("the estimate is ready"). */
 async function estimated(title: string): Promise<{ id: string; key: string }> {
@@ -149,7 +156,7 @@ describe('mail in', () => {
     const loop = await send({ from: clientAddress, subject: 'Re: [X-1] something', text: 'Came back.', headers: { 'X-Retainer-Desk': 'desk.test' } });
     await sendRaw('mailer-daemon@client.test', ['From: Mail Delivery System <mailer-daemon@client.test>', `To: ${SUPPORT}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <bounce-1@client.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'The mail could not be delivered.', '--b--', ''].join('\r\n'));
     await mailIn();
-    const reasons = Object.fromEntries(await Promise.all([vacation, bulk, stranger, loop, '<bounce-1@client.test>'].map(async (id) => [id, await inbound(id)])));
+    const reasons = Object.fromEntries(await Promise.all([vacation, bulk, stranger, loop, '<bounce-1@client.test>'].map(async (id): Promise<[string, InboundMail]> => [id, await inbound(id)])));
     expect(reasons[vacation]).toMatchObject({ status: 'quarantined', reason: 'auto-reply (Auto-Submitted: auto-replied)' });
     expect(reasons[bulk]).toMatchObject({ status: 'quarantined', reason: 'bulk mail (Precedence: bulk)' });
     expect(reasons[stranger]).toMatchObject({ status: 'quarantined', reason: 'unknown sender stranger@elsewhere.test' });
