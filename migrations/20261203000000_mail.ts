@@ -12,6 +12,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('subject').notNullable().defaultTo('');
     t.integer('size').notNullable().defaultTo(0);
     t.text('status').notNullable().defaultTo('stored');
+    // Failed tries at filing it: past a few, it goes to the quarantine instead of blocking the rest.
+    t.integer('attempts').notNullable().defaultTo(0);
     t.text('reason');
     t.uuid('request_id').references('requests.id').onDelete('SET NULL');
     t.uuid('contact_id').references('client_contacts.id').onDelete('SET NULL');

@@ -9,10 +9,10 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMailbox, STORED_KEYWORD, type MailConfig } from '../src/activities/mail';
+import { processInbound, readMailbox, sendPendingMail, STORED_KEYWORD, type MailConfig } from '../src/activities/mail';
 import { startLocalMailServer, type LocalMailServer } from '../src/dev/mail-server';
 import { mailDigestWorkflow, mailInWorkflow, mailOutWorkflow } from '../src/workflows';
-import { openCompany, type Flow } from './support/flow';
+import { eventually, openCompany, type Flow } from './support/flow';
 import { freshDatabase } from './support/fresh-db';
 import type { Company, Harness, Person } from './support/harness';
 
@@ -191,6 +191,34 @@ describe('mail in', () => {
     expect(all.find((m) => m.messageId === stranger)?.status).toBe('dismissed');
   });
 
+  it('a mail that cannot be filed waits for the next run, and after five tries goes to the quarantine with the error; staff mail is not filed', async () => {
+    const stuck = await send({ from: clientAddress, subject: 'Filed when Temporal answers', text: 'Patience.' });
+    const staff = await send({ from: await addressOf(co.manager), subject: 'Re: something', text: 'From the manager.' });
+    // Stored by one run; filed by a worker that cannot reach Temporal: each run fails and counts a try.
+    const deps = { db: h.db, temporal: h.temporal, mail, taskQueue: h.taskQueue };
+    expect((await readMailbox(deps)).stored).toBe(2);
+    const cut = { ...deps, temporal: undefined };
+    for (let i = 1; i < 5; i++) {
+      await expect(processInbound(cut)).rejects.toThrow('filing a request by mail needs a Temporal client');
+      expect(await inbound(stuck)).toMatchObject({ status: 'stored' });
+    }
+    expect(await inbound(staff)).toMatchObject({ status: 'quarantined', reason: `from the staff address ${await addressOf(co.manager)} (staff answer in the desk)` });
+    await processInbound(cut);
+    expect(await inbound(stuck)).toMatchObject({ status: 'quarantined', reason: 'could not be filed after 5 tries: filing a request by mail needs a Temporal client' });
+    expect(await requestsTitled('Filed when Temporal answers')).toBe(0);
+  });
+
+  it('a mail server that does not answer loses no mail: it goes out on a later run, once', async () => {
+    const { key } = await estimated('Sent when the server is back');
+    const down = { db: h.db, temporal: h.temporal, taskQueue: h.taskQueue, mail: { ...mail, smtp: { host: '127.0.0.1', port: 1, secure: false } } };
+    const first = await sendPendingMail(down);
+    expect(first).toMatchObject({ sent: 0, failed: 1 });
+    expect((await mailboxOf(clientAddress)).filter((m) => m.subject?.startsWith(`[${key}]`))).toEqual([]);
+    await mailOut();
+    await mailOut();
+    expect((await mailboxOf(clientAddress)).filter((m) => m.subject?.startsWith(`[${key}]`))).toHaveLength(1);
+  });
+
   it('malformed mail: broken MIME, a 30 MB attachment and a header injection in the subject are quarantined or trimmed with a reason; the poller goes on', async () => {
     // Broken MIME: a multipart without its boundary, a part with invalid base64, a NUL byte.
     await sendRaw(clientAddress, [`From: ${clientAddress}`, `To: ${SUPPORT}`, 'Subject: Broken mime', 'Message-ID: <broken-1@client.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed', '', '--nothing', 'Content-Transfer-Encoding: base64', '', '%%%not base64\u0000%%%', ''].join('\r\n'));
@@ -251,8 +279,11 @@ describe('mail out', () => {
     expect(onA).toEqual([expect.objectContaining({ author: { id: co.client.id, role: 'client' }, body: 'Looks good, but can it be done by Friday?', internal: false })]);
     expect((await h.get(`/requests/${b.id}/messages`, co.manager.token).expect(200)).body.items).toEqual([]);
     // The same effects as a reply through the API: the manager is told.
-    const inbox = (await h.get('/inbox?limit=50', co.manager.token).expect(200)).body.items as { kind: string; requestId: string }[];
-    expect(inbox.some((n) => n.kind === 'message.client' && n.requestId === a.id)).toBe(true);
+    await eventually(
+      async () => (await h.get('/inbox?limit=100', co.manager.token).expect(200)).body.items as { kind: string; requestId: string }[],
+      (items) => items.some((n) => n.kind === 'message.client' && n.requestId === a.id),
+      "the manager's notice of the client's reply",
+    );
   });
 
   it('R13 a reply by mail answers the question put to the client and the SLA clock runs again', async () => {
@@ -263,7 +294,7 @@ describe('mail out', () => {
     // A reply found by the key in its subject alone (the client wrote a new mail).
     await send({ from: clientAddress, subject: `[${state.key}] user name`, text: 'The user is deploy-bot.' });
     expect((await mailIn()).replied).toBe(1);
-    state = await f.state(id);
+    state = await eventually(() => f.state(id), (s) => s.questions.some((q) => q.status === 'answered'), 'the answered question');
     expect(state.questions.find((q) => q.text === 'Which user should get access?')).toMatchObject({ status: 'answered', answer: 'The user is deploy-bot.' });
     expect(state.slaPauses.at(-1)?.to).toBeDefined();
   });

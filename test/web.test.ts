@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCompany, type Flow } from './support/flow';
 import type { Company, Harness } from './support/harness';
 import { screenshot } from './support/screenshots';
+import { storeInbound } from '../src/stores/mail';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -365,6 +366,44 @@ describe('the web app', () => {
     await h.http.put(`/admin/clients/${co.clientId}/subscriptions/${sub}/policy`).set('Authorization', `Bearer ${co.admin.token}`).send({ policyId: null });
     expect(checked.get('policies (admin)')).toEqual([]);
     expect(checked.get('request policy (manager)')).toEqual([]);
+  });
+
+  it('#17 a person chooses how the desk mails them; a manager reviews the mail quarantine', { timeout: 90_000 }, async () => {
+    // A specialist (in Russian) wants a daily digest at 08:00, but the estimates to check at once.
+    const specialist = await invited({ staffId: co.frontendSenior.id }, 'ru-RU');
+    const s = specialist.page;
+    await s.getByRole('link', { name: 'Настройки' }).click();
+    const form = s.locator('form.mail-settings');
+    await form.getByLabel('Уведомления по почте').selectOption('digest');
+    await form.getByLabel('Ежедневная сводка в (моё время)').selectOption('8');
+    await form.locator('summary').click();
+    await form.getByLabel('оценку нужно проверить').selectOption('instant');
+    await form.getByRole('button', { name: 'Сохранить настройки почты' }).click();
+    await expect.poll(() => form.getByRole('status').innerText()).toBe('Сохранено.');
+    const saved = (await h.get('/me/mail', co.frontendSenior.token)).body as { digestHour: number; modes: Record<string, string> };
+    expect(saved).toMatchObject({ digestHour: 8, modes: { '*': 'digest', 'estimate.review': 'instant' } });
+    await a11y(s, 'mail settings (ru)');
+    await screenshot(s, 'specialist-mail-settings');
+    await specialist.context.close();
+
+    // A mail from a stranger waits in quarantine with its reason; the manager downloads it, then dismisses it.
+    const mailId = randomUUID();
+    await storeInbound(h.db, { id: mailId, messageId: `<${mailId}@stranger.test>`, from: 'stranger@elsewhere.test', subject: `Please call me ${mailId.slice(0, 6)}`, size: 40, raw: Buffer.from('Subject: Please call me\r\n\r\nWho are you?'), status: 'quarantined', reason: 'unknown sender stranger@elsewhere.test' });
+    const manager = await invited({ staffId: co.manager.id }, 'en-GB');
+    const m = manager.page;
+    await m.getByRole('link', { name: 'Mail quarantine' }).click();
+    const row = m.locator('table.quarantine tr', { hasText: `Please call me ${mailId.slice(0, 6)}` });
+    await expect.poll(() => row.innerText()).toContain('unknown sender stranger@elsewhere.test');
+    const download = m.waitForEvent('download');
+    await row.getByRole('link', { name: 'Download' }).click();
+    expect((await download).suggestedFilename()).toBe('mail.eml');
+    await a11y(m, 'mail quarantine (manager)');
+    await screenshot(m, 'manager-mail-quarantine');
+    await row.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    await manager.context.close();
+    expect(checked.get('mail settings (ru)')).toEqual([]);
+    expect(checked.get('mail quarantine (manager)')).toEqual([]);
   });
 
   it("R10 a junior's estimate waits on the mentor's desk; the mentor approves it from the request", { timeout: 90_000 }, async () => {

@@ -20,6 +20,8 @@ import {
   beginDigest,
   claimOutbound,
   contactByAddress,
+  inboundAttemptFailed,
+  isStaffAddress,
   digestItems,
   digestPeople,
   digestSent,
@@ -131,14 +133,34 @@ const lowerHeaders = (parsed: ParsedMail): Record<string, string> => {
   return out;
 };
 
-/** Files, answers or quarantines the mails stored and not yet processed. */
+/** Tries at filing one mail before it goes to the quarantine (each try is idempotent). */
+const MAIL_TRIES = 5;
+
+/**
+ * Files, answers or quarantines the mails stored and not yet processed. A mail that cannot be
+ * filed now (Temporal or PostgreSQL away) is tried again on the next run, and one that keeps
+ * failing goes to the quarantine with the error: it never holds up the mails behind it.
+ */
 export async function processInbound(deps: MailDeps, limit = 50): Promise<{ filed: number; replied: number; quarantined: number }> {
   const counts = { filed: 0, replied: 0, quarantined: 0 };
+  let firstError: Error | undefined;
   for (const row of await unprocessedInbound(deps.db, limit)) {
-    const outcome = await processOne(deps, row);
+    let outcome: Outcome;
+    try {
+      outcome = await processOne(deps, row);
+    } catch (err) {
+      const message = String((err as Error)?.message ?? err);
+      const tries = await inboundAttemptFailed(deps.db, row.id, message);
+      if (tries < MAIL_TRIES) {
+        firstError ??= err instanceof Error ? err : new Error(message);
+        continue;
+      }
+      outcome = { status: 'quarantined', reason: `could not be filed after ${tries} tries: ${message.slice(0, 300)}` };
+    }
     await settleInbound(deps.db, row.id, outcome);
     counts[outcome.status === 'filed' ? 'filed' : outcome.status === 'replied' ? 'replied' : 'quarantined']++;
   }
+  if (firstError) throw firstError;
   return counts;
 }
 
@@ -158,7 +180,10 @@ async function processOne(deps: MailDeps, row: InboundRow): Promise<Outcome> {
   const machine = machineWritten({ from: fromAddress, subject: parsed.subject ?? '', headers }, [mail.from]);
   if (machine) return { status: 'quarantined', reason: machine };
   const contact = await contactByAddress(db, fromAddress);
-  if (!contact) return { status: 'quarantined', reason: `unknown sender ${fromAddress}` };
+  if (!contact) {
+    if (await isStaffAddress(db, fromAddress)) return { status: 'quarantined', reason: `from the staff address ${fromAddress} (staff answer in the desk)` };
+    return { status: 'quarantined', reason: `unknown sender ${fromAddress}` };
+  }
   const actor: Actor = { id: contact.id, role: 'client', clientId: contact.clientId };
   const trimmed: string[] = [];
   const subject = cleanSubject(parsed.subject ?? '');
@@ -299,6 +324,8 @@ export async function sendPendingMail(deps: MailDeps, limit = 200): Promise<{ pl
         // A permanent refusal (5xx) for this address is final; anything else is tried again on the next run.
         await outboundFailed(db, m.id, String(e.message ?? err), typeof e.responseCode === 'number' && e.responseCode >= 500);
         failed++;
+        // No answer from the mail server at all: the rest waits for the next run.
+        if (typeof e.responseCode !== 'number') break;
       }
     }
   } finally {
@@ -342,8 +369,15 @@ export function createMailActivities(deps: MailDeps) {
   return {
     /** Reads the support mailbox and files, answers or quarantines what it stored. */
     async readMail(): Promise<{ stored: number; filed: number; replied: number; quarantined: number }> {
-      const { stored } = await readMailbox(deps);
-      return { stored, ...(await processInbound(deps)) };
+      // What was stored before is filed even while the mailbox does not answer.
+      let failure: Error | undefined;
+      const read = await readMailbox(deps).catch((err: unknown) => {
+        failure = err instanceof Error ? err : new Error(String(err));
+        return { stored: 0 };
+      });
+      const processed = await processInbound(deps);
+      if (failure) throw failure;
+      return { stored: read.stored, ...processed };
     },
     async sendMail(): Promise<{ planned: number; sent: number; failed: number }> {
       return sendPendingMail(deps);

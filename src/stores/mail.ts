@@ -51,6 +51,17 @@ export async function settleInbound(db: Db, id: string, outcome: { status: 'file
     });
 }
 
+/** A try at filing a mail failed: answers how many tries it has had. */
+export async function inboundAttemptFailed(db: Db, id: string, error: string): Promise<number> {
+  const rows = await db('mail_inbound').where({ id, status: 'stored' }).update({ attempts: db.raw('attempts + 1'), reason: error.slice(0, 500) }).returning('attempts');
+  return Number((rows[0] as { attempts: number } | undefined)?.attempts ?? 0);
+}
+
+/** Whether a person of the staff writes from this address. */
+export async function isStaffAddress(db: Db, address: string): Promise<boolean> {
+  return (await db('staff').whereRaw('lower(email) = lower(?)', [address]).first('id')) !== undefined;
+}
+
 export interface MailContact {
   id: string;
   clientId: string;
@@ -240,8 +251,10 @@ export async function outboundSent(db: Db, id: string, smtpResponse: string): Pr
 }
 
 export async function outboundFailed(db: Db, id: string, reason: string, final: boolean): Promise<void> {
-  // Not final: pending again, for the next run.
-  await db('mail_outbound').where({ id }).update({ status: final ? 'failed' : 'pending', lease_until: null, smtp_response: reason.slice(0, 500) });
+  // Not final: pending again, for the next run (until its tenth try).
+  await db('mail_outbound')
+    .where({ id })
+    .update({ status: final ? 'failed' : db.raw("case when attempts >= 10 then 'failed' else 'pending' end"), lease_until: null, smtp_response: reason.slice(0, 500) });
 }
 
 export interface DigestPerson {

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { TASK_QUEUE } from '../shared/contract';
 import { mailDigestWorkflow, mailInWorkflow, mailOutWorkflow, monthlyRolloverWorkflow, workloadReviewWorkflow } from '../workflows';
 
@@ -31,6 +31,16 @@ export async function ensureSchedules(
     await upsert(client, MAIL_IN_SCHEDULE, often, { type: 'startWorkflow', workflowType: mailInWorkflow, taskQueue, workflowId: 'mail-in' });
     await upsert(client, MAIL_OUT_SCHEDULE, often, { type: 'startWorkflow', workflowType: mailOutWorkflow, taskQueue, workflowId: 'mail-out' });
     await upsert(client, MAIL_DIGEST_SCHEDULE, { calendars: [{ minute: 0, hour: '*' }] }, { type: 'startWorkflow', workflowType: mailDigestWorkflow, taskQueue, workflowId: 'mail-digest', args: [{}] });
+  } else {
+    // No mail channel any more: nothing plans mail that would all go out the day one returns.
+    for (const id of [MAIL_IN_SCHEDULE, MAIL_OUT_SCHEDULE, MAIL_DIGEST_SCHEDULE]) {
+      await client.schedule
+        .getHandle(id)
+        .delete()
+        .catch((err: unknown) => {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+        });
+    }
   }
 }
 

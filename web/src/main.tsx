@@ -11,6 +11,7 @@ import { DeskPage } from './pages/Desk';
 import { MonthPage, StatementPage } from './pages/Month';
 import { TeamPage } from './pages/Team';
 import { AdminPage } from './pages/Admin';
+import { QuarantinePage, SettingsPage } from './pages/Settings';
 import './styles.css';
 
 export interface SessionState {
@@ -32,6 +33,8 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         {session.actor.role === 'client' || session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/month">{t.month}</Link> : null}
         {session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/team">{t.team}</Link> : null}
         {session.actor.role === 'admin' || session.actor.role === 'head' ? <Link to="/admin">{session.actor.role === 'admin' ? t.administration : t.people}</Link> : null}
+        {session.actor.role === 'manager' || session.actor.role === 'head' ? <Link to="/quarantine">{t.mail.quarantine}</Link> : null}
+        {session.actor.role !== 'admin' ? <Link to="/settings">{t.settings}</Link> : null}
       </nav>
       <div className="me">
         <label>
@@ -106,6 +109,8 @@ function App() {
               <Route path="/r/:ref" element={<RequestPage actor={session.actor} />} />
               <Route path="/month" element={<MonthPage actor={session.actor} />} />
               <Route path="/team" element={<TeamPage />} />
+              <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/quarantine" element={<QuarantinePage />} />
               <Route path="/statement/:clientId/:month" element={<StatementPage />} />
             </>
           ) : null}
