@@ -4,6 +4,7 @@
 // fault test and the cluster benchmark break it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -73,6 +74,19 @@ export function setupTemporalSchema(pg: Pg, say: (line: string) => void = consol
       throw new Error(`setting up Temporal's ${db} schema failed: ${setup.stderr || setup.stdout}`);
     }
     say(`Temporal schema ${db}: ${version}`);
+  }
+}
+
+/** A free port below 32768 (Temporal stores membership ports as smallint). */
+async function lowPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
   }
 }
 
@@ -206,19 +220,22 @@ async function registerNamespace(frontend: string, namespace: string, say: (line
     if (Date.now() > deadline) throw new Error(`the Temporal frontend at ${frontend} did not become healthy`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  if (run(['operator', 'namespace', 'describe', '--namespace', namespace]).status !== 0) {
-    const created = run(['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '30d']);
-    if (created.status !== 0 && !/already/i.test(created.stderr)) throw new Error(`creating the namespace failed: ${created.stderr}`);
-  }
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
-    run(['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type]);
-  }
-  // The namespace is usable once a workflow with every search attribute starts.
+  // A new namespace reaches every service's cache within seconds: until then, creating its search
+  // attributes or starting a workflow there fails, and is tried again.
   const connection = await Connection.connect({ address: frontend });
   try {
     const client = new Client({ connection, namespace });
     for (;;) {
       try {
+        if (run(['operator', 'namespace', 'describe', '--namespace', namespace]).status !== 0) {
+          run(['operator', 'namespace', 'create', '--namespace', namespace, '--retention', '30d']);
+          throw new Error(`the namespace ${namespace} is being created`);
+        }
+        const listed = run(['operator', 'search-attribute', 'list', '--namespace', namespace]).stdout;
+        for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
+          if (!new RegExp(`\\b${name}\\b`).test(listed)) run(['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type]);
+        }
+        // The namespace is usable once a workflow with every search attribute starts.
         const handle = await client.workflow.start('clusterProbe', {
           taskQueue: 'cluster-probe',
           workflowId: `cluster-probe-${Date.now()}`,
@@ -261,7 +278,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   setupTemporalSchema(pg, say);
 
   const ports = {} as Record<TemporalService, ServicePorts>;
-  for (const s of CLUSTER.services) ports[s] = { grpc: await freePort(), membership: await freePort(), ...(s === 'frontend' ? { http: await freePort() } : {}) };
+  // Temporal keeps membership ports in a smallint column: every port below 32768.
+  for (const s of CLUSTER.services) ports[s] = { grpc: await lowPort(), membership: await lowPort(), ...(s === 'frontend' ? { http: await lowPort() } : {}) };
   const configFile = path.join(opts.dir, 'temporal.yaml');
   fs.writeFileSync(configFile, serverConfig(pg, ports));
 
