@@ -1,6 +1,6 @@
 // `npm run bench [-- section …]`: measures Retainer Desk against the physical limit on this
 // machine (the same Temporal server running a bare workflow) and writes BENCHMARKS.md.
-// Sections: domain, throughput, latency, assignment, list, search, long, memory (all by default). Each one's
+// Sections: domain, throughput, latency, assignment, list, search, long, memory, cluster (all by default). Each one's
 // result is kept in bench/results/<section>.json, so running one section updates its part only;
 // `npm run bench -- report` only writes BENCHMARKS.md again from them.
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { searchBench } from './search';
 import { openBenchStack } from './stack';
 import { throughput } from './throughput';
 import { workerMemory } from './worker-memory';
+import { clusterBench } from './cluster';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 export const SETTINGS = {
@@ -37,7 +38,7 @@ export const SETTINGS = {
   searchCalls: num('BENCH_SEARCH_CALLS', 100),
 };
 
-const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'search', 'long', 'memory'] as const;
+const SECTIONS = ['domain', 'throughput', 'latency', 'assignment', 'list', 'search', 'long', 'memory', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 const RESULTS = path.resolve(__dirname, 'results');
 
@@ -81,6 +82,7 @@ async function main() {
     }
   }
   if (sections.includes('memory')) save('memory', await workerMemory(SETTINGS.open, log('memory')));
+  if (sections.includes('cluster')) save('cluster', await clusterBench(() => openBenchStack(log('stack')), SETTINGS.requests, SETTINGS.concurrency, log('cluster')));
 
   const report = renderReport(RESULTS);
   fs.writeFileSync(path.resolve(__dirname, '../BENCHMARKS.md'), report);

@@ -8,6 +8,7 @@ import type { SearchResult } from './search';
 import { UPDATES_PER_LIFECYCLE, type Throughput } from './throughput';
 import type { LongRequest } from './long-request';
 import type { WorkerMemory } from './worker-memory';
+import type { ClusterBench } from './cluster';
 import { ms } from './stats';
 
 interface Saved<T> {
@@ -31,6 +32,7 @@ export function renderReport(dir: string): string {
   const search = read<SearchResult>('search');
   const mem = read<WorkerMemory>('memory');
   const long = read<LongRequest>('long');
+  const cluster = read<ClusterBench>('cluster');
   const machine = [tp, lat, asg, list, mem, domain].find(Boolean)?.machine;
 
   const out: string[] = [];
@@ -144,6 +146,17 @@ export function renderReport(dir: string): string {
     out.push('| actions | p50 | p99 |', '|---|---|---|');
     out.push(`| first 500 | ${ms(r.first.p50)} | ${ms(r.first.p99)} |`);
     out.push(`| last 500 | ${ms(r.last.p50)} | ${ms(r.last.p99)} |`, '');
+  }
+  if (cluster) {
+    const r = cluster.result;
+    out.push('## Production shape: a Temporal cluster', '');
+    out.push(`The same lifecycles as above (${r.runs[0]?.lifecycles ?? 0} at a concurrency of ${r.runs[0]?.concurrency ?? 0}, each timed from filing to closure) on the dev server and on the cluster \`npm run cluster\` starts: Temporal ${r.temporalVersion} built from its Go module, its four services as separate processes on PostgreSQL, ${r.shards} history shards, two APIs (calls spread over both), one or two workers. All on this one machine, so the cluster's processes share its cores with the load.`, '');
+    out.push('| Shape | lifecycles/s | p50 | p99 |', '|---|---|---|---|');
+    for (const run of r.runs) out.push(`| ${run.shape} | ${run.perSecond.toFixed(2)} | ${(run.p50Ms / 1000).toFixed(2)} s | ${(run.p99Ms / 1000).toFixed(2)} s |`);
+    out.push('', `A worker dies: ${r.deaths[0]?.requests ?? 0} requests taken half-way, then the worker is killed (-9), then each request's next action is sent at once. The requests the dead worker held wait until Temporal gives up on its sticky queue (the worker's schedule-to-start timeout, 10 s by default) and hands their next task to a worker that lives.`, '');
+    out.push('| What | next action, median | longest |', '|---|---|---|');
+    for (const d of r.deaths) out.push(`| ${d.shape} | ${(d.medianMs / 1000).toFixed(2)} s | ${(d.maxMs / 1000).toFixed(2)} s |`);
+    out.push('');
   }
   if (domain) {
     out.push('## Domain core', '', `The pure rules alone (check and apply, no I/O): ${Math.round(domain.result.commandsPerSecond).toLocaleString('en')} commands/s over ${domain.result.lifecycles.toLocaleString('en')} lifecycles.`, '');

@@ -11,7 +11,7 @@ import { pool } from './stats';
 export const UPDATES_PER_LIFECYCLE = 9;
 
 /** One request from filing to closure through the API: nine calls, each one Update. */
-export async function ourLifecycle(s: BenchStack, i: number): Promise<void> {
+export async function ourLifecycle(s: Pick<BenchStack, 'company' | 'api'>, i: number): Promise<void> {
   const { company: co, api } = s;
   const { requestId: id } = await call(api, 'POST', '/requests', co.client.token, { title: `Bench ${i}`, description: 'The order page is slow.' });
   const act = (path: string, token: string, body: object = {}) => call(api, 'POST', `/requests/${id}/${path}`, token, body);
