@@ -9,6 +9,17 @@ const PROJECT_ROOT = path.resolve(__dirname, '../..');
 /** Where `scripts/setup.sh` puts the pinned GreenMail (Maven Central). */
 export const GREENMAIL_JAR = path.join(PROJECT_ROOT, '.tools/greenmail-standalone-2.1.8.jar');
 
+function killStale(pidFile: string): void {
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  try {
+    if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('greenmail')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already, or not our mail server: nothing to stop
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
 export interface LocalMailServer extends Running {
   host: string;
   smtpPort: number;
@@ -29,6 +40,9 @@ export async function startLocalMailServer(opts: { logFile: string; smtpPort?: n
   const smtpPort = opts.smtpPort || (await freePort());
   const imapPort = opts.imapPort || (await freePort());
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  // One left running by a run that was killed outright is stopped first.
+  const pidFile = `${opts.logFile}.pid`;
+  killStale(pidFile);
   const out = fs.openSync(opts.logFile, 'a');
   const child = spawn(
     'java',
@@ -46,6 +60,8 @@ export async function startLocalMailServer(opts: { logFile: string; smtpPort?: n
     { stdio: ['ignore', out, out], detached: true },
   );
   fs.closeSync(out);
+  if (child.pid) fs.writeFileSync(pidFile, String(child.pid));
+  child.once('exit', () => fs.rmSync(pidFile, { force: true }));
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the mail server exited with code ${code}; see ${opts.logFile}`))));
   await Promise.race([Promise.all([waitForPort(smtpPort, host), waitForPort(imapPort, host)]), exited]);
   exited.catch(() => undefined);
