@@ -5,7 +5,8 @@
 #    `temporal` on PATH is already there;
 #  - GreenMail standalone, pinned, from Maven Central into .tools/: the local mail server (SMTP
 #    and IMAP) of `npm run dev` and the tests, run by Java (installed from Debian when missing);
-#  - the Temporal server, pinned, built from its Go module into .tools/ (once; about 5 minutes).
+#  - the Temporal server and its UI server, pinned, built from their Go modules into .tools/
+#    (once; about 5 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

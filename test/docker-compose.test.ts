@@ -84,7 +84,8 @@ describe('one cluster, three descriptions: npm run cluster, docker-compose.yml, 
     for (const name of ['temporal-schema', 'temporal-namespace']) expect(services[name]?.image, name).toBe(`temporalio/admin-tools:\${TEMPORAL_ADMIN_TOOLS_VERSION:-${CLUSTER.temporalVersion}}`);
     expect(helm.server.image.tag).toBe(CLUSTER.temporalVersion);
     expect(helm.admintools.image.tag).toBe(CLUSTER.temporalVersion);
-    expect(services['temporal-ui']?.image).toBe(`temporalio/ui:\${TEMPORAL_UI_VERSION:-${helm.web.image.tag}}`);
+    expect(services['temporal-ui']?.image).toBe(`temporalio/ui:\${TEMPORAL_UI_VERSION:-${CLUSTER.uiVersion}}`);
+    expect(helm.web.image.tag).toBe(CLUSTER.uiVersion);
   });
 
   it('the same four services, each its own process', () => {

@@ -41,7 +41,7 @@ async function main() {
 
   let cluster: Cluster;
   try {
-    cluster = await startCluster({ dir, databaseUrl, deskDatabaseUrl: databaseUrl, apiPorts: [config.port, config.port + 1], say });
+    cluster = await startCluster({ dir, databaseUrl, deskDatabaseUrl: databaseUrl, apiPorts: [config.port, config.port + 1], uiPort: config.temporalUiPort, say });
   } catch (err) {
     console.error(err);
     return shutdown(1);
@@ -51,6 +51,7 @@ async function main() {
 Retainer Desk runs as a cluster (Temporal ${CLUSTER.temporalVersion}, ${CLUSTER.numHistoryShards} history shards).
   APIs              ${cluster.apis.map((a) => a.url).join('  ')}
   Temporal gRPC     ${cluster.frontend}   (temporal workflow list --address ${cluster.frontend})
+  Temporal UI       ${cluster.ui ?? 'not built here (it needs Go)'}
   Temporal services ${CLUSTER.services.join(', ')}: one process each; logs in ${dir}
   Workers           ${cluster.workers.length}
 Press Ctrl-C to stop.`);

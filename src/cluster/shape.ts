@@ -3,6 +3,8 @@
 export const CLUSTER = {
   /** The Temporal server, built from its Go module by `npm run cluster` and pulled as images elsewhere. */
   temporalVersion: '1.32.0',
+  /** The Temporal UI server, built from its Go module (github.com/temporalio/ui-server) by `npm run cluster`. */
+  uiVersion: '2.54.1',
   /** Fixed for the life of a cluster: history shards cannot be changed once it holds data. */
   numHistoryShards: 4,
   /** Temporal's four services, each its own process (container, pod). */

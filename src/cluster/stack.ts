@@ -17,34 +17,44 @@ export const SERVER_DIR = path.join(ROOT, `.tools/temporal-server-${CLUSTER.temp
 export const SERVER_BIN = path.join(SERVER_DIR, 'server');
 export const SQL_BIN = path.join(SERVER_DIR, 'sql');
 export const DYNAMIC_CONFIG = path.join(ROOT, 'deploy/temporal/dynamicconfig.yaml');
+export const UI_DIR = path.join(ROOT, `.tools/temporal-ui-${CLUSTER.uiVersion}`);
+export const UI_BIN = path.join(UI_DIR, 'server');
+
+/** Builds `bin` of a Go module into `dir` once (kept in ~/.cache/retainer-desk too, for other clones); false when Go cannot. */
+function goBuild(dir: string, bins: string[], packages: string[], what: string, say: (line: string) => void): boolean {
+  if (bins.every((b) => fs.existsSync(path.join(dir, b)))) return true;
+  const shared = path.join(os.homedir(), '.cache/retainer-desk', path.basename(dir));
+  fs.mkdirSync(dir, { recursive: true });
+  if (bins.every((b) => fs.existsSync(path.join(shared, b)))) {
+    for (const b of bins) {
+      fs.copyFileSync(path.join(shared, b), path.join(dir, b));
+      fs.chmodSync(path.join(dir, b), 0o755);
+    }
+    say(`${what}: taken from ${shared}`);
+    return true;
+  }
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) return false;
+  say(`building ${what} from its Go module into ${path.relative(ROOT, dir)} (once)`);
+  const built = spawnSync('go', ['install', ...packages], { stdio: 'inherit', env: { ...process.env, GOBIN: dir, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', CGO_ENABLED: '0' } });
+  if (built.status !== 0) return false;
+  fs.mkdirSync(shared, { recursive: true });
+  for (const b of bins) fs.copyFileSync(path.join(dir, b), path.join(shared, b));
+  return true;
+}
+
+/** Builds the Temporal UI server once; false when it cannot be had here (the cluster then runs without it). */
+export function ensureUiBuilt(say: (line: string) => void = console.log): boolean {
+  return goBuild(UI_DIR, ['server'], [`github.com/temporalio/ui-server/v2/cmd/server@v${CLUSTER.uiVersion}`], `the Temporal UI ${CLUSTER.uiVersion}`, say);
+}
 
 /**
  * Builds the Temporal server and its SQL tool from the Go module, once (minutes); reused while
  * both binaries are there. Needs Go; the module comes from the Go module proxy.
  */
 export function ensureServerBuilt(say: (line: string) => void = console.log): void {
-  if (fs.existsSync(SERVER_BIN) && fs.existsSync(SQL_BIN)) return;
-  // A build of the same version made for another clone on this machine is taken as it is.
-  const shared = path.join(os.homedir(), '.cache/retainer-desk', path.basename(SERVER_DIR));
-  if (fs.existsSync(path.join(shared, 'server')) && fs.existsSync(path.join(shared, 'sql'))) {
-    fs.mkdirSync(SERVER_DIR, { recursive: true });
-    for (const bin of ['server', 'sql']) fs.copyFileSync(path.join(shared, bin), path.join(SERVER_DIR, bin));
-    for (const bin of [SERVER_BIN, SQL_BIN]) fs.chmodSync(bin, 0o755);
-    say(`Temporal server ${CLUSTER.temporalVersion}: taken from ${shared}`);
-    return;
-  }
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.status !== 0) throw new Error('Go is needed to build the Temporal server: install Go 1.24 or later');
-  say(`building the Temporal server ${CLUSTER.temporalVersion} and its SQL tool from the Go module into ${path.relative(ROOT, SERVER_DIR)} (a few minutes, once)`);
-  fs.mkdirSync(SERVER_DIR, { recursive: true });
   const v = CLUSTER.temporalVersion;
-  const built = spawnSync('go', ['install', `go.temporal.io/server/cmd/server@v${v}`, `go.temporal.io/server/cmd/tools/sql@v${v}`], {
-    stdio: 'inherit',
-    env: { ...process.env, GOBIN: SERVER_DIR, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', CGO_ENABLED: '0' },
-  });
-  if (built.status !== 0) throw new Error(`go install of the Temporal server ${v} failed`);
-  fs.mkdirSync(shared, { recursive: true });
-  for (const bin of ['server', 'sql']) fs.copyFileSync(path.join(SERVER_DIR, bin), path.join(shared, bin));
+  const ok = goBuild(SERVER_DIR, ['server', 'sql'], [`go.temporal.io/server/cmd/server@v${v}`, `go.temporal.io/server/cmd/tools/sql@v${v}`], `the Temporal server ${v} and its SQL tool (a few minutes)`, say);
+  if (!ok) throw new Error(`the Temporal server ${v} could not be built: Go 1.24 or later is needed (go install go.temporal.io/server/cmd/server@v${v})`);
 }
 
 export interface Pg {
@@ -204,6 +214,8 @@ export class Managed {
 export interface Cluster {
   dir: string;
   frontend: string;
+  /** The Temporal UI's address, when it runs. */
+  ui?: string;
   temporal: Record<TemporalService, Managed>;
   workers: Managed[];
   apis: (Managed & { url: string })[];
@@ -266,6 +278,8 @@ export interface ClusterOptions {
   apis?: number;
   /** More environment for the workers and APIs. */
   env?: NodeJS.ProcessEnv;
+  /** The Temporal UI on this port, where it can be built (`npm run cluster`). */
+  uiPort?: number;
   say?: (line: string) => void;
 }
 
@@ -293,6 +307,21 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const frontend = `127.0.0.1:${ports.frontend.grpc}`;
   await registerNamespace(frontend, namespace, say);
 
+  let ui: Managed | undefined;
+  let uiUrl: string | undefined;
+  if (opts.uiPort && ensureUiBuilt(say)) {
+    const root = path.join(opts.dir, 'ui');
+    fs.mkdirSync(path.join(root, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'config', 'base.yaml'), `temporalGrpcAddress: ${frontend}\nhost: 127.0.0.1\nport: ${opts.uiPort}\nenableUi: true\ndefaultNamespace: ${namespace}\n`);
+    fs.writeFileSync(path.join(root, 'config', 'cluster.yaml'), 'refreshInterval: 1m\n');
+    ui = new Managed('temporal-ui', UI_BIN, ['--root', root, '--config', 'config', '--env', 'cluster', 'start'], { logDir: opts.dir, readyPort: opts.uiPort });
+    await ui.start();
+    uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+    say(`Temporal UI on ${uiUrl}`);
+  } else if (opts.uiPort) {
+    say('no Temporal UI: its server could not be built here (it needs Go)');
+  }
+
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -300,6 +329,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     TEMPORAL_ADDRESS: frontend,
     TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     ...opts.env,
   };
   const workers: Managed[] = [];
@@ -322,12 +352,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   return {
     dir: opts.dir,
     frontend,
+    ...(uiUrl ? { ui: uiUrl } : {}),
     temporal,
     workers,
     apis,
     stop: async () => {
       await Promise.all(apis.map((a) => a.stop(15_000)));
       await Promise.all(workers.map((w) => w.stop(20_000)));
+      await ui?.stop(5_000);
       for (const s of ['frontend', 'worker', 'matching', 'history'] as const) await temporal[s].stop(10_000);
     },
   };
