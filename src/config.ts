@@ -75,6 +75,8 @@ function mail(env: NodeJS.ProcessEnv, port: number, maxFileBytes: number): Confi
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     maxMessageBytes: Math.max(1, intEnv(env, 'MAIL_MAX_MB', 25)) * 1024 * 1024,
     maxFileBytes,
+    requireSenderAuth: flag(env, 'MAIL_REQUIRE_SENDER_AUTH', false),
+    authservId: env.MAIL_AUTHSERV_ID || undefined,
     ...(env.IMAP_HOST
       ? { imap: { host: env.IMAP_HOST, port: intEnv(env, 'IMAP_PORT', imapTls ? 993 : 143), secure: imapTls, user: env.IMAP_USER!, password: env.IMAP_PASSWORD ?? '', mailbox: env.IMAP_MAILBOX || 'INBOX' } }
       : {}),
@@ -139,6 +141,8 @@ export const ENV_VARS = [
   'MAIL_FROM',
   'MAIL_POLL_SECONDS',
   'MAIL_MAX_MB',
+  'MAIL_REQUIRE_SENDER_AUTH',
+  'MAIL_AUTHSERV_ID',
   'IMAP_HOST',
   'IMAP_PORT',
   'IMAP_TLS',

@@ -34,6 +34,8 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://desk.example.com',
       maxMessageBytes: 25 * 1024 * 1024,
       maxFileBytes: 10 * 1024 * 1024,
+      requireSenderAuth: false,
+      authservId: undefined,
       imap: { host: 'imap.example.com', port: 993, secure: true, user: 'support@example.com', password: 'pw', mailbox: 'INBOX' },
       smtp: { host: 'smtp.example.com', port: 587, secure: false, user: undefined, password: undefined },
     });

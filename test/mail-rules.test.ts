@@ -1,7 +1,7 @@
 // The mail channel's rules without I/O: which mail a machine wrote, which request a reply names,
 // what a subject may carry, what a reply's new text is, and when a digest is due.
 import { describe, expect, it } from 'vitest';
-import { cleanBody, cleanSubject, composeDigest, composeNotice, keyInSubject, localHourAndDay, machineWritten, messageIdsIn, modeFor, replyText, requestOfReferences } from '../src/domain/mail';
+import { cleanBody, cleanSubject, composeDigest, composeNotice, keyInSubject, localHourAndDay, machineWritten, messageIdsIn, modeFor, replyText, requestOfReferences, senderAuthentication } from '../src/domain/mail';
 
 describe('machineWritten', () => {
   const person = { from: 'ann@client.test', subject: 'Hello', headers: {} };
@@ -25,6 +25,23 @@ describe('machineWritten', () => {
   it('mailer daemons and our own address', () => {
     expect(machineWritten({ ...person, from: 'MAILER-DAEMON@mx.test' }, [])).toBe('bounce (from mailer-daemon@mx.test)');
     expect(machineWritten({ ...person, from: 'support@desk.test' }, ['Support@Desk.test'])).toBe('loop (from our own address)');
+  });
+});
+
+describe('sender authentication (Authentication-Results)', () => {
+  it.each([
+    [['mx.desk.test; spf=pass smtp.mailfrom=client.test; dkim=pass header.d=client.test; dmarc=pass'], undefined, 'pass'],
+    [['mx.desk.test; dmarc=fail (p=reject) header.from=client.test'], undefined, 'fail'],
+    [['mx.desk.test; spf=fail smtp.mailfrom=client.test'], undefined, 'fail'],
+    [['mx.desk.test; spf=softfail smtp.mailfrom=client.test; dkim=pass header.d=client.test'], undefined, 'pass'],
+    [['mx.desk.test; spf=none; dkim=none'], undefined, 'none'],
+    [[], undefined, 'none'],
+    // A header the sender wrote, under another server's name, is not believed.
+    [['evil.test; dmarc=pass'], 'mx.desk.test', 'none'],
+    [['evil.test; dmarc=pass', 'mx.desk.test; dmarc=fail'], 'mx.desk.test', 'fail'],
+    [['MX.Desk.test; dkim=pass'], 'mx.desk.test', 'pass'],
+  ])('%j (trusting %s) → %s', (results, authserv, verdict) => {
+    expect(senderAuthentication(results, authserv).verdict).toBe(verdict);
   });
 });
 

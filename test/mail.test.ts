@@ -152,12 +152,13 @@ describe('mail in', () => {
     expect((await mailboxOf(SUPPORT)).find((m) => m.messageId === messageId)?.flags.has(STORED_KEYWORD)).toBe(true);
   });
 
-  it('an auto-reply, an unknown sender, a bounce and a loop are quarantined for managers, and file nothing', async () => {
+  it('an auto-reply, an unknown sender, a bounce, a loop and a forged sender are quarantined for managers, and file nothing', async () => {
     const before = (await h.db('requests').count('* as n').first())!.n;
     const vacation = await send({ from: clientAddress, subject: 'Out of office', text: 'I am away until Monday.', headers: { 'Auto-Submitted': 'auto-replied' } });
     const bulk = await send({ from: clientAddress, subject: 'Newsletter', text: 'News.', headers: { Precedence: 'bulk' } });
     const stranger = await send({ from: 'stranger@elsewhere.test', subject: 'Please help', text: 'Who are you?' });
     const loop = await send({ from: clientAddress, subject: 'Re: [X-1] something', text: 'Came back.', headers: { 'X-Retainer-Desk': 'desk.test' } });
+    const forged = await send({ from: clientAddress, subject: 'Pay this invoice', text: 'Wire the money.', headers: { 'Authentication-Results': 'mx.desk.test; spf=fail smtp.mailfrom=client.test; dmarc=fail header.from=client.test' } });
     await sendRaw('mailer-daemon@client.test', ['From: Mail Delivery System <mailer-daemon@client.test>', `To: ${SUPPORT}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <bounce-1@client.test>', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'The mail could not be delivered.', '--b--', ''].join('\r\n'));
     await mailIn();
     const reasons = Object.fromEntries(await Promise.all([vacation, bulk, stranger, loop, '<bounce-1@client.test>'].map(async (id): Promise<[string, InboundMail]> => [id, await inbound(id)])));
@@ -166,6 +167,7 @@ describe('mail in', () => {
     expect(reasons[stranger]).toMatchObject({ status: 'quarantined', reason: 'unknown sender stranger@elsewhere.test' });
     expect(reasons[loop]).toMatchObject({ status: 'quarantined', reason: 'loop (a mail of ours came back)' });
     expect(reasons['<bounce-1@client.test>']).toMatchObject({ status: 'quarantined', reason: 'bounce (delivery report)' });
+    expect(await inbound(forged)).toMatchObject({ status: 'quarantined', reason: 'the sender failed authentication (dmarc=fail)' });
     expect((await h.db('requests').count('* as n').first())!.n).toBe(before);
 
     // Managers review the quarantine; clients and specialists do not see it.

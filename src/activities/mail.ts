@@ -9,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import type { Db } from '../db/knex';
-import { cleanBody, cleanSubject, composeDigest, composeNotice, keyInSubject, LOOP_HEADER, localHourAndDay, machineWritten, messageIdsIn, notificationMessageId, replyText, requestOfReferences, requestThreadId, type OutboundItem } from '../domain/mail';
+import { cleanBody, cleanSubject, composeDigest, composeNotice, keyInSubject, LOOP_HEADER, localHourAndDay, machineWritten, messageIdsIn, notificationMessageId, replyText, requestOfReferences, requestThreadId, senderAuthentication, type OutboundItem } from '../domain/mail';
 import type { Actor, RequestContext } from '../domain';
 import { AttachmentTooLarge, storeAttachment } from '../stores/attachments';
 import { postMessage } from '../stores/messages';
@@ -54,6 +54,10 @@ export interface MailConfig {
   maxMessageBytes: number;
   /** One attached file larger than this is left out (with the reason in the message). */
   maxFileBytes: number;
+  /** Quarantine a mail whose sender the receiving server did not authenticate (no SPF, DKIM or DMARC pass). */
+  requireSenderAuth?: boolean | undefined;
+  /** Trust only `Authentication-Results` headers of this server (its authserv-id, e.g. mx.example.com). */
+  authservId?: string | undefined;
 }
 
 /** The keyword a mail carries on the server once it is stored (it is also marked seen). */
@@ -179,6 +183,11 @@ async function processOne(deps: MailDeps, row: InboundRow): Promise<Outcome> {
   if (!fromAddress || !/^[^@\s]+@[^@\s]+$/.test(fromAddress)) return { status: 'quarantined', reason: 'no sender address' };
   const machine = machineWritten({ from: fromAddress, subject: parsed.subject ?? '', headers }, [mail.from]);
   if (machine) return { status: 'quarantined', reason: machine };
+  // A forged From of a client's address must not file as that client.
+  const results = (parsed.headerLines ?? []).filter((h) => h.key.toLowerCase() === 'authentication-results').map((h) => h.line.slice(h.line.indexOf(':') + 1));
+  const auth = senderAuthentication(results, mail.authservId);
+  if (auth.verdict === 'fail') return { status: 'quarantined', reason: `the sender failed authentication (${auth.detail ?? 'fail'})` };
+  if (auth.verdict === 'none' && mail.requireSenderAuth) return { status: 'quarantined', reason: 'the sender is not authenticated (no SPF, DKIM or DMARC pass)' };
   const contact = await contactByAddress(db, fromAddress);
   if (!contact) {
     if (await isStaffAddress(db, fromAddress)) return { status: 'quarantined', reason: `from the staff address ${fromAddress} (staff answer in the desk)` };

@@ -72,6 +72,20 @@ export function machineWritten(mail: InboundHeaders, ownAddresses: string[]): st
   return undefined;
 }
 
+/**
+ * What the receiving mail server found of the sender (RFC 8601 `Authentication-Results`), from
+ * the headers of the servers we trust (`authservId`; any when unset): `fail` when DMARC failed, or
+ * SPF failed with no DKIM signature passing; `pass` when DMARC, DKIM or SPF passed; else `none`.
+ */
+export function senderAuthentication(results: string[], authservId?: string): { verdict: 'pass' | 'fail' | 'none'; detail?: string } {
+  const trusted = results.filter((r) => !authservId || r.trim().split(/[\s;]/)[0]?.toLowerCase() === authservId.toLowerCase()).map((r) => r.toLowerCase());
+  const has = (method: string, result: string) => trusted.some((r) => new RegExp(`(^|[\\s;])${method}=${result}\\b`).test(r));
+  if (has('dmarc', 'fail')) return { verdict: 'fail', detail: 'dmarc=fail' };
+  if ((has('spf', 'fail') || has('spf', 'softfail')) && !has('dkim', 'pass')) return { verdict: 'fail', detail: has('spf', 'fail') ? 'spf=fail' : 'spf=softfail' };
+  if (has('dmarc', 'pass') || has('dkim', 'pass') || has('spf', 'pass')) return { verdict: 'pass' };
+  return { verdict: 'none' };
+}
+
 /** The thread a request's mails share: every mail about it names this in References. */
 export function requestThreadId(requestId: string, domain: string): string {
   return `<request-${requestId}@${domain}>`;
