@@ -363,6 +363,7 @@ export const requestPolicyResponse = z.looseObject({
 
 export const mailSettingsResponse = z.object({
   address: z.string(),
+  kinds: z.array(z.string()),
   digestHour: z.number().int(),
   modes: z.record(z.string(), z.enum(['instant', 'digest', 'none'])),
 });

@@ -3,22 +3,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitForPort, type Running } from './stack';
+import { freePort, killStale, waitForPort, type Running } from './stack';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 /** Where `scripts/setup.sh` puts the pinned GreenMail (Maven Central). */
 export const GREENMAIL_JAR = path.join(PROJECT_ROOT, '.tools/greenmail-standalone-2.1.8.jar');
 
-function killStale(pidFile: string): void {
-  if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-  try {
-    if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('greenmail')) process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone already, or not our mail server: nothing to stop
-  }
-  fs.rmSync(pidFile, { force: true });
-}
 
 export interface LocalMailServer extends Running {
   host: string;
@@ -42,7 +32,7 @@ export async function startLocalMailServer(opts: { logFile: string; smtpPort?: n
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   // One left running by a run that was killed outright is stopped first.
   const pidFile = `${opts.logFile}.pid`;
-  killStale(pidFile);
+  killStale(pidFile, 'greenmail');
   const out = fs.openSync(opts.logFile, 'a');
   const child = spawn(
     'java',

@@ -181,14 +181,15 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
 }
 
 /** A server left behind by a run that was killed outright would hold the port and the SQLite file. */
-function killStale(pidFile: string): void {
+/** Kills the process a pid file names when its command line still carries `marker` (a server left by a run killed outright). */
+export function killStale(pidFile: string, marker = 'start-dev'): void {
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   try {
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('start-dev')) process.kill(pid, 'SIGKILL');
+    if (cmdline.includes(marker)) process.kill(pid, 'SIGKILL');
   } catch {
-    // gone already, or not a Temporal server: nothing to stop
+    // gone already, or not that server: nothing to stop
   }
   fs.rmSync(pidFile, { force: true });
 }

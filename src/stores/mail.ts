@@ -3,7 +3,7 @@
 // (once per person and local day), and each person's mail settings.
 import type { Db } from '../db/knex';
 import { rowsOf } from '../db/knex';
-import { DEFAULT_MAIL_MODE, MAIL_MODES, type MailLanguage, type MailMode } from '../domain/mail';
+import { DEFAULT_MAIL_MODE, MAIL_KINDS, MAIL_MODES, type MailLanguage, type MailMode } from '../domain/mail';
 import type { Actor, Role } from '../domain';
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +329,8 @@ export async function outboundByIds(db: Db, ids: string[]): Promise<OutboundMail
 
 export interface MailSettings {
   address: string;
+  /** Every kind of notification one can choose for, in the order the process meets them. */
+  kinds: readonly string[];
   digestHour: number;
   /** The mode of every kind named, and `*` for the rest. */
   modes: Record<string, MailMode>;
@@ -341,7 +343,7 @@ export async function mailSettings(db: Db, actor: Actor): Promise<MailSettings> 
   const prefs = await rowsOf<{ kind: string; mode: MailMode }[]>(db('mail_preferences').where({ person_id: actor.id }).orderBy('kind'));
   const modes: Record<string, MailMode> = { '*': DEFAULT_MAIL_MODE };
   for (const p of prefs) modes[p.kind] = p.mode;
-  return { address: person?.email ?? '', digestHour: person?.digest_hour ?? 8, modes };
+  return { address: person?.email ?? '', kinds: MAIL_KINDS, digestHour: person?.digest_hour ?? 8, modes };
 }
 
 /** Replaces a person's mail settings: the kinds named get their mode; kinds not named follow `*`. */

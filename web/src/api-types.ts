@@ -1764,6 +1764,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             address: string;
+                            kinds: string[];
                             digestHour: number;
                             modes: {
                                 [key: string]: "instant" | "digest" | "none";
@@ -2100,6 +2101,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             address: string;
+                            kinds: string[];
                             digestHour: number;
                             modes: {
                                 [key: string]: "instant" | "digest" | "none";

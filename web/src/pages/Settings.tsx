@@ -7,35 +7,22 @@ type MailSettings = paths['/me/mail']['get']['responses'][200]['content']['appli
 type Mode = 'instant' | 'digest' | 'none';
 type Quarantined = paths['/mail/quarantine']['get']['responses'][200]['content']['application/json']['items'][number];
 
-/** The kinds of notification a person can choose for, in the order the process meets them. */
-const KINDS = [
-  'request.new',
-  'task.assigned',
-  'task.helper',
-  'task.declined',
-  'task.rework',
-  'estimate.review',
-  'estimate.ready',
-  'estimate.returned',
-  'estimate.rejected',
-  'work.approved',
-  'question.asked',
-  'question.answered',
-  'question.client',
-  'message.client',
-  'message.reply',
-  'deadline.proposed',
-  'deadline.agreed',
-  'deadline.declined',
-  'review.internal',
-  'review.client',
-  'review.reminder',
-  'result.review',
-  'result.returned',
-  'blocker',
-  'policy.changed',
-] as const;
-type Kind = (typeof KINDS)[number];
+const MODES = ['instant', 'digest', 'none'] as const;
+
+/** A mode to choose, with an empty first choice when one is given (following the default). */
+function ModeSelect({ value, onChange, label, empty }: { value: string; onChange: (v: string) => void; label?: string; empty?: string }) {
+  const { t } = useLocale();
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} {...(label ? { 'aria-label': label } : {})}>
+      {empty !== undefined ? <option value="">{empty}</option> : null}
+      {MODES.map((m) => (
+        <option key={m} value={m}>
+          {t.mail.modes[m]}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 /** My settings: how the desk mails me, each kind of notice instant, in a daily digest, or not at all. */
 export function SettingsPage() {
@@ -58,14 +45,14 @@ export function SettingsPage() {
     e.preventDefault();
     setMsg(null);
     try {
-      setS((await act('/me/mail', { digestHour: draft.digestHour, modes: draft.modes as Partial<Record<Kind | '*', Mode>> }, 'PUT')) as MailSettings);
+      setS((await act('/me/mail', { digestHour: draft.digestHour, modes: draft.modes }, 'PUT')) as MailSettings);
       setMsg({ ok: true, text: t.mail.saved });
     } catch (err) {
       const p = err instanceof ApiError ? err.problem : undefined;
       setMsg({ ok: false, text: p ? [p.detail ?? p.title, ...(p.errors ?? []).map((x) => `${x.path}: ${x.message}`)].join('; ') : String(err) });
     }
   };
-  const modeLabel = (m: Mode) => t.mail.modes[m];
+  const kindLabel = (k: string) => (t.mail.kinds as Record<string, string>)[k] ?? k;
   return (
     <>
       <h1>{t.settings}</h1>
@@ -76,13 +63,7 @@ export function SettingsPage() {
         </p>
         <label>
           {t.mail.defaultMode}
-          <select value={draft.modes['*'] ?? 'instant'} onChange={(e) => setDraft({ ...draft, modes: { ...draft.modes, '*': e.target.value as Mode } })}>
-            {(['instant', 'digest', 'none'] as const).map((m) => (
-              <option key={m} value={m}>
-                {modeLabel(m)}
-              </option>
-            ))}
-          </select>
+          <ModeSelect value={draft.modes['*'] ?? 'instant'} onChange={(v) => setDraft({ ...draft, modes: { ...draft.modes, '*': v as Mode } })} />
         </label>
         <label>
           {t.mail.digestHour}
@@ -102,27 +83,21 @@ export function SettingsPage() {
               </tr>
             </thead>
             <tbody>
-              {KINDS.map((k) => (
+              {s.kinds.map((k) => (
                 <tr key={k}>
-                  <th scope="row">{t.mail.kinds[k]}</th>
+                  <th scope="row">{kindLabel(k)}</th>
                   <td>
-                    <select
-                      aria-label={t.mail.kinds[k]}
+                    <ModeSelect
+                      label={kindLabel(k)}
+                      empty={t.mail.asDefault}
                       value={draft.modes[k] ?? ''}
-                      onChange={(e) => {
+                      onChange={(v) => {
                         const modes = { ...draft.modes };
-                        if (e.target.value) modes[k] = e.target.value as Mode;
+                        if (v) modes[k] = v as Mode;
                         else delete modes[k];
                         setDraft({ ...draft, modes });
                       }}
-                    >
-                      <option value="">{t.mail.asDefault}</option>
-                      {(['instant', 'digest', 'none'] as const).map((m) => (
-                        <option key={m} value={m}>
-                          {modeLabel(m)}
-                        </option>
-                      ))}
-                    </select>
+                    />
                   </td>
                 </tr>
               ))}
