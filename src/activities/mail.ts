@@ -40,6 +40,7 @@ import {
 import { actionSignals, appliedKeyQuery, requestWorkflowId, stateQuery, TASK_QUEUE } from '../shared/contract';
 import { check, isTerminal } from '../domain';
 import { startRequestWorkflow } from '../temporal/file-request';
+import { excerptOf } from '../shared/text';
 
 export interface MailConfig {
   /** The support mailbox; unset: no mail is read. */
@@ -223,7 +224,7 @@ async function attach(deps: MailDeps, parsed: ParsedMail, actor: Actor, requestI
     }
     try {
       await storeAttachment(
-        db(deps),
+        deps.db,
         { requestId, messageId, filename, declaredType: a.contentType, uploadedBy: actor.id, uploaderRole: 'client', idempotencyKey: sha(`${keyBase}:file:${n}`).slice(0, 40), maxFileBytes: deps.mail.maxFileBytes, maxRequestBytes: Number.MAX_SAFE_INTEGER },
         Readable.from([a.content]),
       );
@@ -233,7 +234,6 @@ async function attach(deps: MailDeps, parsed: ParsedMail, actor: Actor, requestI
     }
   }
 }
-const db = (deps: MailDeps) => deps.db;
 
 async function file(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor: Actor, title: string, trimmed: string[]): Promise<Outcome> {
   if (!deps.temporal) throw new Error('filing a request by mail needs a Temporal client');
@@ -262,8 +262,7 @@ async function reply(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor:
   const state = await handle.query(stateQuery);
   const text = cleanBody(replyText(parsed.text ?? ''), 20_000);
   if (text.trimmed) trimmed.push(text.trimmed);
-  const excerpt = text.body.replace(/\s+/g, ' ').trim();
-  const command = { type: 'reply' as const, messageId: '-', excerpt: excerpt.length > 280 ? `${excerpt.slice(0, 279)}…` : excerpt };
+  const command = { type: 'reply' as const, messageId: '-', excerpt: excerptOf(text.body) };
   if (isTerminal(state.stage)) return { status: 'quarantined', reason: `a reply to ${ref.key ?? ref.id}, which is closed`, requestId: ref.id, contactId: actor.id };
   const refused = check(state, actor, command);
   if (refused) return { status: 'quarantined', reason: `the request refused the reply: ${refused.message}`, requestId: ref.id, contactId: actor.id };
@@ -271,7 +270,7 @@ async function reply(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor:
   const digest = sha(`${actor.id}:mail:${row.message_id}`).slice(0, 40);
   const posted = await postMessage(deps.db, { requestId: ref.id, clientId: ref.client_id, authorId: actor.id, authorRole: 'client', internal: false, body: text.body, idempotencyKey: digest });
   await attach(deps, parsed, actor, ref.id, posted.message.id, digest, trimmed);
-  const idempotency = { key: sha(`${actor.id}:mail:${row.message_id}`).slice(0, 20), hash: sha(JSON.stringify({ type: 'reply', messageId: posted.message.id })).slice(0, 20) };
+  const idempotency = { key: digest.slice(0, 20), hash: sha(JSON.stringify({ type: 'reply', messageId: posted.message.id })).slice(0, 20) };
   const seen = await handle.query(appliedKeyQuery, idempotency.key);
   if (!seen) await handle.signal(actionSignals.reply, { actor, command: { ...command, messageId: posted.message.id }, idempotency });
   return { status: 'replied', requestId: ref.id, contactId: actor.id, ...(trimmed.length ? { reason: trimmed.join('; ') } : {}) };
@@ -352,13 +351,12 @@ export async function sendDigests(deps: MailDeps, at: Date): Promise<{ digests: 
   await planMail(db, 200);
   if (!mail.smtp) return { digests: 0 };
   let digests = 0;
-  const due = (await digestPeople(db)).filter((p) => localHourAndDay(at, p.timeZone).hour === p.digestHour);
+  const due = (await digestPeople(db)).map((p) => ({ ...p, local: localHourAndDay(at, p.timeZone) })).filter((p) => p.local.hour === p.digestHour);
   if (due.length === 0) return { digests };
   const smtp = transport(mail);
   try {
     for (const p of due) {
-      const day = localHourAndDay(at, p.timeZone).day;
-      const key = `${p.personId}:${p.address.toLowerCase()}:${day}`;
+      const key = `${p.personId}:${p.address.toLowerCase()}:${p.local.day}`;
       const items = await digestItems(db, p.personId, p.address);
       const begun = await beginDigest(db, { key, personId: p.personId, messageId: `<digest-${sha(key).slice(0, 24)}@${domainOf(mail.from)}>`, itemIds: items.map((i) => i.id) });
       if (begun.status !== 'sending' || begun.itemIds.length === 0) continue;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/contract';
-import { findTemporalCli, freePort, waitForPort } from '../dev/stack';
+import { findTemporalCli, freePort, stopChild, waitForPort } from '../dev/stack';
 import { CLUSTER, type TemporalService } from './shape';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -201,13 +201,7 @@ export class Managed {
 
   /** SIGTERM, then SIGKILL after the bound. */
   stop(ms = 15_000): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), ms).unref();
-    });
+    return this.child ? stopChild(this.child, ms) : Promise.resolve();
   }
 }
 

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, killStale, waitForPort, type Running } from './stack';
+import { freePort, killStale, stopChild, waitForPort, type Running } from './stack';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 /** Where `scripts/setup.sh` puts the pinned GreenMail (Maven Central). */
@@ -59,13 +59,7 @@ export async function startLocalMailServer(opts: { logFile: string; smtpPort?: n
     host,
     smtpPort,
     imapPort,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
+    stop: () => stopChild(child, 5_000),
   };
 }
 

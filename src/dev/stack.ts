@@ -181,6 +181,16 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
 }
 
 /** A server left behind by a run that was killed outright would hold the port and the SQLite file. */
+/** SIGTERM, then SIGKILL if the process is still there after `ms`; resolves once it has exited. */
+export function stopChild(child: ChildProcess, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), ms).unref();
+  });
+}
+
 /** Kills the process a pid file names when its command line still carries `marker` (a server left by a run killed outright). */
 export function killStale(pidFile: string, marker = 'start-dev'): void {
   if (!fs.existsSync(pidFile)) return;
@@ -242,13 +252,7 @@ export async function startTemporalDevServer(opts: {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
+    stop: () => stopChild(child, 10_000),
   };
 }
 

@@ -16,3 +16,9 @@ export function storable<T>(v: T): T {
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k), storable(x)])) as T;
   return v;
 }
+
+/** One line of a message, at most 280 characters: for a workflow's event and a notification. */
+export function excerptOf(body: string): string {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length > 280 ? `${line.slice(0, 279)}…` : line;
+}

@@ -1,10 +1,12 @@
 // The mail channel's tables: mails read from the support mailbox (each once by Message-ID), the
 // mails planned and sent for notifications (each once per notification and address), digests
 // (once per person and local day), and each person's mail settings.
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { rowsOf } from '../db/knex';
 import { DEFAULT_MAIL_MODE, MAIL_KINDS, MAIL_MODES, type MailLanguage, type MailMode } from '../domain/mail';
 import type { Actor, Role } from '../domain';
+import { tableOf } from './preferences';
 
 // ---------------------------------------------------------------------------------------------
 // Mail in
@@ -218,12 +220,19 @@ const toOutbound = (r: OutboundRaw): OutboundMail => ({
   createdAt: r.created_at,
 });
 
+/** How long a sender holds a mail it is sending: another takes it over only after (the first died). */
+const LEASE = "interval '2 minutes'";
+
+/** A mail a sender may take: waiting, or held by a sender whose lease has run out. */
+const claimable = (db: Db, prefix = '') => (q: Knex.QueryBuilder) =>
+  q.where(`${prefix}status`, 'pending').orWhere((b) => b.where(`${prefix}status`, 'sending').where(`${prefix}lease_until`, '<', db.fn.now()));
+
 /** Instant mails not yet accepted by the mail server, oldest first (a `sending` one was cut short: it is sent again with its Message-ID). */
 export async function pendingInstant(db: Db, limit: number): Promise<OutboundMail[]> {
   const rows = await rowsOf<OutboundRaw[]>(
     outboundSelect(db)
       .where('o.mode', 'instant')
-      .where((q) => q.where('o.status', 'pending').orWhere((b) => b.where('o.status', 'sending').where('o.lease_until', '<', db.fn.now())))
+      .where(claimable(db, 'o.'))
       .where('o.attempts', '<', 10)
       .orderBy('o.id')
       .limit(limit),
@@ -231,8 +240,6 @@ export async function pendingInstant(db: Db, limit: number): Promise<OutboundMai
   return rows.map(toOutbound);
 }
 
-/** How long a sender holds a mail it is sending: another takes it over only after (the first died). */
-const LEASE = "interval '2 minutes'";
 
 /**
  * Takes a mail to send it with this Message-ID: false when it was sent, or another sender holds
@@ -241,7 +248,7 @@ const LEASE = "interval '2 minutes'";
 export async function claimOutbound(db: Db, id: string, messageId: string): Promise<boolean> {
   const n = await db('mail_outbound')
     .where({ id })
-    .where((q) => q.where('status', 'pending').orWhere((b) => b.where('status', 'sending').where('lease_until', '<', db.fn.now())))
+    .where(claimable(db))
     .update({ status: 'sending', message_id: messageId, attempts: db.raw('attempts + 1'), lease_until: db.raw(`now() + ${LEASE}`) });
   return n > 0;
 }
@@ -336,7 +343,6 @@ export interface MailSettings {
   modes: Record<string, MailMode>;
 }
 
-const tableOf = (actor: Actor) => (actor.role === 'client' ? 'client_contacts' : 'staff');
 
 export async function mailSettings(db: Db, actor: Actor): Promise<MailSettings> {
   const person = await db(tableOf(actor)).where({ id: actor.id }).first<{ email: string; digest_hour: number } | undefined>('email', 'digest_hour');

@@ -5,7 +5,8 @@ import type { Actor } from '../domain';
 export const LANGUAGES = ['en', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const tableOf = (actor: Actor) => (actor.role === 'client' ? 'client_contacts' : 'staff');
+/** The table a person's row is in: a client's contacts, or the staff. */
+export const tableOf = (actor: Actor) => (actor.role === 'client' ? 'client_contacts' : 'staff');
 
 export async function languageOf(db: Db, actor: Actor): Promise<Language | null> {
   const row = await db(tableOf(actor)).where({ id: actor.id }).first<{ language: Language | null } | undefined>('language');

@@ -12,6 +12,7 @@ import { AttachmentTooLarge, attachmentByKey, attachmentBytes, attachmentsOf, re
 import { deleteMessage, editMessage, messageByKey, messageOf, messagePage, messageRevisions, postMessage, type Message } from '../../stores/messages';
 import { actorOf } from '../auth';
 import { idempotencyKeyOf, sha256 } from '../idempotency';
+import { excerptOf } from '../../shared/text';
 import { badRequest, conflict, forbidden, HttpError, notFound, unprocessable } from '../errors';
 import { deleteMessageBody, editMessageBody, pageQuery, postMessageBody, uploadQuery, uuidParam } from '../schemas';
 import type { RequestAccess } from './requests';
@@ -44,11 +45,6 @@ export function contentDisposition(name: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
 }
 
-/** One line of a message for the workflow's event and the notification. */
-function excerptOf(body: string): string {
-  const line = body.replace(/\s+/g, ' ').trim();
-  return line.length > 280 ? `${line.slice(0, 279)}…` : line;
-}
 
 
 export function mountConversation(router: Router, { db, visibleRequest, check, signal, update, limits = DEFAULT_ATTACHMENT_LIMITS }: RequestAccess & { db: Db; limits?: AttachmentLimits }): void {
