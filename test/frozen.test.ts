@@ -156,32 +156,34 @@ describe('every call is bounded', () => {
     let slow = false;
     const slowHarness = await openHarness({
       updateWaitMs: 1500,
+      // The estimate waits for the client's hours left (an activity): that is what is slowed here.
       wrapActivities: (acts: Activities): Activities => ({
         ...acts,
-        projectRequest: async (input) => {
+        hoursLeft: async (input) => {
           if (slow) await new Promise((r) => setTimeout(r, 4000));
-          return acts.projectRequest(input);
+          return acts.hoursLeft(input);
         },
       }),
     });
     try {
       const slowFlow = new Flow(slowHarness, co);
-      const id = await slowFlow.executing();
+      const id = await slowFlow.decomposed();
+      const before = (await slowFlow.state(id)).version;
       slow = true;
-      const body = { taskId: 'T1', minutes: 45, category: 'execution' };
+      const body = { hours: 3, complexity: 'low' };
       const started = Date.now();
-      const first = await slowHarness.post(`/requests/${id}/time`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1');
+      const first = await slowHarness.post(`/requests/${id}/tasks/T1/estimate`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1');
       expect(first.status).toBe(503);
       expect(first.headers['retry-after']).toBeDefined();
       expect(Date.now() - started).toBeLessThan(4000);
       slow = false;
       const retried = await eventually(
-        async () => slowHarness.post(`/requests/${id}/time`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1'),
+        async () => slowHarness.post(`/requests/${id}/tasks/T1/estimate`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1'),
         (r) => r.status === 200,
         'the retry answered',
       );
-      expect(retried.body as RequestState).toMatchObject({ stage: 'Execution' });
-      expect(await slowHarness.db('time_entries').where({ request_id: id, minutes: 45 })).toHaveLength(1);
+      expect(retried.body as RequestState).toMatchObject({ stage: 'ClientApproval', version: before + 1 });
+      expect((await slowHarness.db('requests').where({ id }).first()).version).toBe(before + 1);
     } finally {
       await slowHarness.close();
     }

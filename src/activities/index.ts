@@ -171,12 +171,12 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
 
     /**
      * Upserts the read model by state version; events and time entries are keyed and inserted once.
-     * Answers whether the notifications have a webhook to go to.
+     * Answers whether the notifications have a webhook to go to, and whether there is one.
      */
-    async projectRequest(input: ProjectionInput): Promise<{ deliver: boolean }> {
+    async projectRequest(input: ProjectionInput): Promise<{ deliver: boolean; webhook: boolean }> {
       const { notifications } = input;
       await writeProjection(db, input);
-      return { deliver: notifications.length > 0 && webhook !== undefined };
+      return { deliver: notifications.length > 0 && webhook !== undefined, webhook: webhook !== undefined };
     },
 
     /**

@@ -2,7 +2,7 @@
 // Imported by the workflow, the worker and the API alike.
 import { defineSearchAttributeKey, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, Command, Priority, RequestContext, RequestState, SignalType, UpdateType } from '../domain';
+import type { Actor, AuditEvent, Command, Escalation, Notification, Priority, RequestContext, RequestState, SignalType, TimeEntry, UpdateType } from '../domain';
 
 export const TASK_QUEUE = 'retainer-desk';
 
@@ -56,6 +56,31 @@ export interface ProjectedCounts {
   notifications: number;
   escalations: number;
 }
+
+/** A state version and the records not yet in PostgreSQL: what one write of the read model takes. */
+export interface Projection {
+  /** Set on the second try after PostgreSQL refused the data: text loses what it cannot store, timestamps out of its range are left out. */
+  sanitize?: boolean;
+  state: RequestState;
+  events: AuditEvent[];
+  timeEntries: TimeEntry[];
+  notifications: Notification[];
+  escalations: Escalation[];
+}
+
+/** A request's records, as an answer hands them out. */
+export type Records = Pick<Projection, 'events' | 'timeEntries' | 'notifications' | 'escalations'>;
+
+/**
+ * An action Update's answer: the request as it is now, without its records. Requests running
+ * the answered projection (see the workflow) add `records`, those no earlier answer handed out:
+ * the API writes them with the state to PostgreSQL before it answers its caller. The workflow
+ * writes them again later, so a write the API never made is made all the same.
+ */
+export type RequestAnswer = RequestState & { records?: Records };
+
+/** Records a request hands out in its answers and keeps until it writes them itself: at this many it writes them (and drops them from its state). */
+export const RECORDS_HANDED_OUT = 50;
 
 /** A human action as the workflow receives it: who did it, and what. */
 export interface Action<C extends Command = Command> {
@@ -111,8 +136,8 @@ void _everySignal;
 
 /** One Update per action, named after it, so the workflow history reads as what people did. */
 export const actionUpdates = Object.fromEntries(
-  UPDATE_COMMANDS.map((type) => [type, defineUpdate<RequestState, [Action]>(type)]),
-) as Record<UpdateCommand, UpdateDefinition<RequestState, [Action]>>;
+  UPDATE_COMMANDS.map((type) => [type, defineUpdate<RequestAnswer, [Action]>(type)]),
+) as Record<UpdateCommand, UpdateDefinition<RequestAnswer, [Action]>>;
 
 export const actionSignals = Object.fromEntries(SIGNAL_COMMANDS.map((type) => [type, defineSignal<[Action]>(type)])) as Record<
   SignalCommand,
@@ -123,6 +148,13 @@ export const actionSignals = Object.fromEntries(SIGNAL_COMMANDS.map((type) => [t
 export const intakeUpdate = defineUpdate<RequestState>('intake');
 
 export const stateQuery = defineQuery<RequestState>('state');
+
+/**
+ * When the API could not write an answer's projection (PostgreSQL refused or was away): the
+ * workflow writes the request itself — sanitizing and flagging what PostgreSQL refuses — and
+ * answers once the read model holds this version.
+ */
+export const projectUpdate = defineUpdate<RequestState, [number]>('project');
 
 /** Whether a call with this (person-scoped) Idempotency-Key was applied, and with which command hash. */
 export const appliedKeyQuery = defineQuery<{ hash: string; version: number } | null, [string]>('appliedKey');

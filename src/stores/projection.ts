@@ -1,20 +1,13 @@
 // The request read model as the workflow writes it: the projection of a state version, the flag
 // on a request whose data PostgreSQL refused, and the release of a request whose workflow ended
-// without closing. Written only by the request's activities.
+// without closing. Written by the request's activities, and by the API with an Update's answer.
 import type { Db } from '../db/knex';
-import type { AuditEvent, Escalation, Notification, RequestState, TimeEntry } from '../domain';
+import type { RequestState } from '../domain';
+import type { Projection } from '../shared/contract';
 import { storable } from '../shared/text';
 import { releaseHeld } from './ledger';
 
-export interface Projection {
-  /** Set on the second try after PostgreSQL refused the data: text loses what it cannot store, timestamps out of its range are left out. */
-  sanitize?: boolean;
-  state: RequestState;
-  events: AuditEvent[];
-  timeEntries: TimeEntry[];
-  notifications: Notification[];
-  escalations: Escalation[];
-}
+export type { Projection };
 
 /** A timestamp PostgreSQL accepts (years 1–9999), else null. */
 function storableTime(iso: string | undefined | null): string | null {

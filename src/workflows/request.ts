@@ -22,11 +22,12 @@ import {
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer, upgradeState } from '../domain';
-import type { Action, AllocationSync, ProjectedCounts, RequestWorkflowInput } from '../shared/contract';
+import type { Action, AllocationSync, Projection, ProjectedCounts, Records, RequestAnswer, RequestWorkflowInput } from '../shared/contract';
 import { escapeMarkdown, requestSummary } from '../shared/summary';
 import {
   APPLIED_KEYS_KEPT,
   DATA_REJECTED,
+  RECORDS_HANDED_OUT,
   KEY_REUSED,
   REJECTION_TYPES,
   appliedKeyQuery,
@@ -35,6 +36,7 @@ import {
   actionSignals,
   actionUpdates,
   intakeUpdate,
+  projectUpdate,
   requestWorkflowId,
   taskAssignedSignal,
   searchAttributes,
@@ -65,6 +67,19 @@ const io = (): typeof remote | typeof local => (modern() && !bounded() ? local :
  */
 /** Timers set once per moment that matters instead of around every action (histories from before set them per wait). */
 const steadyTimers = () => patched('steady-timers');
+
+/**
+ * An action's Update answers at once, with the records its caller writes to PostgreSQL before it
+ * answers (read-your-writes holds): no activity, no second workflow task per action. The
+ * workflow writes the read model itself where nobody else will — changes no Update answered
+ * (signals, timers, the dispatcher), the end, continue-as-new, data PostgreSQL refused — and
+ * writes again what it handed out: when records pile up, when a webhook waits for them, and
+ * FLUSH_AFTER after it handed some out, in case the caller never wrote them. Histories from
+ * before waited for the workflow's own projection in every Update, and replay that way.
+ */
+const answered = () => patched('answered-projection');
+/** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
+const FLUSH_AFTER = '30 seconds';
 
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
 const delivery = proxyActivities<Acts>({
@@ -148,6 +163,52 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   const whenProjected = async (version: number): Promise<RequestState> => {
     await condition(() => projected.version >= version);
     return { ...current(), events: [], timeEntries: [], notifications: [], escalations: [] };
+  };
+  /** The highest version an Update's answer handed to its caller to write. */
+  let handedOut = 0;
+  /** Whether the worker delivers notifications to a webhook: unknown until the first projection says. */
+  let webhook: boolean | undefined;
+  /** The FLUSH_AFTER timer is running; it rang. */
+  let flushArmed = false;
+  let flushRang = false;
+  /** The numbers of the records answers handed out so far, and the revisions of corrected time entries handed out. */
+  const handed = { events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
+  const handedRevisions = new Map<string, number>();
+  /** The records no answer handed out yet (each goes out once: answers stay small), counted as handed out. */
+  const handOut = (s: RequestState): Records => {
+    const past = (kind: keyof typeof handed) => Math.max(projected[kind], handed[kind]);
+    const records = {
+      events: s.events.filter((e) => e.seq > past('events')),
+      timeEntries: s.timeEntries.filter((e) => numberOf(e.id) > past('timeEntries') || (e.revision > 1 && (handedRevisions.get(e.id) ?? 0) < e.revision)),
+      notifications: s.notifications.filter((n) => numberOf(n.id) > past('notifications')),
+      escalations: s.escalations.filter((e) => numberOf(e.id) > past('escalations')),
+    };
+    Object.assign(handed, { events: s.counters.events, timeEntries: s.counters.timeEntries, notifications: s.counters.notifications, escalations: s.counters.escalations });
+    for (const e of records.timeEntries) if (e.revision > 1) handedRevisions.set(e.id, e.revision);
+    return records;
+  };
+  /** The last version the allocation and hour ledgers were brought in step with. */
+  let ledgersAt = 0;
+  /** The version the API asked the workflow to write itself (its own write failed). */
+  let wanted = 0;
+  /** An action's answer, from the answered projection on: the state now and the records its caller writes. */
+  const answer = async (version: number): Promise<RequestAnswer> => {
+    // While PostgreSQL refuses this request's data, the workflow writes it (sanitized) and flags it.
+    if (!answered() || !bounded() || attention) return whenProjected(version);
+    const s = current();
+    if (s.version <= projected.version) return whenProjected(version);
+    handedOut = Math.max(handedOut, s.version);
+    const records = handOut(s);
+    // An action that holds or frees hours is answered once the ledgers say so: whoever looks at the month next sees it.
+    if (ledgersBehind(s)) await condition(() => ledgersAt >= s.version);
+    if (!flushArmed) {
+      flushArmed = true;
+      void sleep(FLUSH_AFTER).then(() => {
+        flushArmed = false;
+        flushRang = true;
+      });
+    }
+    return { ...s, events: [], timeEntries: [], notifications: [], escalations: [], records };
   };
 
   /** Fills in what a command needs from the outside world (staff, hours), then checks it again. */
@@ -333,10 +394,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   setHandler(stateQuery, current);
   setHandler(appliedKeyQuery, (key) => applied.get(key) ?? null);
   setHandler(intakeUpdate, async () => whenProjected(1));
+  setHandler(projectUpdate, async (version: number) => {
+    const v = Math.min(version, current().version);
+    wanted = Math.max(wanted, v);
+    return whenProjected(v);
+  });
   for (const type of UPDATE_COMMANDS) {
     setHandler(actionUpdates[type], async (action: Action) => {
       updatesThisRun++;
-      return whenProjected(await runOnce(action));
+      return answer(await runOnce(action));
     }, {
       validator: (action: Action) => {
         if (earlier(action) !== undefined || (action.idempotency && applying.has(action.idempotency.key))) return;
@@ -375,6 +441,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     state = intake({ ...input, ...intakeCtx, at: now() }, ctx);
   }
 
+  /** The last version the loop below looked at. */
+  let seen = projected.version;
   /** The moment the one durable timer is set for, and the last moment a timer rang. */
   let armed: string | undefined;
   let rang: string | undefined;
@@ -393,15 +461,31 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           rang = at;
         });
       }
-      await condition(() => current().version > projected.version || (timer !== undefined && rang === timer.at));
-      if (current().version === projected.version) continue;
+      if (answered() && bounded()) {
+        await condition(() => current().version > seen || flushRang || wanted > projected.version || (timer !== undefined && rang === timer.at));
+        // The flush timer rang with nothing handed out still waiting: nothing to write.
+        if (flushRang && handedOut <= projected.version) flushRang = false;
+        if (current().version === seen && !flushRang && wanted <= projected.version) continue;
+      } else {
+        await condition(() => current().version > projected.version || (timer !== undefined && rang === timer.at));
+        if (current().version === projected.version) continue;
+      }
     } else {
       const moved = await condition(() => current().version > projected.version, wait);
       if (!moved && timer) state = applyTimer(current(), timer.command, now());
     }
 
     const s = current();
-    if (s.version > projected.version) {
+    if (answered() && bounded()) {
+      seen = s.version;
+      if (mustProject(s)) {
+        flushRang = false;
+        await projectOrFlag(s);
+      } else if (s.version > projected.version) {
+        show(s);
+      }
+      await syncAllocation(s);
+    } else if (s.version > projected.version) {
       await projectOrFlag(s);
       await syncAllocation(s);
     }
@@ -417,32 +501,45 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
   }
 
-  /** Keeps the allocation and hour ledgers in step: budgets, reservations, priority, hours given back by finished tasks. */
-  async function syncAllocation(s: RequestState): Promise<void> {
+  /** What the allocation and hour ledgers lack of this state: hours to hold, task budgets, the priority, finished tasks to release. */
+  function allocationWork(s: RequestState) {
     // R24: approved hours (estimates with buffer, objective extensions) are held against the month.
     const approved = roundQuarter(s.tasks.reduce((sum, t) => sum + (t.approvedHours ?? 0), 0));
-    if (approved > synced.reserved) {
+    const hours = Object.fromEntries(
+      s.tasks.filter((t) => t.approvedHours !== undefined && synced.hours[t.id] !== t.approvedHours).map((t) => [t.id, t.approvedHours as number]),
+    );
+    const finished = s.tasks.filter((t) => (t.status === 'done' || t.status === 'cancelled') && !synced.released.includes(t.id)).map((t) => t.id);
+    return { approved, hold: approved > synced.reserved, hours, priority: synced.priority !== s.priority, finished };
+  }
+
+  /** Whether the ledgers lack anything of this state. */
+  function ledgersBehind(s: RequestState): boolean {
+    const w = allocationWork(s);
+    return w.hold || Object.keys(w.hours).length > 0 || w.priority || w.finished.length > 0;
+  }
+
+  /** Keeps the allocation and hour ledgers in step: budgets, reservations, priority, hours given back by finished tasks. */
+  async function syncAllocation(s: RequestState): Promise<void> {
+    const { approved, hold, hours, priority, finished } = allocationWork(s);
+    if (hold) {
       await io().reserveHours.executeWithOptions({ summary: `hold ${approved - synced.reserved} h` }, [
         { requestId: s.requestId, clientId: s.clientId, key: `reserve:${s.requestId}:v${s.version}`, hours: roundQuarter(approved - synced.reserved), at: now() },
       ]);
       synced.reserved = approved;
     }
-    const hours = Object.fromEntries(
-      s.tasks.filter((t) => t.approvedHours !== undefined && synced.hours[t.id] !== t.approvedHours).map((t) => [t.id, t.approvedHours as number]),
-    );
     if (Object.keys(hours).length > 0) {
       await io().updateTaskHours({ requestId: s.requestId, hours });
       Object.assign(synced.hours, hours);
     }
-    if (synced.priority !== s.priority) {
+    if (priority) {
       await io().reprioritize({ requestId: s.requestId, priority: s.priority });
       synced.priority = s.priority;
     }
-    const finished = s.tasks.filter((t) => (t.status === 'done' || t.status === 'cancelled') && !synced.released.includes(t.id)).map((t) => t.id);
     if (finished.length > 0) {
       await io().releaseTasks.executeWithOptions({ summary: `release ${finished.join(', ')}` }, [{ requestId: s.requestId, taskIds: finished }]);
       synced.released.push(...finished);
     }
+    ledgersAt = Math.max(ledgersAt, s.version);
   }
 
   /**
@@ -488,9 +585,24 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     });
     // The records written leave the state; those added meanwhile stay until their projection.
     if (bounded()) state = drained(current(), s);
+    handedRevisions.clear();
   }
 
-  async function project(s: RequestState, sanitize = false): Promise<void> {
+  /**
+   * Whether the workflow writes this version itself (answered projection): nobody was handed it,
+   * or it is the last before the end or continue-as-new, or records pile up, or a webhook waits,
+   * or the API asked, or FLUSH_AFTER passed since records were handed out.
+   */
+  function mustProject(s: RequestState): boolean {
+    if (s.version <= projected.version) return false;
+    if (s.version > handedOut || attention || wanted > projected.version || flushRang || isTerminal(s.stage)) return true;
+    if (workflowInfo().continueAsNewSuggested || updatesThisRun >= UPDATES_PER_RUN) return true;
+    if (s.events.length + s.timeEntries.length + s.notifications.length + s.escalations.length >= RECORDS_HANDED_OUT) return true;
+    return webhook !== false && s.notifications.some((n) => numberOf(n.id) > projected.notifications);
+  }
+
+  /** What the Temporal UI shows of the request: its search attributes and current details. */
+  function show(s: RequestState): void {
     const overdue = s.stage === 'Execution' && s.tasks.some((t) => t.status === 'in_progress' && t.deadlineAt !== undefined && t.deadlineAt <= now());
     const attributes = [
       { key: searchAttributes.stage, value: s.stage },
@@ -507,18 +619,28 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       lastAttributes = written;
     }
     setCurrentDetails(details(s));
-    const notifications = s.notifications.filter((n) => numberOf(n.id) > projected.notifications);
-    const { deliver } = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}` }, [
-      {
-        ...(sanitize ? { sanitize } : {}),
-        state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
-        events: s.events.filter((e) => e.seq > projected.events),
-        // New entries, and corrected ones (the upsert keeps the highest revision).
-        timeEntries: [...s.timeEntries.filter((e) => numberOf(e.id) <= projected.timeEntries && e.revision > 1), ...s.timeEntries.filter((e) => numberOf(e.id) > projected.timeEntries)],
-        notifications,
-        escalations: s.escalations.filter((e) => numberOf(e.id) > projected.escalations),
-      },
-    ])) ?? { deliver: true };
+  }
+
+  /** The state version and its records not yet written by the workflow. */
+  function projectionOf(s: RequestState, sanitize = false): Projection {
+    return {
+      ...(sanitize ? { sanitize } : {}),
+      state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
+      events: s.events.filter((e) => e.seq > projected.events),
+      // New entries, and corrected ones (the upsert keeps the highest revision).
+      timeEntries: [...s.timeEntries.filter((e) => numberOf(e.id) <= projected.timeEntries && e.revision > 1), ...s.timeEntries.filter((e) => numberOf(e.id) > projected.timeEntries)],
+      notifications: s.notifications.filter((n) => numberOf(n.id) > projected.notifications),
+      escalations: s.escalations.filter((e) => numberOf(e.id) > projected.escalations),
+    };
+  }
+
+  async function project(s: RequestState, sanitize = false): Promise<void> {
+    show(s);
+    const input = projectionOf(s, sanitize);
+    const { notifications } = input;
+    const result = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}` }, [input])) ?? { deliver: true };
+    const { deliver } = result;
+    if (result.webhook !== undefined) webhook = result.webhook;
     markProjected(s);
     // Only where the worker has a webhook to deliver to (histories from before always asked).
     if (notifications.length > 0 && (deliver || !modern())) {

@@ -22,6 +22,7 @@ import {
   requestWorkflowId,
   stateQuery,
   type Action,
+  type RequestAnswer,
   type RequestWorkflowInput,
   type SignalCommand,
   type UpdateCommand,
@@ -38,6 +39,7 @@ import { timeEntriesOf, timeEntry, timeEntryPage } from '../../stores/time-entri
 import { actionBodies, pageQuery, createRequestBody, listRequestsQuery, entryNoParam, proposalIdParam, questionIdParam, requestRefParam, taskIdParam, uuidParam } from '../schemas';
 import { mountConversation, type AttachmentLimits } from './conversation';
 import { startRequestWorkflow } from '../../temporal/file-request';
+import { caughtUp, madeGood } from '../../temporal/answer';
 
 import { idempotencyKeyOf, sha256 } from '../idempotency';
 
@@ -248,7 +250,7 @@ export function requestsRouter({
     // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
     const idempotency = digestsOf(actor, key, requested);
     const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
-    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId));
+    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId).then((answer) => madeGood(db, handle, answer)));
   }
 
   /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */
@@ -305,7 +307,7 @@ export function requestsRouter({
    * as new before answering — the current run says whether it was applied (its key): then the
    * answer is the state; if the request is still open, it is sent again (same Update id).
    */
-  async function applyUpdate(handle: ReturnType<Client['workflow']['getHandle']>, kind: UpdateCommand, action: Action & { idempotency: { key: string; hash: string } }, updateId: string): Promise<RequestState> {
+  async function applyUpdate(handle: ReturnType<Client['workflow']['getHandle']>, kind: UpdateCommand, action: Action & { idempotency: { key: string; hash: string } }, updateId: string): Promise<RequestAnswer> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await handle.executeUpdate(actionUpdates[kind], { args: [action], updateId });
@@ -325,6 +327,8 @@ export function requestsRouter({
         const seen = await handle.query(appliedKeyQuery, action.idempotency.key);
         if (seen) {
           if (seen.hash !== action.idempotency.hash) throw unprocessable('this Idempotency-Key was already used with a different request');
+          // Its answer, and the records it handed out, went to nobody: the workflow writes them.
+          if (!isTerminal(now.stage)) await caughtUp(handle, seen.version);
           return now;
         }
         if (isTerminal(now.stage) || (await handle.describe()).status.name !== 'RUNNING') throw ended(now);

@@ -1,3 +1,4 @@
+import { madeGood } from '../../temporal/answer';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
@@ -60,11 +61,11 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
     const p = await proposal(db, uuidFrom(req.params.id, 'proposal'));
     if (!p) throw notFound('no such proposal');
     if (p.applied_at) throw conflict('the proposal was applied already');
-    const state = await temporal.workflow
-      .getHandle(requestWorkflowId(await workflowRefOf(db, p.request_id)))
-      .executeUpdate(actionUpdates.reassignTask, {
-        args: [{ actor, command: { type: 'reassignTask', taskId: p.task_id, specialistId: p.to_id, reason: `workload review: ${p.reason}` } }],
-      });
+    const handle = temporal.workflow.getHandle(requestWorkflowId(await workflowRefOf(db, p.request_id)));
+    const answer = await handle.executeUpdate(actionUpdates.reassignTask, {
+      args: [{ actor, command: { type: 'reassignTask', taskId: p.task_id, specialistId: p.to_id, reason: `workload review: ${p.reason}` } }],
+    });
+    const state = await madeGood(db, handle, answer);
     await markProposalApplied(db, p.id, actor.id);
     res.json(staffView(actor, state));
   });

@@ -1,0 +1,34 @@
+// An action Update's answer, made good: the records it hands out are written to PostgreSQL
+// before anyone is answered, so whoever reads the request next sees the action (read-your-writes).
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Db } from '../db/knex';
+import type { RequestState } from '../domain';
+import { projectUpdate, type RequestAnswer } from '../shared/contract';
+import { writeProjection } from '../stores/projection';
+
+/**
+ * Writes the answer's state and records, if it has them (requests from before the answered
+ * projection wrote their own before answering), and answers with the state alone. When PostgreSQL refuses
+ * the data or is away, the workflow is asked to write it: it sanitizes and flags what PostgreSQL
+ * refuses, retries while it is away, and answers once the read model holds the version.
+ */
+export async function madeGood(db: Db, handle: WorkflowHandle, answer: RequestAnswer): Promise<RequestState> {
+  const { records, ...state } = answer;
+  if (!records) return state;
+  try {
+    await writeProjection(db, { state, ...records });
+  } catch {
+    // The workflow logs why, and flags the request if PostgreSQL refuses its data.
+    await handle.executeUpdate(projectUpdate, { args: [state.version] });
+  }
+  return state;
+}
+
+/** After an Update whose answer was lost (the run ended or dropped it): the read model catches up with `version`. */
+export async function caughtUp(handle: WorkflowHandle, version: number): Promise<void> {
+  try {
+    await handle.executeUpdate(projectUpdate, { args: [version] });
+  } catch {
+    // A run that ended wrote its last version before it did.
+  }
+}

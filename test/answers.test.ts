@@ -1,0 +1,58 @@
+// An action's Update answers at once with the records its caller writes to PostgreSQL; the
+// workflow writes them again itself, so a caller that never wrote them loses nothing. Real
+// Temporal, real PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORDS_HANDED_OUT, actionUpdates, stateQuery } from '../src/shared/contract';
+import { type Flow, eventually, openCompany } from './support/flow';
+import { requestHandle, type Company, type Harness } from './support/harness';
+import { expectReadModelEqualsWorkflow } from './support/read-model';
+
+let h: Harness;
+let co: Company;
+let f: Flow;
+
+beforeAll(async () => {
+  ({ h, co, f } = await openCompany());
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+describe('the answered projection', () => {
+  it('an answer its caller never wrote reaches the read model all the same, within the flush interval', async () => {
+    // A young request: its history is far from the length at which Temporal suggests continuing as new (which also writes).
+    const id = await f.file('Lost answer');
+    const handle = await requestHandle(h, id);
+    // Straight to Temporal, as a caller that died before writing would leave it.
+    const answer = await handle.executeUpdate(actionUpdates.triage, {
+      args: [{ actor: { id: co.manager.id, role: 'manager' }, command: { type: 'triage', decision: 'delegate' } }],
+    });
+    // It hands out the records no answer carried before: the triage's event.
+    expect(answer.records?.events.map((e) => e.seq)).toContain(answer.counters.events);
+    // Nobody wrote it: the read model is still at intake.
+    const before = await h.db('requests').where({ id }).first();
+    expect(before.version).toBeLessThan(answer.version);
+    expect(before.stage).toBe('Triage');
+    // The workflow writes what it handed out once FLUSH_AFTER (30 s) has passed.
+    const started = Date.now();
+    const row = await eventually(() => h.db('requests').where({ id }).first(), (r) => r.version === answer.version, 'the version written by the workflow', 45_000);
+    expect(Date.now() - started).toBeGreaterThan(20_000);
+    expect(row.stage).toBe(answer.stage);
+    expect(await h.db('audit_events').where({ request_id: id, seq: answer.counters.events })).toHaveLength(1);
+    await expectReadModelEqualsWorkflow(h, id);
+  }, 60_000);
+
+  it(`the records a request holds stay under ${RECORDS_HANDED_OUT} however many actions it answers`, async () => {
+    const id = await f.executing(200);
+    const handle = await requestHandle(h, id);
+    for (let i = 0; i < 120; i++) {
+      const res = await h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 5, category: 'execution', note: `step ${i}` });
+      expect(res.status).toBe(200);
+      const s = await handle.query(stateQuery);
+      expect(s.events.length + s.timeEntries.length + s.notifications.length + s.escalations.length).toBeLessThan(RECORDS_HANDED_OUT * 2);
+    }
+    expect(await h.db('time_entries').where({ request_id: id, minutes: 5 })).toHaveLength(120);
+    await expectReadModelEqualsWorkflow(h, id);
+  }, 120_000);
+});
