@@ -6,13 +6,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../domain';
 import { billingOf, type Task } from '../domain';
 import { timeEntriesOf, timeEntry } from '../stores/time-entries';
-import { activeSpecialist, responsibleManager } from '../stores/people';
+import { activeSpecialist } from '../stores/people';
+import { intakeTerms, type IntakeTerms } from '../stores/intake';
 import { delivered, deliveryAttempted, undelivered } from '../stores/notifications';
 import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
 import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
-import { closePeriods, hoursLeftAt, reserve, settle, subscriptionTerms, underuseForecast } from '../stores/ledger';
+import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from '../stores/ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';
 import { allocateRequestKey } from '../stores/request-keys';
@@ -109,8 +110,8 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     },
 
     /** R1 and the client's policies: the responsible manager, the time zone, auto-close. */
-    async intakeContext({ clientId }: { clientId: string }): Promise<{ managerId: string; timeZone: string; autoCloseAfterDays?: number }> {
-      return { managerId: await responsibleManager(db, clientId), ...(await subscriptionTerms(db, clientId)) };
+    async intakeContext({ clientId }: { clientId: string }): Promise<IntakeTerms> {
+      return intakeTerms(db, clientId);
     },
 
     /** R6, R8, R9: allocates the new tasks of a request, in order; each gets an assignee or waits. */

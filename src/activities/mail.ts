@@ -2,6 +2,7 @@
 // step is idempotent: a mail is stored once by its Message-ID before it is flagged on the server,
 // filed or answered under keys derived from that Message-ID, and each notification is mailed
 // once per address (the row is claimed with its Message-ID before the mail server is asked).
+import { intakeTerms } from '../stores/intake';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
@@ -251,6 +252,7 @@ async function file(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor: 
     priority: 'normal',
     createdBy: actor,
     context: deps.policyOverride ?? (await requestContextFor(deps.db, clientId)),
+    intake: await intakeTerms(deps.db, clientId),
   });
   await attach(deps, parsed, actor, filed.requestId, undefined, keyBase, trimmed);
   return { status: 'filed', requestId: filed.requestId, contactId: actor.id, ...(trimmed.length ? { reason: trimmed.join('; ') } : {}) };

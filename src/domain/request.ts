@@ -48,8 +48,9 @@ export type Command =
   | { type: 'answerQuestion'; questionId: string; answer: string }
   | { type: 'askClient'; questionId?: string; text: string }
   | { type: 'answerClient'; questionId: string; answer: string }
-  | { type: 'estimate'; taskId: string; hours: number; complexity: Complexity }
-  | { type: 'reviewEstimate'; taskId: string; verdict: 'approve' | 'return'; comment: string }
+  // `hoursLeft` (R14, the month's hours left) is set by the API as it sends the action, never by the caller.
+  | { type: 'estimate'; taskId: string; hours: number; complexity: Complexity; hoursLeft?: number }
+  | { type: 'reviewEstimate'; taskId: string; verdict: 'approve' | 'return'; comment: string; hoursLeft?: number }
   | { type: 'approveEstimate'; acceptOverage?: boolean }
   | { type: 'rejectEstimate'; comment: string; next: 'reestimate' | 'cancel' }
   | { type: 'reportProgress'; taskId: string; percent: number }

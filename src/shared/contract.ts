@@ -30,6 +30,8 @@ export interface RequestWorkflowInput {
   /** The working calendar and timer policy, fixed for the life of the request. */
   context: RequestContext;
   linkedFrom?: string;
+  /** Its manager and the subscription's terms, read at filing; without them (a linked request), the workflow reads them. */
+  intake?: { managerId: string; timeZone: string; autoCloseAfterDays?: number };
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
   carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[]; attention?: string };
 }

@@ -261,8 +261,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         return { cmd: { ...cmd, before } };
       }
       case 'estimate':
-      case 'reviewEstimate':
-        return { cmd, hoursLeft: await io().hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() }) };
+      case 'reviewEstimate': {
+        // R14: the API reads the month's hours left as it sends the action (actions from before, the workflow read them).
+        const { hoursLeft, ...rest } = cmd;
+        return { cmd: rest, hoursLeft: hoursLeft ?? (await io().hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() })) };
+      }
       case 'openLinkedRequest': {
         // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
         const linkedRequestId = uuid4();
@@ -437,7 +440,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   if (!state) {
-    const intakeCtx = await io().intakeContext({ clientId: input.clientId });
+    const intakeCtx = input.intake ?? (await io().intakeContext({ clientId: input.clientId }));
     state = intake({ ...input, ...intakeCtx, at: now() }, ctx);
   }
 

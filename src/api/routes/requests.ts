@@ -14,6 +14,8 @@ import { clientPolicy, contextOf, policyVersionOf, requestContextFor } from '../
 import type { Db } from '../../db/knex';
 import { eventsPage, isListed, listRequests, storedState, visibleRequest as findVisible, type RequestListRow, type RequestRef } from '../../stores/requests';
 import { fileRequest } from '../../stores/request-keys';
+import { intakeTerms } from '../../stores/intake';
+import { hoursLeftAt } from '../../stores/ledger';
 import { isSearchable, searchRequests } from '../../stores/search';
 import {
   actionSignals,
@@ -132,6 +134,7 @@ export function requestsRouter({
       createdBy: actor,
       // The subscription's policy as it is now, fixed for the life of the request (#16).
       context: policyOverride ?? (await requestContextFor(db, clientId)),
+      intake: await intakeTerms(db, clientId),
     };
     const row = { id: requestId, key: key ?? null };
     const state = (await bounded(startRequestWorkflow(temporal, taskQueue, input))) ?? (await liveState(row));
@@ -375,6 +378,9 @@ export function requestsRouter({
   // The entry as the read model holds it travels with the correction: the workflow no longer keeps written entries.
   // A policy move travels with the version it moves to, resolved here: the workflow does no I/O.
   const withEntry = async (row: RequestRef, command: Command): Promise<Command> => {
+    if (command.type === 'estimate' || command.type === 'reviewEstimate') {
+      return { ...command, hoursLeft: await hoursLeftAt(db, row.client_id, new Date().toISOString()) };
+    }
     if (command.type === 'applyPolicy') {
       const now = await clientPolicy(db, row.client_id);
       if (now.ref.policyId !== command.policyId || now.ref.version !== command.version) {
