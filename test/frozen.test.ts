@@ -156,34 +156,35 @@ describe('every call is bounded', () => {
     let slow = false;
     const slowHarness = await openHarness({
       updateWaitMs: 1500,
-      // The estimate waits for the client's hours left (an activity): that is what is slowed here.
+      // The decomposition waits for the tasks' allocation (an activity): that is what is slowed here.
       wrapActivities: (acts: Activities): Activities => ({
         ...acts,
-        hoursLeft: async (input) => {
+        allocateTasks: async (input) => {
           if (slow) await new Promise((r) => setTimeout(r, 4000));
-          return acts.hoursLeft(input);
+          return acts.allocateTasks(input);
         },
       }),
     });
     try {
       const slowFlow = new Flow(slowHarness, co);
-      const id = await slowFlow.decomposed();
+      const id = await slowFlow.delegated();
       const before = (await slowFlow.state(id)).version;
       slow = true;
-      const body = { hours: 3, complexity: 'low' };
+      const body = { brief: 'Make it fast.', tasks: [{ title: 'Fix it', skill: co.skills.backend, assigneeId: co.backendSenior.id }] };
       const started = Date.now();
-      const first = await slowHarness.post(`/requests/${id}/tasks/T1/estimate`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1');
+      const first = await slowHarness.post(`/requests/${id}/decompose`, co.manager.token, body).set('Idempotency-Key', 'slow-1');
       expect(first.status).toBe(503);
       expect(first.headers['retry-after']).toBeDefined();
       expect(Date.now() - started).toBeLessThan(4000);
       slow = false;
       const retried = await eventually(
-        async () => slowHarness.post(`/requests/${id}/tasks/T1/estimate`, co.backendSenior.token, body).set('Idempotency-Key', 'slow-1'),
+        async () => slowHarness.post(`/requests/${id}/decompose`, co.manager.token, body).set('Idempotency-Key', 'slow-1'),
         (r) => r.status === 200,
         'the retry answered',
       );
-      expect(retried.body as RequestState).toMatchObject({ stage: 'ClientApproval', version: before + 1 });
+      expect(retried.body as RequestState).toMatchObject({ stage: 'Estimation', version: before + 1 });
       expect((await slowHarness.db('requests').where({ id }).first()).version).toBe(before + 1);
+      expect(await slowHarness.db('tasks').where({ request_id: id })).toHaveLength(1);
     } finally {
       await slowHarness.close();
     }
