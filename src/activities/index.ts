@@ -7,12 +7,12 @@ import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../d
 import { billingOf, type Task } from '../domain';
 import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import { activeSpecialist } from '../stores/people';
-import { intakeTerms, type IntakeTerms } from '../stores/intake';
+import { intakeTerms } from '../stores/intake';
 import { delivered, deliveryAttempted, undelivered } from '../stores/notifications';
 import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
-import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal } from '../shared/contract';
+import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal, type IntakeTerms } from '../shared/contract';
 import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from '../stores/ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';

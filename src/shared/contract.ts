@@ -18,6 +18,13 @@ export function requestIdFromWorkflowId(workflowId: string): string | undefined 
   return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? workflowId.slice(WORKFLOW_ID_PREFIX.length) : undefined;
 }
 
+/** What a request is taken in with, besides its policy: its manager and the subscription's terms. */
+export interface IntakeTerms {
+  managerId: string;
+  timeZone: string;
+  autoCloseAfterDays?: number;
+}
+
 export interface RequestWorkflowInput {
   requestId: string;
   /** The short key given at intake (`ACME-42`); the workflow id is `request-<key>`. */
@@ -31,7 +38,7 @@ export interface RequestWorkflowInput {
   context: RequestContext;
   linkedFrom?: string;
   /** Its manager and the subscription's terms, read at filing; without them (a linked request), the workflow reads them. */
-  intake?: { managerId: string; timeZone: string; autoCloseAfterDays?: number };
+  intake?: IntakeTerms;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
   carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[]; attention?: string };
 }

@@ -20,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { Actor, Command, RequestState } from '../domain';
+import type { Actor, Command, RequestState, TimeEntry } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer, upgradeState } from '../domain';
 import type { Action, AllocationSync, Projection, ProjectedCounts, Records, RequestAnswer, RequestWorkflowInput } from '../shared/contract';
 import { escapeMarkdown, requestSummary } from '../shared/summary';
@@ -77,7 +77,8 @@ const steadyTimers = () => patched('steady-timers');
  * FLUSH_AFTER after it handed some out, in case the caller never wrote them. Histories from
  * before waited for the workflow's own projection in every Update, and replay that way.
  */
-const answered = () => patched('answered-projection');
+// (In this order: histories recorded with it ask for the patch first.)
+const answered = () => patched('answered-projection') && bounded();
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
 const FLUSH_AFTER = '30 seconds';
 
@@ -113,6 +114,16 @@ function drained(s: RequestState, written: RequestState): RequestState {
     timeEntries: s.timeEntries.filter((e) => !entries.has(`${e.id}#${e.revision}`)),
     notifications: s.notifications.filter((n) => !notifications.has(n.id)),
     escalations: s.escalations.filter((e) => !escalations.has(e.id)),
+  };
+}
+
+/** The records of `s` numbered past `past`, and the corrected time entries (revision 2 on) that `corrected` lets through. */
+function recordsPast(s: RequestState, past: Omit<ProjectedCounts, 'version'>, corrected: (e: TimeEntry) => boolean): Records {
+  return {
+    events: s.events.filter((e) => e.seq > past.events),
+    timeEntries: s.timeEntries.filter((e) => numberOf(e.id) > past.timeEntries || (e.revision > 1 && corrected(e))),
+    notifications: s.notifications.filter((n) => numberOf(n.id) > past.notifications),
+    escalations: s.escalations.filter((e) => numberOf(e.id) > past.escalations),
   };
 }
 
@@ -177,12 +188,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   /** The records no answer handed out yet (each goes out once: answers stay small), counted as handed out. */
   const handOut = (s: RequestState): Records => {
     const past = (kind: keyof typeof handed) => Math.max(projected[kind], handed[kind]);
-    const records = {
-      events: s.events.filter((e) => e.seq > past('events')),
-      timeEntries: s.timeEntries.filter((e) => numberOf(e.id) > past('timeEntries') || (e.revision > 1 && (handedRevisions.get(e.id) ?? 0) < e.revision)),
-      notifications: s.notifications.filter((n) => numberOf(n.id) > past('notifications')),
-      escalations: s.escalations.filter((e) => numberOf(e.id) > past('escalations')),
-    };
+    const records = recordsPast(
+      s,
+      { events: past('events'), timeEntries: past('timeEntries'), notifications: past('notifications'), escalations: past('escalations') },
+      (e) => (handedRevisions.get(e.id) ?? 0) < e.revision,
+    );
     Object.assign(handed, { events: s.counters.events, timeEntries: s.counters.timeEntries, notifications: s.counters.notifications, escalations: s.counters.escalations });
     for (const e of records.timeEntries) if (e.revision > 1) handedRevisions.set(e.id, e.revision);
     return records;
@@ -194,7 +204,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   /** An action's answer, from the answered projection on: the state now and the records its caller writes. */
   const answer = async (version: number): Promise<RequestAnswer> => {
     // While PostgreSQL refuses this request's data, the workflow writes it (sanitized) and flags it.
-    if (!answered() || !bounded() || attention) return whenProjected(version);
+    if (!answered() || attention) return whenProjected(version);
     const s = current();
     if (s.version <= projected.version) return whenProjected(version);
     handedOut = Math.max(handedOut, s.version);
@@ -464,7 +474,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           rang = at;
         });
       }
-      if (answered() && bounded()) {
+      if (answered()) {
         await condition(() => current().version > seen || flushRang || wanted > projected.version || (timer !== undefined && rang === timer.at));
         // The flush timer rang with nothing handed out still waiting: nothing to write.
         if (flushRang && handedOut <= projected.version) flushRang = false;
@@ -479,7 +489,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
 
     const s = current();
-    if (answered() && bounded()) {
+    if (answered()) {
       seen = s.version;
       if (mustProject(s)) {
         flushRang = false;
@@ -624,17 +634,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     setCurrentDetails(details(s));
   }
 
-  /** The state version and its records not yet written by the workflow. */
+  /** The state version and its records not yet written by the workflow: new ones, and every corrected entry (the upsert keeps the highest revision). */
   function projectionOf(s: RequestState, sanitize = false): Projection {
-    return {
-      ...(sanitize ? { sanitize } : {}),
-      state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] },
-      events: s.events.filter((e) => e.seq > projected.events),
-      // New entries, and corrected ones (the upsert keeps the highest revision).
-      timeEntries: [...s.timeEntries.filter((e) => numberOf(e.id) <= projected.timeEntries && e.revision > 1), ...s.timeEntries.filter((e) => numberOf(e.id) > projected.timeEntries)],
-      notifications: s.notifications.filter((n) => numberOf(n.id) > projected.notifications),
-      escalations: s.escalations.filter((e) => numberOf(e.id) > projected.escalations),
-    };
+    return { ...(sanitize ? { sanitize } : {}), state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] }, ...recordsPast(s, projected, () => true) };
   }
 
   async function project(s: RequestState, sanitize = false): Promise<void> {

@@ -376,7 +376,8 @@ export function requestsRouter({
   action('/requests/:id/time', 'logTime', (b) => ({ type: 'logTime', ...b }));
   action('/requests/:id/time/:entryNo/correct', 'correctTime', (b, req) => ({ type: 'correctTime', entryId: `${String(req.params.id)}:te:${entryNo(req)}`, ...b }));
   // The entry as the read model holds it travels with the correction: the workflow no longer keeps written entries.
-  // A policy move travels with the version it moves to, resolved here: the workflow does no I/O.
+  // A policy move travels with the version it moves to, an estimate with the month's hours left (R14), resolved
+  // here: the workflow does no I/O for them.
   const withEntry = async (row: RequestRef, command: Command): Promise<Command> => {
     if (command.type === 'estimate' || command.type === 'reviewEstimate') {
       return { ...command, hoursLeft: await hoursLeftAt(db, row.client_id, new Date().toISOString()) };
