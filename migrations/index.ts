@@ -21,6 +21,7 @@ import * as policies from './20261202000000_policies';
 import * as authNotices from './20261202010000_auth_notices';
 import * as rateBuckets from './20261202020000_rate_buckets';
 import * as mail from './20261203000000_mail';
+import * as projectRequest from './20261204000000_project_request';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -43,4 +44,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261202010000_auth_notices': authNotices,
   '20261202020000_rate_buckets': rateBuckets,
   '20261203000000_mail': mail,
+  '20261204000000_project_request': projectRequest,
 };

@@ -43,6 +43,32 @@ describe('the answered projection', () => {
     await expectReadModelEqualsWorkflow(h, id);
   }, 60_000);
 
+  it('a whole lifecycle takes five activities: intake, allocation, the hold, the release, and the end with its write-off', async () => {
+    const id = await f.inClientReview(2);
+    await f.act(`/requests/${id}/confirm-closure`, co.client);
+    const handle = await requestHandle(h, id);
+    await handle.result();
+    // Every run of it, first to last (the test server suggests continuing as new early).
+    const activities: string[] = [];
+    let runs = 0;
+    for (let runId: string | undefined; ; runs++) {
+      const events = (await (await requestHandle(h, id, runId)).fetchHistory()).events ?? [];
+      activities.unshift(...events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
+      runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+      if (!runId) break;
+    }
+    // One activity per turn of the loop that writes: the workflow's own projections carry the
+    // ledgers' steps and the write-off; the answers' records are written by the API. Each
+    // continue-as-new writes once more before it goes.
+    expect(activities.filter((a) => a !== 'writeRequest')).toEqual(['allocateTasks']);
+    expect(activities.filter((a) => a === 'writeRequest')).toHaveLength(4 + runs);
+    // All of it arrived: the hold and its release, the write-off, the read model.
+    const ledger = await h.db('hour_ledger').where({ request_id: id }).orderBy('id');
+    expect(ledger.map((r: { kind: string }) => r.kind)).toEqual(['reservation', 'release', 'writeoff']);
+    expect(await h.db('task_assignments').where({ request_id: id }).first()).toMatchObject({ status: 'released', hours: 2.25 });
+    await expectReadModelEqualsWorkflow(h, id);
+  });
+
   it(`the records a request holds stay under ${RECORDS_HANDED_OUT} however many actions it answers`, async () => {
     const id = await f.executing(200);
     const handle = await requestHandle(h, id);

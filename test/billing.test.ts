@@ -96,13 +96,14 @@ describe('through the API', () => {
   let crashed = 0;
 
   beforeAll(async () => {
-    // A worker of this file's own whose settle activity "crashes" once after its database work.
+    // A worker of this file's own whose write-off (with the last projection) "crashes" once after its database work.
     h = await openHarness({
       wrapActivities: (acts: Activities): Activities => ({
         ...acts,
-        async settle(r) {
-          await acts.settle(r);
-          if (crashed++ === 0) throw new Error('simulated crash after the write-off was committed');
+        async writeRequest(w) {
+          const written = await acts.writeRequest(w);
+          if (w.settle && crashed++ === 0) throw new Error('simulated crash after the write-off was committed');
+          return written;
         },
       }),
     });

@@ -12,7 +12,7 @@ import { delivered, deliveryAttempted, undelivered } from '../stores/notificatio
 import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
-import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal, type IntakeTerms } from '../shared/contract';
+import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal, type IntakeTerms, type RequestWrite } from '../shared/contract';
 import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from '../stores/ledger';
 import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';
@@ -102,6 +102,17 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     return made.length;
   }
 
+  /**
+   * R24, R25: held hours released, billable hours written off, once each. The bill is worked out
+   * from the request's time entries in PostgreSQL and its tasks' budgets (workflows from before
+   * bounded state send it ready-made).
+   */
+  async function settleRequest(r: { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] })): Promise<void> {
+    const detail = 'detail' in r ? r.detail : billingOf({ tasks: r.tasks, timeEntries: await timeEntriesOf(db, r.requestId) });
+    // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
+    await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
+  }
+
   return failOnData({
     ...createMailActivities({ db, temporal, taskQueue, mail: mail ?? NO_MAIL }),
     /** The key of a request opened by another (R20): given once, the same on a retry. */
@@ -181,6 +192,24 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     },
 
     /**
+     * One turn of a request's loop, in order: its projection (if any), its ledger steps, its
+     * write-off (at the end). Each step is idempotent, so a retry after a crash writes nothing twice.
+     */
+    async writeRequest(w: RequestWrite): Promise<{ deliver: boolean; webhook: boolean }> {
+      if (w.projection) await writeProjection(db, w.projection);
+      const { reserve: held, hours, priority, release: finished } = w.ledger ?? {};
+      if (held) await reserve(db, { requestId: w.requestId, clientId: w.clientId, ...held });
+      if (hours && Object.keys(hours).length > 0) await setTaskHours(db, w.requestId, hours);
+      if (priority) await setPriority(db, w.requestId, priority);
+      if (finished && finished.length > 0) await release(db, w.requestId, finished);
+      // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
+      if (priority || (finished && finished.length > 0)) await dispatchAndTell();
+      if (w.settle) await settleRequest({ requestId: w.requestId, clientId: w.clientId, ...w.settle });
+      const notifications = w.projection?.notifications.length ?? 0;
+      return { deliver: notifications > 0 && webhook !== undefined, webhook: webhook !== undefined };
+    },
+
+    /**
      * Delivers notifications to the webhook, signed, each at most once successfully: a delivered
      * one is skipped on retry. Receivers deduplicate by `Webhook-Id` for the rare resend after a
      * crash between delivery and bookkeeping. Without a webhook configured, the inbox is the channel.
@@ -223,16 +252,8 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
       await reserve(db, r);
     },
 
-    /**
-     * R24, R25: held hours released, billable hours written off, once each. The bill is worked out
-     * from the request's time entries in PostgreSQL and its tasks' budgets (workflows from before
-     * bounded state send it ready-made).
-     */
-    async settle(r: { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] })): Promise<void> {
-      const detail = 'detail' in r ? r.detail : billingOf({ tasks: r.tasks, timeEntries: await timeEntriesOf(db, r.requestId) });
-      // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
-      await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
-    },
+    /** The write-off on its own (requests from before it went with the last projection). */
+    settle: settleRequest,
 
     /** A time entry as the read model holds it (a correction of one the state no longer keeps). */
     async timeEntryOf({ requestId, entryId }: { requestId: string; entryId: string }): Promise<TimeEntry | null> {

@@ -2,7 +2,7 @@
 // Imported by the workflow, the worker and the API alike.
 import { defineSearchAttributeKey, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor, AuditEvent, Command, Escalation, Notification, Priority, RequestContext, RequestState, SignalType, TimeEntry, UpdateType } from '../domain';
+import type { Actor, AuditEvent, Command, Escalation, Notification, Priority, RequestContext, RequestState, SignalType, Task, TimeEntry, UpdateType } from '../domain';
 
 export const TASK_QUEUE = 'retainer-desk';
 
@@ -75,6 +75,31 @@ export interface Projection {
   timeEntries: TimeEntry[];
   notifications: Notification[];
   escalations: Escalation[];
+}
+
+/** What the allocation and hour ledgers lack of a request's state; each step idempotent. */
+export interface LedgerWork {
+  /** R24: approved hours newly held against the client's month, once per key. */
+  reserve?: { key: string; hours: number; at: string };
+  /** Approved budgets replacing the default size of tasks in their assignees' load. */
+  hours?: Record<string, number>;
+  /** R11: the request's new priority, for the queues. */
+  priority?: Priority;
+  /** Finished or cancelled tasks giving their hours back. */
+  release?: string[];
+}
+
+/**
+ * Everything one turn of the request's loop writes, in one activity (one round trip through the
+ * server): the projection if the workflow writes it, the ledgers' steps, and the write-off at the end.
+ */
+export interface RequestWrite {
+  requestId: string;
+  clientId: string;
+  projection?: Projection;
+  ledger?: LedgerWork;
+  /** R24, R25: held hours released and billable hours written off, from the time entries in PostgreSQL. */
+  settle?: { tasks: Task[]; at: string };
 }
 
 /** A request's records, as an answer hands them out. */

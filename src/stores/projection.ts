@@ -21,16 +21,20 @@ function storableTime(iso: string | undefined | null): string | null {
 /**
  * Upserts the read model by state version, and the records by their numbers (the latest write
  * wins); rows past the workflow's counters are removed. A late write of an earlier version adds
- * its records but neither overwrites the request nor removes anything.
+ * its records but neither overwrites the request nor removes anything. One call to PostgreSQL's
+ * `project_request` (one round trip, atomic): the rows are built here, the upserts run there.
+ * Answers whether this was the newest version written so far.
  */
-export async function writeProjection(db: Db, input: Projection): Promise<void> {
-      const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
+export async function writeProjection(db: Db, input: Projection): Promise<boolean> {
+  const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
   const now = new Date().toISOString();
   /** Timestamps as they are; on the sanitizing try, one PostgreSQL cannot hold is left out (or is now, where one is required). */
   const ts = <R extends string | null>(iso: string | undefined, required?: R) =>
     input.sanitize ? (storableTime(iso) ?? (required === undefined ? null : now)) : (iso ?? null);
-  await db.transaction(async (trx) => {
-    const row = {
+  const updatedAt = ts(events.at(-1)?.at ?? state.createdAt, 'required');
+  const terminal = state.stage === 'Closed' || state.stage === 'Cancelled';
+  const payload = {
+    row: {
       id: state.requestId,
       key: state.key ?? null,
       client_id: state.clientId,
@@ -42,137 +46,81 @@ export async function writeProjection(db: Db, input: Projection): Promise<void> 
       manager_id: state.managerId,
       version: state.version,
       estimate_total_hours: state.estimateTotalHours ?? null,
-      state: JSON.stringify(state),
+      state,
       created_at: ts(state.createdAt, 'required'),
-      updated_at: ts(events.at(-1)?.at ?? state.createdAt, 'required'),
+      updated_at: updatedAt,
       closed_at: ts(state.closedAt),
       deadline_at: ts(state.deadlineAt),
       triage_due_at: state.stage === 'Triage' ? ts(state.triageDueAt) : null,
       linked_from: state.linkedFrom ?? null,
-    };
-    const updated = await trx('requests')
-      .insert(row)
-      .onConflict('id')
-      .merge()
-      .where('requests.version', '<=', state.version)
-      .returning('id');
-    // `newest`: no later version is written yet. A late write of an earlier version (from a
-    // workflow task that was replaced) still adds its records, but neither overwrites the
-    // request and its tasks nor removes anything.
-    const newest = updated.length > 0;
-    if (newest && state.tasks.length > 0) {
-      await trx('tasks')
-        .insert(
-          state.tasks.map((t) => ({
-            request_id: state.requestId,
-            task_id: t.id,
-            title: t.title,
-            skill: t.skill,
-            assignee_id: t.assigneeId ?? null,
-            status: t.status,
-            priority: state.priority,
-            estimate_hours: t.estimateHours ?? null,
-            buffer_hours: t.bufferHours ?? null,
-            approved_hours: t.approvedHours ?? null,
-            rework_count: t.reworkCount,
-            mentor_id: t.mentorId ?? null,
-            helper_ids: t.helperIds,
-            progress: t.progress,
-            deadline_at: ts(t.deadlineAt),
-            updated_at: row.updated_at,
-          })),
-        )
-        .onConflict(['request_id', 'task_id'])
-        .merge();
-    }
-    if (events.length > 0) {
-      await trx('audit_events')
-        .insert(
-          events.map((e) => ({
-            request_id: state.requestId,
-            seq: e.seq,
-            at: ts(e.at, 'required'),
-            actor_id: e.actorId,
-            actor_role: e.actorRole,
-            type: e.type,
-            detail: JSON.stringify(e.detail),
-          })),
-        )
-        .onConflict(['request_id', 'seq'])
-        .merge();
-    }
-    if (timeEntries.length > 0) {
-      await trx('time_entries')
-        .insert(
-          timeEntries.map((e) => ({
-            id: e.id,
-            request_id: state.requestId,
-            task_id: e.taskId ?? null,
-            person_id: e.personId,
-            role: e.role,
-            minutes: e.minutes,
-            category: e.category,
-            billable: e.billable,
-            billable_reason: e.billableReason,
-            note: e.note,
-            logged_at: ts(e.at, 'required'),
-            revision: e.revision,
-          })),
-        )
-        .onConflict('id')
-        .merge()
-        .where('time_entries.revision', '<=', trx.raw('excluded.revision'));
-    }
-    if (escalations.length > 0) {
-      await trx('escalations')
-        .insert(
-          escalations.map((e) => ({
-            id: `${state.requestId}:${e.id}`,
-            request_id: state.requestId,
-            kind: e.kind,
-            owner_role: e.ownerRole,
-            owner_id: e.ownerId ?? null,
-            task_id: e.taskId ?? null,
-            cause: e.cause,
-            raised_at: ts(e.at, 'required'),
-          })),
-        )
-        .onConflict('id')
-        .merge(['kind', 'owner_role', 'owner_id', 'task_id', 'cause', 'raised_at']);
-    }
-    // Rows past the workflow's counters were written by a workflow task that was then discarded:
-    // the workflow never made them. Same-numbered rows were overwritten above (the latest wins).
-    const counters = state.counters as RequestState['counters'] | undefined;
-    if (counters && newest) {
-      await trx('audit_events').where({ request_id: state.requestId }).where('seq', '>', counters.events).delete();
-      const beyond = (table: string, pattern: string, n: number) =>
-        trx(table).where({ request_id: state.requestId }).whereRaw(`id ~ ? and (substring(id from ?))::bigint > ?`, [`${pattern}[0-9]+$`, `${pattern}([0-9]+)$`, n]).delete();
-      await beyond('time_entries', ':te:', counters.timeEntries);
-      await beyond('notifications', ':N', counters.notifications);
-      await beyond('escalations', ':E', counters.escalations);
-    }
-    if (state.stage === 'Closed' || state.stage === 'Cancelled') {
-      // Escalations end with their request: a blocker on a closed request is nobody's to act on.
-      await trx('escalations').where({ request_id: state.requestId }).whereNull('resolved_at').update({ resolved_at: ts(state.closedAt, 'required') });
-    }
-    if (notifications.length > 0) {
-      await trx('notifications')
-        .insert(
-          notifications.map((n) => ({
-            id: `${state.requestId}:${n.id}`,
-            request_id: state.requestId,
-            client_id: state.clientId,
-            recipient_role: n.recipientRole,
-            recipient_id: n.recipientId ?? null,
-            kind: n.kind,
-            text: n.text,
-            created_at: ts(n.at, 'required'),
-          })),
-        )
-        .onConflict('id')
-        .merge(['recipient_role', 'recipient_id', 'kind', 'text', 'created_at']);
-    }
-  });
+    },
+    tasks: state.tasks.map((t) => ({
+      request_id: state.requestId,
+      task_id: t.id,
+      title: t.title,
+      skill: t.skill,
+      assignee_id: t.assigneeId ?? null,
+      status: t.status,
+      priority: state.priority,
+      estimate_hours: t.estimateHours ?? null,
+      buffer_hours: t.bufferHours ?? null,
+      approved_hours: t.approvedHours ?? null,
+      rework_count: t.reworkCount,
+      mentor_id: t.mentorId ?? null,
+      helper_ids: t.helperIds,
+      progress: t.progress,
+      deadline_at: ts(t.deadlineAt),
+      updated_at: updatedAt,
+    })),
+    events: events.map((e) => ({
+      request_id: state.requestId,
+      seq: e.seq,
+      at: ts(e.at, 'required'),
+      actor_id: e.actorId,
+      actor_role: e.actorRole,
+      type: e.type,
+      detail: e.detail,
+    })),
+    timeEntries: timeEntries.map((e) => ({
+      id: e.id,
+      request_id: state.requestId,
+      task_id: e.taskId ?? null,
+      person_id: e.personId,
+      role: e.role,
+      minutes: e.minutes,
+      category: e.category,
+      billable: e.billable,
+      billable_reason: e.billableReason,
+      note: e.note,
+      logged_at: ts(e.at, 'required'),
+      revision: e.revision,
+    })),
+    escalations: escalations.map((e) => ({
+      id: `${state.requestId}:${e.id}`,
+      request_id: state.requestId,
+      kind: e.kind,
+      owner_role: e.ownerRole,
+      owner_id: e.ownerId ?? null,
+      task_id: e.taskId ?? null,
+      cause: e.cause,
+      raised_at: ts(e.at, 'required'),
+    })),
+    notifications: notifications.map((n) => ({
+      id: `${state.requestId}:${n.id}`,
+      request_id: state.requestId,
+      client_id: state.clientId,
+      recipient_role: n.recipientRole,
+      recipient_id: n.recipientId ?? null,
+      kind: n.kind,
+      text: n.text,
+      created_at: ts(n.at, 'required'),
+    })),
+    // Older states have no counters: nothing is removed for them.
+    counters: (state.counters as RequestState['counters'] | undefined) ?? null,
+    resolvedAt: terminal ? ts(state.closedAt, 'required') : null,
+  };
+  const result = await db.raw<{ rows: { newest: boolean }[] }>('select project_request(?::jsonb) as newest', [JSON.stringify(payload)]);
+  return result.rows[0]?.newest === true;
 }
 
 /** A notification's text, led by the request's key as every notification is (`ACME-42 · …`). */

@@ -22,7 +22,7 @@ import {
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState, TimeEntry } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer, upgradeState } from '../domain';
-import type { Action, AllocationSync, Projection, ProjectedCounts, Records, RequestAnswer, RequestWorkflowInput } from '../shared/contract';
+import type { Action, AllocationSync, LedgerWork, Projection, ProjectedCounts, Records, RequestAnswer, RequestWorkflowInput, RequestWrite } from '../shared/contract';
 import { escapeMarkdown, requestSummary } from '../shared/summary';
 import {
   APPLIED_KEYS_KEPT,
@@ -79,6 +79,12 @@ const steadyTimers = () => patched('steady-timers');
  */
 // (In this order: histories recorded with it ask for the patch first.)
 const answered = () => patched('answered-projection') && bounded();
+/**
+ * One activity per turn of the loop: the projection the workflow writes, the ledgers' steps and,
+ * at the end, the write-off go together (one round trip through the server instead of up to
+ * three). Histories from before ran one activity per step, and replay that way.
+ */
+const oneTrip = () => answered() && patched('one-trip');
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
 const FLUSH_AFTER = '30 seconds';
 
@@ -199,6 +205,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   };
   /** The last version the allocation and hour ledgers were brought in step with. */
   let ledgersAt = 0;
+  /** The write-off is done (with the last projection). */
+  let settled = false;
   /** The version the API asked the workflow to write itself (its own write failed). */
   let wanted = 0;
   /** An action's answer, from the answered projection on: the state now and the records its caller writes. */
@@ -491,13 +499,17 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     const s = current();
     if (answered()) {
       seen = s.version;
-      if (mustProject(s)) {
-        flushRang = false;
-        await projectOrFlag(s);
-      } else if (s.version > projected.version) {
-        show(s);
+      if (oneTrip()) {
+        await writeTurn(s);
+      } else {
+        if (mustProject(s)) {
+          flushRang = false;
+          await projectOrFlag(s);
+        } else if (s.version > projected.version) {
+          show(s);
+        }
+        await syncAllocation(s);
       }
-      await syncAllocation(s);
     } else if (s.version > projected.version) {
       await projectOrFlag(s);
       await syncAllocation(s);
@@ -531,6 +543,47 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return w.hold || Object.keys(w.hours).length > 0 || w.priority || w.finished.length > 0;
   }
 
+  /** The ledgers' steps this state needs, if any. */
+  function ledgerWork(s: RequestState): LedgerWork | undefined {
+    const { approved, hold, hours, priority, finished } = allocationWork(s);
+    const work: LedgerWork = {
+      ...(hold ? { reserve: { key: `reserve:${s.requestId}:v${s.version}`, hours: roundQuarter(approved - synced.reserved), at: now() } } : {}),
+      ...(Object.keys(hours).length > 0 ? { hours } : {}),
+      ...(priority ? { priority: s.priority } : {}),
+      ...(finished.length > 0 ? { release: finished } : {}),
+    };
+    return Object.keys(work).length > 0 ? work : undefined;
+  }
+
+  /** The ledgers hold `work` of version `s`. */
+  function ledgersDone(s: RequestState, work: LedgerWork | undefined): void {
+    if (work?.reserve) synced.reserved = roundQuarter(synced.reserved + work.reserve.hours);
+    if (work?.hours) Object.assign(synced.hours, work.hours);
+    if (work?.priority) synced.priority = work.priority;
+    if (work?.release) synced.released.push(...work.release);
+    ledgersAt = Math.max(ledgersAt, s.version);
+  }
+
+  /**
+   * One turn of the loop, in one activity at most: the projection if the workflow writes this
+   * version itself, the ledgers' steps, and the write-off once the request has ended.
+   */
+  async function writeTurn(s: RequestState): Promise<void> {
+    const ledger = ledgerWork(s);
+    if (!mustProject(s)) {
+      if (s.version > projected.version) show(s);
+      if (ledger) await io().writeRequest.executeWithOptions({ summary: `ledgers v${s.version}` }, [{ requestId: s.requestId, clientId: s.clientId, ledger }]);
+      ledgersDone(s, ledger);
+      return;
+    }
+    flushRang = false;
+    const ending = isTerminal(s.stage) && !settled;
+    const settle = ending ? { tasks: s.tasks, at: s.closedAt ?? now() } : undefined;
+    await projectOrFlag(s, { ...(ledger ? { ledger } : {}), ...(settle ? { settle } : {}) });
+    ledgersDone(s, ledger);
+    if (ending) settled = true;
+  }
+
   /** Keeps the allocation and hour ledgers in step: budgets, reservations, priority, hours given back by finished tasks. */
   async function syncAllocation(s: RequestState): Promise<void> {
     const { approved, hold, hours, priority, finished } = allocationWork(s);
@@ -560,9 +613,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
    * validation), projects a sanitized copy instead, flags the request (`NeedsAttention`, the read
    * model) and escalates to the manager and the head: never retried for ever, never frozen.
    */
-  async function projectOrFlag(s: RequestState): Promise<void> {
+  async function projectOrFlag(s: RequestState, also?: Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>): Promise<void> {
     try {
-      await project(s);
+      await project(s, false, also);
       if (attention) {
         await io().clearDataFailure({ requestId: s.requestId });
         attention = undefined;
@@ -574,11 +627,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       if (reason === undefined) throw err;
       log.warn('the request\'s data was refused by PostgreSQL', { version: s.version, reason });
       try {
-        await project(s, true);
+        await project(s, true, also);
       } catch (again) {
         if (dataRejected(again) === undefined) throw again;
         // Even the sanitized copy was refused: the read model stays behind, the flag says so.
         markProjected(s);
+        // The ledgers and the write-off go on without it.
+        if (also && (also.ledger || also.settle)) await io().writeRequest({ requestId: s.requestId, clientId: s.clientId, ...also });
       }
       if (!attention) {
         attention = reason;
@@ -639,11 +694,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return { ...(sanitize ? { sanitize } : {}), state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] }, ...recordsPast(s, projected, () => true) };
   }
 
-  async function project(s: RequestState, sanitize = false): Promise<void> {
+  async function project(s: RequestState, sanitize = false, also?: Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>): Promise<void> {
     show(s);
     const input = projectionOf(s, sanitize);
     const { notifications } = input;
-    const result = (await io().projectRequest.executeWithOptions({ summary: `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}` }, [input])) ?? { deliver: true };
+    const summary = `project v${s.version}: ${s.stage}${sanitize ? ' (sanitized)' : ''}${also?.ledger ? ' + ledgers' : ''}${also?.settle ? ' + write-off' : ''}`;
+    const result =
+      (oneTrip()
+        ? await io().writeRequest.executeWithOptions({ summary }, [{ requestId: s.requestId, clientId: s.clientId, projection: input, ...also }])
+        : await io().projectRequest.executeWithOptions({ summary }, [input])) ?? { deliver: true };
     const { deliver } = result;
     if (result.webhook !== undefined) webhook = result.webhook;
     markProjected(s);
@@ -661,7 +720,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   const final = current();
-  if (bounded()) {
+  if (settled) {
+    // Written off with the last projection.
+  } else if (bounded()) {
     // The time entries live in PostgreSQL: the write-off is worked out there, from them and the tasks' budgets.
     await io().settle.executeWithOptions({ summary: `settle ${final.stage}` }, [
       { requestId: final.requestId, clientId: final.clientId, tasks: final.tasks, at: final.closedAt ?? now() },
