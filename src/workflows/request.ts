@@ -50,41 +50,56 @@ const remote = proxyActivities<Acts>(DB_WORK);
 const local = proxyLocalActivities<Acts>(DB_WORK);
 
 /**
- * The request's PostgreSQL work runs as local activities, inside the workflow task that needs it:
- * no round trip through the server per projection, so an action is answered in one workflow task.
- * Each is idempotent, so a crashed worker's replay simply runs it again. Histories from before
- * this change used ordinary activities and replay with them.
+ * The workflow's changes since its first version. A request started before a change asks for it
+ * with `patched()` and takes it from then on; its history replays either way. A request started
+ * on code that knows them all asks once (`generation-1`) instead of once per change: one marker,
+ * and one TemporalChangeVersion search attribute, in each run's history instead of seven.
+ * Asked first thing in each run, so that a history without it (an older request) takes the
+ * per-change way from the start.
  */
-const modern = () => patched('local-db-activities');
-const bounded = () => patched('bounded-state');
-const io = (): typeof remote | typeof local => (modern() && !bounded() ? local : remote);
+function changes() {
+  const knowsAll = patched('generation-1');
+  const has = (patch: string) => knowsAll || patched(patch);
+  /**
+   * The request's PostgreSQL work ran as local activities for a while, inside the workflow task
+   * that needed it; from bounded state on, as ordinary activities again (local ones raced with
+   * Updates). Histories of each kind replay with their own.
+   */
+  const modern = () => has('local-db-activities');
+  /**
+   * Records leave the state once written to PostgreSQL (their home), so the state, the Update
+   * results and continue-as-new do not grow with the request's age.
+   */
+  const bounded = () => has('bounded-state');
+  /**
+   * An action's Update answers at once, with the records its caller writes to PostgreSQL before it
+   * answers (read-your-writes holds): no activity, no second workflow task per action. The
+   * workflow writes the read model itself where nobody else will — changes no Update answered
+   * (signals, timers, the dispatcher), the end, continue-as-new, data PostgreSQL refused — and
+   * writes again what it handed out: when records pile up, when a webhook waits for them, and
+   * FLUSH_AFTER after it handed some out, in case the caller never wrote them.
+   * (In this order: histories recorded with it ask for the patch first.)
+   */
+  const answered = () => has('answered-projection') && bounded();
+  return {
+    modern,
+    bounded,
+    io: (): typeof remote | typeof local => (modern() && !bounded() ? local : remote),
+    /** Timers set once per moment that matters instead of around every action. */
+    steadyTimers: () => has('steady-timers'),
+    answered,
+    /**
+     * One activity per turn of the loop: the projection the workflow writes, the ledgers' steps
+     * and, at the end, the write-off go together (one round trip through the server, not three).
+     */
+    oneTrip: () => answered() && has('one-trip'),
+    /** A linked request gets its key like a filed one. */
+    requestKeys: () => has('request-keys'),
+    /** A busy request continues as new before Temporal's cap on Updates per run. */
+    updateBudget: () => has('update-budget'),
+  };
+}
 
-/**
- * Records leave the state once written to PostgreSQL (their home), so the state, the Update
- * results and continue-as-new do not grow with the request's age. Histories from before this
- * change kept them all and replay that way; a request running when the change is deployed takes
- * the new way from its next workflow task on.
- */
-/** Timers set once per moment that matters instead of around every action (histories from before set them per wait). */
-const steadyTimers = () => patched('steady-timers');
-
-/**
- * An action's Update answers at once, with the records its caller writes to PostgreSQL before it
- * answers (read-your-writes holds): no activity, no second workflow task per action. The
- * workflow writes the read model itself where nobody else will — changes no Update answered
- * (signals, timers, the dispatcher), the end, continue-as-new, data PostgreSQL refused — and
- * writes again what it handed out: when records pile up, when a webhook waits for them, and
- * FLUSH_AFTER after it handed some out, in case the caller never wrote them. Histories from
- * before waited for the workflow's own projection in every Update, and replay that way.
- */
-// (In this order: histories recorded with it ask for the patch first.)
-const answered = () => patched('answered-projection') && bounded();
-/**
- * One activity per turn of the loop: the projection the workflow writes, the ledgers' steps and,
- * at the end, the write-off go together (one round trip through the server instead of up to
- * three). Histories from before ran one activity per step, and replay that way.
- */
-const oneTrip = () => answered() && patched('one-trip');
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
 const FLUSH_AFTER = '30 seconds';
 
@@ -155,6 +170,7 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget } = changes();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -288,7 +304,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
         const linkedRequestId = uuid4();
         // The new request gets its key like a filed one (histories from before keys started it without).
-        const key = patched('request-keys') ? await io().allocateRequestKey({ clientId: s.clientId, requestId: linkedRequestId }) : undefined;
+        const key = requestKeys() ? await io().allocateRequestKey({ clientId: s.clientId, requestId: linkedRequestId }) : undefined;
         await startChild(requestWorkflow, {
           workflowId: requestWorkflowId(key ?? linkedRequestId),
           parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -516,7 +532,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
     if (isTerminal(s.stage) && projected.version === current().version) break;
     // Temporal also caps the Updates one run takes (2,000): a busy request continues as new well before.
-    if (workflowInfo().continueAsNewSuggested || (updatesThisRun >= UPDATES_PER_RUN && patched('update-budget'))) {
+    if (workflowInfo().continueAsNewSuggested || (updatesThisRun >= UPDATES_PER_RUN && updateBudget())) {
       await Promise.all(deliveries);
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
