@@ -9,7 +9,7 @@ const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 it('keeps the three representative histories, from before and after the local-activity change, from bounded state on, with the conversation and request keys, under subscription policies, and with answers written by their callers', () => {
-  for (const prefix of ['', 'v2-', 'v3-', 'v4-', 'v5-', 'v6-', 'v7-', 'v8-']) {
+  for (const prefix of ['', 'v2-', 'v3-', 'v4-', 'v5-', 'v6-', 'v7-', 'v8-', 'v9-']) {
     for (const name of ['self-resolved', 'decomposed-rework-deadline', 'cancelled']) {
       expect(files.some((f) => f.startsWith(`${prefix}${name}`)), `${prefix}${name}`).toBe(true);
     }

@@ -52,14 +52,18 @@ const local = proxyLocalActivities<Acts>(DB_WORK);
 /**
  * The workflow's changes since its first version. A request started before a change asks for it
  * with `patched()` and takes it from then on; its history replays either way. A request started
- * on code that knows them all asks once (`generation-1`) instead of once per change: one marker,
- * and one TemporalChangeVersion search attribute, in each run's history instead of seven.
- * Asked first thing in each run, so that a history without it (an older request) takes the
- * per-change way from the start.
+ * on code that knows them all asks once (its generation) instead of once per change: one marker,
+ * and one TemporalChangeVersion search attribute, in each run's history instead of one per change.
+ * Generations are asked first thing in each run, newest first, so that a history without them
+ * (an older request) takes the per-change way from the start.
  */
 function changes() {
-  const knowsAll = patched('generation-1');
-  const has = (patch: string) => knowsAll || patched(patch);
+  const second = patched('generation-2');
+  const first = second || patched('generation-1');
+  /** A change generation 1 knows. */
+  const has = (patch: string) => first || patched(patch);
+  /** A change from after generation 1. */
+  const since1 = (patch: string) => second || patched(patch);
   /**
    * The request's PostgreSQL work ran as local activities for a while, inside the workflow task
    * that needed it; from bounded state on, as ordinary activities again (local ones raced with
@@ -97,6 +101,12 @@ function changes() {
     requestKeys: () => has('request-keys'),
     /** A busy request continues as new before Temporal's cap on Updates per run. */
     updateBudget: () => has('update-budget'),
+    /**
+     * The Temporal UI's search attributes follow the workflow's own writes (at most FLUSH_AFTER
+     * after an answered action) instead of every answer: one visibility write per burst of
+     * actions, not per action. The current details follow every action.
+     */
+    lazyAttributes: () => since1('lazy-attributes'),
   };
 }
 
@@ -170,7 +180,7 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget } = changes();
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes } = changes();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -587,7 +597,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   async function writeTurn(s: RequestState): Promise<void> {
     const ledger = ledgerWork(s);
     if (!mustProject(s)) {
-      if (s.version > projected.version) show(s);
+      if (s.version > projected.version) show(s, !lazyAttributes());
       if (ledger) await io().writeRequest.executeWithOptions({ summary: `ledgers v${s.version}` }, [{ requestId: s.requestId, clientId: s.clientId, ledger }]);
       ledgersDone(s, ledger);
       return;
@@ -686,7 +696,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   }
 
   /** What the Temporal UI shows of the request: its search attributes and current details. */
-  function show(s: RequestState): void {
+  function show(s: RequestState, attributes = true): void {
+    setCurrentDetails(details(s));
+    if (attributes) showAttributes(s);
+  }
+
+  function showAttributes(s: RequestState): void {
     const overdue = s.stage === 'Execution' && s.tasks.some((t) => t.status === 'in_progress' && t.deadlineAt !== undefined && t.deadlineAt <= now());
     const attributes = [
       { key: searchAttributes.stage, value: s.stage },
@@ -702,7 +717,6 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       upsertSearchAttributes(attributes);
       lastAttributes = written;
     }
-    setCurrentDetails(details(s));
   }
 
   /** The state version and its records not yet written by the workflow: new ones, and every corrected entry (the upsert keeps the highest revision). */
