@@ -49,6 +49,13 @@ const DB_WORK = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '
 const remote = proxyActivities<Acts>(DB_WORK);
 const local = proxyLocalActivities<Acts>(DB_WORK);
 
+/** The workflow's changes, by generation (generation 1 first); each is asked with `patched()` by requests from before it. */
+const GENERATIONS: readonly (readonly string[])[] = [
+  ['local-db-activities', 'bounded-state', 'steady-timers', 'answered-projection', 'one-trip', 'request-keys', 'update-budget'],
+  ['lazy-attributes'],
+  ['sync-answers'],
+];
+
 /**
  * The workflow's changes since its first version. A request started before a change asks for it
  * with `patched()` and takes it from then on; its history replays either way. A request started
@@ -58,12 +65,9 @@ const local = proxyLocalActivities<Acts>(DB_WORK);
  * (an older request) takes the per-change way from the start.
  */
 function changes() {
-  const second = patched('generation-2');
-  const first = second || patched('generation-1');
-  /** A change generation 1 knows. */
-  const has = (patch: string) => first || patched(patch);
-  /** A change from after generation 1. */
-  const since1 = (patch: string) => second || patched(patch);
+  let known = 0;
+  for (let g = GENERATIONS.length; g >= 1 && known === 0; g--) if (patched(`generation-${g}`)) known = g;
+  const has = (patch: string) => GENERATIONS.findIndex((changes) => changes.includes(patch)) < known || patched(patch);
   /**
    * The request's PostgreSQL work ran as local activities for a while, inside the workflow task
    * that needed it; from bounded state on, as ordinary activities again (local ones raced with
@@ -106,7 +110,13 @@ function changes() {
      * after an answered action) instead of every answer: one visibility write per burst of
      * actions, not per action. The current details follow every action.
      */
-    lazyAttributes: () => since1('lazy-attributes'),
+    lazyAttributes: () => has('lazy-attributes'),
+    /**
+     * An action that needs nothing from the outside world (most: the API sends what it read) is
+     * applied and answered at once, without a promise on the way: fewer promises per action for
+     * the SDK's promise hook, and the Update's answer goes before the loop's writes.
+     */
+    syncAnswers: () => has('sync-answers'),
   };
 }
 
@@ -180,7 +190,9 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes } = changes();
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers } = changes();
+  /** Asked once per run, as its handlers are set. */
+  const sync = syncAnswers();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -235,8 +247,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let settled = false;
   /** The version the API asked the workflow to write itself (its own write failed). */
   let wanted = 0;
-  /** An action's answer, from the answered projection on: the state now and the records its caller writes. */
-  const answer = async (version: number): Promise<RequestAnswer> => {
+  /**
+   * An action's answer, from the answered projection on: the state now and the records its caller
+   * writes. At once (no promise) when nothing waits, which is most actions.
+   */
+  const answerNow = (version: number): RequestAnswer | Promise<RequestAnswer> => {
     // While PostgreSQL refuses this request's data, the workflow writes it (sanitized) and flags it.
     if (!answered() || attention) return whenProjected(version);
     const s = current();
@@ -244,7 +259,21 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     handedOut = Math.max(handedOut, s.version);
     const records = handOut(s);
     // An action that holds or frees hours is answered once the ledgers say so: whoever looks at the month next sees it.
+    if (ledgersBehind(s)) return condition(() => ledgersAt >= s.version).then(() => given(s, records));
+    return given(s, records);
+  };
+  /** The same, as requests from before answered (a promise each, the ledgers awaited). */
+  const answer = async (version: number): Promise<RequestAnswer> => {
+    if (!answered() || attention) return whenProjected(version);
+    const s = current();
+    if (s.version <= projected.version) return whenProjected(version);
+    handedOut = Math.max(handedOut, s.version);
+    const records = handOut(s);
     if (ledgersBehind(s)) await condition(() => ledgersAt >= s.version);
+    return given(s, records);
+  };
+  /** The answer of state `s` with `records`; the flush timer runs from the first records handed out. */
+  const given = (s: RequestState, records: Records): RequestAnswer => {
     if (!flushArmed) {
       flushArmed = true;
       void sleep(FLUSH_AFTER).then(() => {
@@ -255,8 +284,38 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return { ...s, events: [], timeEntries: [], notifications: [], escalations: [], records };
   };
 
+  /**
+   * A command ready to apply as it came, when it needs nothing from the outside world (most do:
+   * the API sends what it read); undefined when it does (staff, bookings, the read model).
+   */
+  const resolveNow = (action: Action): { cmd: Command; hoursLeft?: number } | undefined => {
+    const cmd = action.command;
+    switch (cmd.type) {
+      case 'decompose':
+      case 'changeScope':
+      case 'reassignTask':
+      case 'declineTask':
+      case 'addSpecialist':
+      case 'openLinkedRequest':
+        return undefined;
+      case 'correctTime':
+        // The entry may be written and gone from the state: the read model has it.
+        return cmd.before || current().timeEntries.some((e) => e.id === cmd.entryId) || !bounded() ? { cmd } : undefined;
+      case 'estimate':
+      case 'reviewEstimate': {
+        // R14: the API reads the month's hours left as it sends the action (actions from before, the workflow read them).
+        const { hoursLeft, ...rest } = cmd;
+        return hoursLeft === undefined ? undefined : { cmd: rest, hoursLeft };
+      }
+      default:
+        return { cmd };
+    }
+  };
+
   /** Fills in what a command needs from the outside world (staff, hours), then checks it again. */
   const resolve = async (action: Action): Promise<{ cmd: Command; hoursLeft?: number }> => {
+    const ready = resolveNow(action);
+    if (ready) return ready;
     const cmd = action.command;
     const s = current();
     switch (cmd.type) {
@@ -298,8 +357,6 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         return { cmd: { ...cmd, specialistId: helper } };
       }
       case 'correctTime': {
-        // The entry may be written and gone from the state: the read model has it.
-        if (cmd.before || s.timeEntries.some((e) => e.id === cmd.entryId) || !bounded()) return { cmd };
         const before = await io().timeEntryOf({ requestId: s.requestId, entryId: cmd.entryId });
         if (!before) throw rejected('invalid', `no time entry ${cmd.entryId}`);
         return { cmd: { ...cmd, before } };
@@ -307,8 +364,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       case 'estimate':
       case 'reviewEstimate': {
         // R14: the API reads the month's hours left as it sends the action (actions from before, the workflow read them).
-        const { hoursLeft, ...rest } = cmd;
-        return { cmd: rest, hoursLeft: hoursLeft ?? (await io().hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() })) };
+        const { hoursLeft: _unknown, ...rest } = cmd;
+        return { cmd: rest, hoursLeft: await io().hoursLeft({ clientId: s.clientId, requestId: s.requestId, at: now() }) };
       }
       case 'openLinkedRequest': {
         // R20: out-of-scope work becomes a request of its own, started as its own workflow and linked both ways.
@@ -418,6 +475,29 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return done.version;
   };
 
+  /**
+   * Applies an action once per Idempotency-Key, and answers with the version it made: at once (no
+   * promise) when it needs nothing from the outside world, which is most actions.
+   */
+  const runNow = (action: Action): number | Promise<number> => {
+    const seen = earlier(action);
+    if (seen !== undefined) return seen;
+    const key = action.idempotency?.key;
+    const running = key === undefined ? undefined : applying.get(key);
+    if (running) return running.version;
+    const ready = BOOKS.has(action.command.type) && bounded() ? undefined : resolveNow(action);
+    if (!ready) return runOnce(action);
+    reject(ready.cmd, action.actor, current());
+    const version = commit(action, ready.cmd, ready.hoursLeft);
+    if (key !== undefined) remember(key, action.idempotency!.hash, version);
+    return version;
+  };
+
+  const remember = (key: string, hash: string, version: number): void => {
+    applied.set(key, { hash, version });
+    if (applied.size > APPLIED_KEYS_KEPT) applied.delete(applied.keys().next().value as string);
+  };
+
   /** Applies an action once per Idempotency-Key: a retry that arrives while the first is still applying waits for it. */
   const runOnce = async (action: Action): Promise<number> => {
     const seen = earlier(action);
@@ -430,8 +510,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     applying.set(key, { hash: action.idempotency!.hash, version: attempt });
     try {
       const version = await attempt;
-      applied.set(key, { hash: action.idempotency!.hash, version });
-      if (applied.size > APPLIED_KEYS_KEPT) applied.delete(applied.keys().next().value as string);
+      remember(key, action.idempotency!.hash, version);
       return version;
     } finally {
       applying.delete(key);
@@ -447,10 +526,17 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return whenProjected(v);
   });
   for (const type of UPDATE_COMMANDS) {
-    setHandler(actionUpdates[type], async (action: Action) => {
-      updatesThisRun++;
-      return answer(await runOnce(action));
-    }, {
+    const handler = sync
+      ? (action: Action) => {
+          updatesThisRun++;
+          const version = runNow(action);
+          return typeof version === 'number' ? answerNow(version) : version.then(answerNow);
+        }
+      : async (action: Action) => {
+          updatesThisRun++;
+          return answer(await runOnce(action));
+        };
+    setHandler(actionUpdates[type], handler, {
       validator: (action: Action) => {
         if (earlier(action) !== undefined || (action.idempotency && applying.has(action.idempotency.key))) return;
         reject(action.command, action.actor, current());
@@ -476,7 +562,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         return;
       }
       try {
-        await runOnce(action);
+        await (sync ? runNow(action) : runOnce(action));
       } catch (err) {
         log.warn('signal failed', { type, error: String(err) });
       }
