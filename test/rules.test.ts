@@ -368,9 +368,14 @@ describe('what people see', () => {
     expect(closed.stage).toBe('Closed');
     expect(closed.counters.timeEntries).toBe(30);
     expect(await f.entries(id)).toHaveLength(30);
-    const runs: string[] = [];
-    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${await workflowIdFor(h, id)}'` })) runs.push(wf.runId);
-    expect(runs.length).toBeGreaterThan(1);
+    // Temporal's visibility lists a run a moment after it starts.
+    const workflowId = await workflowIdFor(h, id);
+    const listed = async () => {
+      const runs: string[] = [];
+      for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
+      return runs;
+    };
+    expect((await eventually(listed, (runs) => runs.length > 1, 'more than one run')).length).toBeGreaterThan(1);
     expect(await h.db('time_entries').where({ request_id: id }).count({ n: '*' })).toEqual([{ n: '30' }]);
     expect(await h.db('audit_events').where({ request_id: id }).count({ n: '*' })).toEqual([{ n: String(closed.counters.events) }]);
     await eventually(() => ledger(id), (l) => l !== undefined, 'the write-off');

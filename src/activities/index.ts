@@ -1,7 +1,7 @@
 // All I/O of the request workflow. Every activity is idempotent: a retry after a crash writes
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
 import { createHmac } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../domain';
 import { billingOf, type Task } from '../domain';
@@ -12,13 +12,14 @@ import { delivered, deliveryAttempted, undelivered } from '../stores/notificatio
 import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
-import { DATA_REJECTED, requestIdFromWorkflowId, requestWorkflowId, taskAssignedSignal, type IntakeTerms, type RequestWrite } from '../shared/contract';
+import { DATA_REJECTED, requestIdFromWorkflowId, type IntakeTerms, type RequestWrite } from '../shared/contract';
 import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from '../stores/ledger';
-import { allocate, decline, dispatchQueued, leastLoaded, markNotified, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
+import { allocate, decline, leastLoaded, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';
 import { allocateRequestKey } from '../stores/request-keys';
-import { requestIdOfRef, workflowRefOf } from '../stores/requests';
+import { requestIdOfRef } from '../stores/requests';
 import { createMailActivities, type MailConfig } from './mail';
+import { applyLedgers, dispatchAndTell } from '../temporal/ledgers';
 
 /** A state version and its records on their way to the read model. */
 export type ProjectionInput = Projection;
@@ -82,25 +83,7 @@ export interface ActivityDeps {
 const NO_MAIL: MailConfig = { from: 'support@localhost', publicUrl: 'http://localhost', maxMessageBytes: 0, maxFileBytes: 0 };
 
 export function createActivities({ db, webhook, temporal, mail, taskQueue }: ActivityDeps) {
-  /** Dispatches waiting tasks and signals each request; an assignment is marked told only after its signal. */
-  async function dispatchAndTell(): Promise<number> {
-    const made = await dispatchQueued(db);
-    for (const d of made) {
-      if (temporal) {
-        try {
-          await temporal.workflow
-            .getHandle(requestWorkflowId(await workflowRefOf(db, d.requestId)))
-            .signal(taskAssignedSignal, { taskId: d.taskId, assigneeId: d.assigneeId, ...(d.mentorId ? { mentorId: d.mentorId } : {}) });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-          // The request has ended meanwhile: its task needs nobody.
-          await release(db, d.requestId, [d.taskId]);
-        }
-      }
-      await markNotified(db, d);
-    }
-    return made.length;
-  }
+  const dispatch = () => dispatchAndTell(db, temporal);
 
   /**
    * R24, R25: held hours released, billable hours written off, once each. The bill is worked out
@@ -137,14 +120,14 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     /** R7: the task goes to the next candidate, never back to one who declined it. */
     async declineTask({ requestId, taskId, skill, priority, specialistId }: { requestId: string; taskId: string; skill: string; priority: Priority; specialistId: string }): Promise<AllocationResult> {
       const result = toResult(await decline(db, { requestId, taskId, skill, priority }, specialistId));
-      await dispatchAndTell();
+      await dispatch();
       return result;
     },
 
     /** Finished or cancelled tasks give their hours back, and waiting tasks take them at once (R8). */
     async releaseTasks({ requestId, taskIds }: { requestId: string; taskIds: string[] }): Promise<number> {
       await release(db, requestId, taskIds);
-      return dispatchAndTell();
+      return dispatch();
     },
 
     /** Approved budgets replace the default size of a task in its assignee's load. */
@@ -155,15 +138,15 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     /** R11: a new priority reorders the queue, and may let the task go first. */
     async reprioritize({ requestId, priority }: { requestId: string; priority: Priority }): Promise<number> {
       await setPriority(db, requestId, priority);
-      return dispatchAndTell();
+      return dispatch();
     },
 
     /** Assigns waiting tasks where there is room now and tells their requests; idempotent. */
-    dispatchQueued: dispatchAndTell,
+    dispatchQueued: dispatch,
 
     /** R8, R12: the periodic workload review; dispatches first, so the report shows what still waits. */
     async reviewWorkload({ key }: { key?: string } = {}): Promise<WorkloadReport> {
-      await dispatchAndTell();
+      await dispatch();
       return reviewWorkload(db, new Date(), key);
     },
 
@@ -197,13 +180,8 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
      */
     async writeRequest(w: RequestWrite): Promise<{ deliver: boolean; webhook: boolean }> {
       if (w.projection) await writeProjection(db, w.projection);
-      const { reserve: held, hours, priority, release: finished } = w.ledger ?? {};
-      if (held) await reserve(db, { requestId: w.requestId, clientId: w.clientId, ...held });
-      if (hours && Object.keys(hours).length > 0) await setTaskHours(db, w.requestId, hours);
-      if (priority) await setPriority(db, w.requestId, priority);
-      if (finished && finished.length > 0) await release(db, w.requestId, finished);
       // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
-      if (priority || (finished && finished.length > 0)) await dispatchAndTell();
+      await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])]);
       if (w.settle) await settleRequest({ requestId: w.requestId, clientId: w.clientId, ...w.settle });
       const notifications = w.projection?.notifications.length ?? 0;
       return { deliver: notifications > 0 && webhook !== undefined, webhook: webhook !== undefined };
@@ -297,7 +275,7 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
         await releaseEnded(db, { requestId, clientId: row.client_id, managerId: row.manager_id, cause });
         done++;
       }
-      if (done > 0) await dispatchAndTell();
+      if (done > 0) await dispatch();
       return done;
     },
 

@@ -40,7 +40,15 @@ export interface RequestWorkflowInput {
   /** Its manager and the subscription's terms, read at filing; without them (a linked request), the workflow reads them. */
   intake?: IntakeTerms;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
-  carried?: { state: RequestState; projected: ProjectedCounts; synced: AllocationSync; applied?: AppliedKey[]; attention?: string };
+  carried?: {
+    state: RequestState;
+    projected: ProjectedCounts;
+    synced: AllocationSync;
+    applied?: AppliedKey[];
+    attention?: string;
+    /** Ledger steps answers handed out that the workflow has not done again itself yet. */
+    ledgers?: LedgerWork[];
+  };
 }
 
 /** A call already applied under an Idempotency-Key: the key (scoped to the person), the hash of its command, the version it made. */
@@ -97,6 +105,8 @@ export interface RequestWrite {
   requestId: string;
   clientId: string;
   projection?: Projection;
+  /** Steps handed out with answers since the workflow last wrote itself, done again (idempotent) before `ledger`. */
+  redo?: LedgerWork[];
   ledger?: LedgerWork;
   /** R24, R25: held hours released and billable hours written off, from the time entries in PostgreSQL. */
   settle?: { tasks: Task[]; at: string };
@@ -111,7 +121,8 @@ export type Records = Pick<Projection, 'events' | 'timeEntries' | 'notifications
  * the API writes them with the state to PostgreSQL before it answers its caller. The workflow
  * writes them again later, so a write the API never made is made all the same.
  */
-export type RequestAnswer = RequestState & { records?: Records };
+/** An action's answer: the state, the records and the ledger steps its caller writes before it answers. */
+export type RequestAnswer = RequestState & { records?: Records; ledger?: LedgerWork };
 
 /** Records a request hands out in its answers and keeps until it writes them itself: at this many it writes them (and drops them from its state). */
 export const RECORDS_HANDED_OUT = 50;

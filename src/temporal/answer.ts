@@ -1,22 +1,25 @@
 // An action Update's answer, made good: the records it hands out are written to PostgreSQL
 // before anyone is answered, so whoever reads the request next sees the action (read-your-writes).
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import type { RequestState } from '../domain';
 import { projectUpdate, type RequestAnswer } from '../shared/contract';
 import { writeProjection } from '../stores/projection';
+import { applyLedgers } from './ledgers';
 
 /**
  * Writes the answer's state and records, if it has them (requests from before the answered
- * projection wrote their own before answering), and answers with the state alone. When PostgreSQL refuses
+ * projection wrote their own before answering), and its ledger steps, and answers with the state alone. When PostgreSQL refuses
  * the data or is away, the workflow is asked to write it: it sanitizes and flags what PostgreSQL
  * refuses, retries while it is away, and answers once the read model holds the version.
  */
-export async function madeGood(db: Db, handle: WorkflowHandle, answer: RequestAnswer): Promise<RequestState> {
-  const { records, ...state } = answer;
+export async function madeGood(db: Db, temporal: Client, handle: WorkflowHandle, answer: RequestAnswer): Promise<RequestState> {
+  const { records, ledger, ...state } = answer;
   if (!records) return state;
   try {
     await writeProjection(db, { state, ...records });
+    // Its ledger steps (a hold, a release), and the waiting tasks a release lets go.
+    if (ledger) await applyLedgers(db, temporal, state, [ledger]);
   } catch {
     // The workflow logs why, and flags the request if PostgreSQL refuses its data.
     await handle.executeUpdate(projectUpdate, { args: [state.version] });

@@ -54,6 +54,7 @@ const GENERATIONS: readonly (readonly string[])[] = [
   ['local-db-activities', 'bounded-state', 'steady-timers', 'answered-projection', 'one-trip', 'request-keys', 'update-budget'],
   ['lazy-attributes'],
   ['sync-answers'],
+  ['answered-ledgers'],
 ];
 
 /**
@@ -117,6 +118,13 @@ function changes() {
      * the SDK's promise hook, and the Update's answer goes before the loop's writes.
      */
     syncAnswers: () => has('sync-answers'),
+    /**
+     * An action's ledger steps (the hold at approval, the release at completion) travel with its
+     * answer, and its caller does them as it writes the records: no activity for them. The
+     * workflow does them again, idempotently and from its state as it is then, when it writes
+     * itself (30 s after, at the latest), in case the caller never did.
+     */
+    answeredLedgers: () => has('answered-ledgers'),
   };
 }
 
@@ -190,7 +198,7 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers } = changes();
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers } = changes();
   /** Asked once per run, as its handlers are set. */
   const sync = syncAnswers();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
@@ -245,6 +253,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let ledgersAt = 0;
   /** The write-off is done (with the last projection). */
   let settled = false;
+  /** Ledger steps answers handed out since the workflow last wrote itself. */
+  let handedLedgers: LedgerWork[] = input.carried?.ledgers ?? [];
   /** The version the API asked the workflow to write itself (its own write failed). */
   let wanted = 0;
   /**
@@ -258,6 +268,14 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (s.version <= projected.version) return whenProjected(version);
     handedOut = Math.max(handedOut, s.version);
     const records = handOut(s);
+    if (answeredLedgers()) {
+      // Its ledger steps go with it: its caller does them before it answers, so whoever looks at the month next sees them.
+      const ledger = ledgerWork(s);
+      if (!ledger) return given(s, records);
+      ledgersDone(s, ledger);
+      handedLedgers.push(ledger);
+      return { ...given(s, records), ledger };
+    }
     // An action that holds or frees hours is answered once the ledgers say so: whoever looks at the month next sees it.
     if (ledgersBehind(s)) return condition(() => ledgersAt >= s.version).then(() => given(s, records));
     return given(s, records);
@@ -632,8 +650,21 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       await Promise.all(deliveries);
       // A running handler may be waiting for its projection: then project first and come back.
       await condition(() => allHandlersFinished() || current().version > projected.version);
-      if (allHandlersFinished() && current().version === projected.version) {
-        await continueAsNew<typeof requestWorkflow>({ ...input, context: ctx, carried: { state: current(), projected, synced, applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]), ...(attention ? { attention } : {}) } });
+      // What answers handed out since the last write goes along (the next run writes it first
+      // thing), so that actions arriving back to back never hold the request in this run.
+      if (allHandlersFinished() && (current().version === projected.version || answeredLedgers())) {
+        await continueAsNew<typeof requestWorkflow>({
+          ...input,
+          context: ctx,
+          carried: {
+            state: current(),
+            projected,
+            synced,
+            applied: [...applied].map(([key, { hash, version }]) => [key, hash, version]),
+            ...(attention ? { attention } : {}),
+            ...(handedLedgers.length > 0 ? { ledgers: handedLedgers } : {}),
+          },
+        });
       }
     }
   }
@@ -667,6 +698,19 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return Object.keys(work).length > 0 ? work : undefined;
   }
 
+  /**
+   * The ledger steps answers handed out, done again: each hold by its key, and the budgets,
+   * priority and releases as the state has them now (a caller's late write of an older version
+   * may have set an older budget).
+   */
+  function redoOf(s: RequestState): LedgerWork[] {
+    const hours = Object.fromEntries(s.tasks.filter((t) => t.approvedHours !== undefined).map((t) => [t.id, t.approvedHours as number]));
+    return [
+      ...handedLedgers.flatMap((l) => (l.reserve ? [{ reserve: l.reserve }] : [])),
+      { ...(Object.keys(hours).length > 0 ? { hours } : {}), priority: synced.priority, ...(synced.released.length > 0 ? { release: [...synced.released] } : {}) },
+    ];
+  }
+
   /** The ledgers hold `work` of version `s`. */
   function ledgersDone(s: RequestState, work: LedgerWork | undefined): void {
     if (work?.reserve) synced.reserved = roundQuarter(synced.reserved + work.reserve.hours);
@@ -691,8 +735,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     flushRang = false;
     const ending = isTerminal(s.stage) && !settled;
     const settle = ending ? { tasks: s.tasks, at: s.closedAt ?? now() } : undefined;
-    await projectOrFlag(s, { ...(ledger ? { ledger } : {}), ...(settle ? { settle } : {}) });
+    const handed = handedLedgers.length;
+    const redo = handed > 0 ? redoOf(s) : undefined;
+    await projectOrFlag(s, { ...(redo ? { redo } : {}), ...(ledger ? { ledger } : {}), ...(settle ? { settle } : {}) });
     ledgersDone(s, ledger);
+    // Those handed out while it wrote wait for the next write.
+    handedLedgers = handedLedgers.slice(handed);
     if (ending) settled = true;
   }
 
@@ -745,7 +793,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         // Even the sanitized copy was refused: the read model stays behind, the flag says so.
         markProjected(s);
         // The ledgers and the write-off go on without it.
-        if (also && (also.ledger || also.settle)) await io().writeRequest({ requestId: s.requestId, clientId: s.clientId, ...also });
+        if (also && (also.ledger || also.redo || also.settle)) await io().writeRequest({ requestId: s.requestId, clientId: s.clientId, ...also });
       }
       if (!attention) {
         attention = reason;

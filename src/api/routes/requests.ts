@@ -253,7 +253,7 @@ export function requestsRouter({
     // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
     const idempotency = digestsOf(actor, key, requested);
     const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
-    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId).then((answer) => madeGood(db, handle, answer)));
+    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId).then((answer) => madeGood(db, temporal, handle, answer)));
   }
 
   /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */

@@ -65,7 +65,7 @@ export function workloadRouter({ db, temporal, taskQueue }: { db: Db; temporal: 
     const answer = await handle.executeUpdate(actionUpdates.reassignTask, {
       args: [{ actor, command: { type: 'reassignTask', taskId: p.task_id, specialistId: p.to_id, reason: `workload review: ${p.reason}` } }],
     });
-    const state = await madeGood(db, handle, answer);
+    const state = await madeGood(db, temporal, handle, answer);
     await markProposalApplied(db, p.id, actor.id);
     res.json(staffView(actor, state));
   });
