@@ -2,7 +2,7 @@
 // workflow writes them again itself, so a caller that never wrote them loses nothing. Real
 // Temporal, real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECORDS_HANDED_OUT, actionUpdates, stateQuery } from '../src/shared/contract';
+import { RECORDS_HANDED_OUT, actionUpdates, searchAttributes, stateQuery } from '../src/shared/contract';
 import { type Flow, eventually, openCompany } from './support/flow';
 import { requestHandle, type Company, type Harness } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
@@ -43,6 +43,33 @@ describe('the answered projection', () => {
     await expectReadModelEqualsWorkflow(h, id);
   }, 60_000);
 
+  it('an approval its caller never wrote: the hold reaches the month, and the Temporal UI its stage, within the flush interval', async () => {
+    const id = await f.decomposed();
+    await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 2, complexity: 'low' });
+    const handle = await requestHandle(h, id);
+    const stageShown = async () => (await handle.describe()).typedSearchAttributes.get(searchAttributes.stage);
+    const shownBefore = await stageShown();
+    // Straight to Temporal, as an API that died before writing would leave it.
+    const answer = await handle.executeUpdate(actionUpdates.approveEstimate, {
+      args: [{ actor: { id: co.client.id, role: 'client', clientId: co.clientId }, command: { type: 'approveEstimate', acceptOverage: true } }],
+    });
+    expect(answer.stage).toBe('Execution');
+    // Its ledger steps went with the answer, to nobody: the month holds nothing for it yet.
+    expect(answer.ledger?.reserve?.hours).toBe(2.25);
+    const holds = () => h.db('hour_ledger').where({ request_id: id, kind: 'reservation' }) as Promise<{ hours: number }[]>;
+    expect(await holds()).toEqual([]);
+    // The Temporal UI's search attributes follow the workflow's own writes, not every answer.
+    expect(await stageShown()).toBe(shownBefore);
+    // The workflow does the steps again itself once FLUSH_AFTER (30 s) has passed, from its state.
+    const started = Date.now();
+    const rows = await eventually(holds, (r) => r.length > 0, 'the hold, done by the workflow', 45_000);
+    expect(Date.now() - started).toBeGreaterThan(20_000);
+    expect(rows.map((r) => r.hours)).toEqual([2.25]);
+    expect(await h.db('task_assignments').where({ request_id: id, task_id: 'T1' }).first()).toMatchObject({ hours: 2.25, status: 'assigned' });
+    expect(await eventually(stageShown, (stage) => stage === 'Execution', 'the stage in the Temporal UI')).toBe('Execution');
+    await expectReadModelEqualsWorkflow(h, id);
+  }, 60_000);
+
   it('a whole lifecycle takes three activities: the intake, the allocation, and the end with its write-off; the hold and the release go with the answers', async () => {
     const id = await f.inClientReview(2);
     await f.act(`/requests/${id}/confirm-closure`, co.client);
@@ -51,8 +78,11 @@ describe('the answered projection', () => {
     // Every run of it, first to last (the test server suggests continuing as new early): each
     // activity by its summary, and whether Temporal suggested continuing as new when it was scheduled.
     const activities: { name: string; summary: string; suggested: boolean }[] = [];
+    const markers: string[][] = [];
     for (let runId: string | undefined; ; ) {
       const events = (await (await requestHandle(h, id, runId)).fetchHistory()).events ?? [];
+      // One patch marker per run: the generation it started on, not one per change.
+      markers.unshift(events.flatMap((e) => (e.markerRecordedEventAttributes ? [JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString()).id as string] : [])));
       const suggested = new Set(events.filter((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew).map((e) => Number(e.eventId)));
       activities.unshift(
         ...events.flatMap((e) => {
@@ -66,6 +96,7 @@ describe('the answered projection', () => {
       runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
       if (!runId) break;
     }
+    expect(markers.every((run) => run.length === 1 && /^generation-\d+$/.test(run[0] ?? ''))).toBe(true);
     // One activity per turn of the loop that writes: the answers' records and ledger steps (the
     // hold at approval, the release at completion) are written by the API; the workflow writes at
     // intake and at the end (with the write-off). It also writes before continuing as new, when
