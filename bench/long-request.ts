@@ -1,6 +1,7 @@
 // A request that lives long: one request in execution driven through N actions (time entries,
-// each an Update answered after its projection) through the HTTP API, one after another. The
+// each an Update whose answer the API writes) through the HTTP API, one after another. The
 // last 500 must be as fast as the first 500, and the answer as small, whatever the request's age.
+import { requestWorkflowId } from '../src/shared/contract';
 import { call, type BenchStack } from './stack';
 import { quantile } from './stats';
 
@@ -17,7 +18,7 @@ export interface LongRequest {
 
 export async function longRequest(s: BenchStack, actions: number, log: (line: string) => void): Promise<LongRequest> {
   const { company: co, api } = s;
-  const { requestId: id } = await call(api, 'POST', '/requests', co.client.token, { title: 'Ongoing maintenance', description: 'Daily care of the shop.' });
+  const { requestId: id, key } = await call<{ requestId: string; key?: string }>(api, 'POST', '/requests', co.client.token, { title: 'Ongoing maintenance', description: 'Daily care of the shop.' });
   const act = (path: string, token: string, body: object = {}) => call(api, 'POST', `/requests/${id}/${path}`, token, body);
   await act('triage', co.manager.token, { decision: 'delegate' });
   const { tasks } = await act('decompose', co.manager.token, { brief: 'Keep the shop healthy.', tasks: [{ title: 'Maintenance', skill: 'backend', complexity: 'high' }] });
@@ -48,7 +49,7 @@ export async function longRequest(s: BenchStack, actions: number, log: (line: st
   const head = latencies.slice(0, 500);
   const tail = latencies.slice(-500);
   let runs = 0;
-  for await (const _ of s.temporal.workflow.list({ query: `WorkflowId = 'request-${id}'` })) runs++;
+  for await (const _ of s.temporal.workflow.list({ query: `WorkflowId = '${requestWorkflowId(key ?? id)}'` })) runs++;
   return {
     actions,
     first: { p50: quantile(head, 0.5), p99: quantile(head, 0.99) },

@@ -24,8 +24,12 @@ function storableTime(iso: string | undefined | null): string | null {
  * its records but neither overwrites the request nor removes anything. One call to PostgreSQL's
  * `project_request` (one round trip, atomic): the rows are built here, the upserts run there.
  * Answers whether this was the newest version written so far.
+ *
+ * `prune: false` leaves rows past the counters alone: an Update's answer comes from a workflow
+ * task that completed, so it never carries rows of a replaced one, and looking for them reads
+ * all of the request's time entries (the workflow's own writes still prune).
  */
-export async function writeProjection(db: Db, input: Projection): Promise<boolean> {
+export async function writeProjection(db: Db, input: Projection, { prune = true }: { prune?: boolean } = {}): Promise<boolean> {
   const { state, events, timeEntries, notifications, escalations } = input.sanitize ? storable(input) : input;
   const now = new Date().toISOString();
   /** Timestamps as they are; on the sanitizing try, one PostgreSQL cannot hold is left out (or is now, where one is required). */
@@ -116,7 +120,7 @@ export async function writeProjection(db: Db, input: Projection): Promise<boolea
       created_at: ts(n.at, 'required'),
     })),
     // Older states have no counters: nothing is removed for them.
-    counters: (state.counters as RequestState['counters'] | undefined) ?? null,
+    counters: prune ? ((state.counters as RequestState['counters'] | undefined) ?? null) : null,
     resolvedAt: terminal ? ts(state.closedAt, 'required') : null,
   };
   const result = await db.raw<{ rows: { newest: boolean }[] }>('select project_request(?::jsonb) as newest', [JSON.stringify(payload)]);

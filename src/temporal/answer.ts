@@ -17,7 +17,7 @@ export async function madeGood(db: Db, temporal: Client, handle: WorkflowHandle,
   const { records, ledger, ...state } = answer;
   if (!records) return state;
   try {
-    await writeProjection(db, { state, ...records });
+    await writeProjection(db, { state, ...records }, { prune: false });
     // Its ledger steps (a hold, a release), and the waiting tasks a release lets go.
     if (ledger) await applyLedgers(db, temporal, state, [ledger]);
   } catch {
