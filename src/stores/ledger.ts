@@ -108,7 +108,8 @@ export interface MonthSummary {
   days: { date: string; leftHours: number }[];
 }
 
-export async function monthSummary(db: Db, clientId: string, period: string): Promise<MonthSummary> {
+/** A month's hours by kind of movement, without the burn-down: what R14's hours left need. */
+async function monthHours(db: Db, clientId: string, period: string) {
   const sub = await subscriptionAt(db, clientId, period);
   const sums = await rowsOf<{ kind: string; hours: number }[]>(
     db('hour_ledger').where({ client_id: clientId, period }).groupBy('kind').select('kind', db.raw('sum(hours)::float as hours')),
@@ -118,16 +119,22 @@ export async function monthSummary(db: Db, clientId: string, period: string): Pr
   const included = roundQuarter(Number(sub?.monthly_hours ?? 0) + rolledOver);
   const committed = roundQuarter(sum('reservation') - sum('release'));
   const consumed = roundQuarter(sum('writeoff'));
+  return { sub, rolledOver, included, committed, consumed, free: Math.max(0, roundQuarter(included - committed - consumed)) };
+}
+
+export async function monthSummary(db: Db, clientId: string, period: string): Promise<MonthSummary> {
+  const { sub, rolledOver, included, committed, consumed, free } = await monthHours(db, clientId, period);
+  const timeZone = sub?.timezone ?? (await timeZoneOf(db, clientId));
   return {
     period,
-    timeZone: sub?.timezone ?? (await timeZoneOf(db, clientId)),
+    timeZone,
     includedHours: included,
     rolledOverHours: rolledOver,
     committedHours: committed,
     consumedHours: consumed,
-    freeHours: Math.max(0, roundQuarter(included - committed - consumed)),
+    freeHours: free,
     overageHours: Math.max(0, roundQuarter(consumed - included)),
-    days: await burnDown(db, clientId, period, included, sub?.timezone ?? (await timeZoneOf(db, clientId))),
+    days: await burnDown(db, clientId, period, included, timeZone),
   };
 }
 
@@ -156,7 +163,7 @@ async function burnDown(db: Db, clientId: string, period: string, included: numb
 
 /** R14: the hours left in the client's month at an instant: the month's free hours. */
 export async function hoursLeftAt(db: Db, clientId: string, at: string): Promise<number> {
-  return (await monthSummary(db, clientId, monthOf(at, await timeZoneOf(db, clientId)))).freeHours;
+  return (await monthHours(db, clientId, monthOf(at, await timeZoneOf(db, clientId)))).free;
 }
 
 export interface Statement {
