@@ -96,6 +96,20 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
   }
 
+  /**
+   * One turn of a request's loop, in order: its projection (if any), its ledger steps, its
+   * write-off (at the end). Each step is idempotent, so a retry after a crash writes nothing twice.
+   * Answers whether the notifications have a webhook to go to, and whether there is one.
+   */
+  async function writeRequest(w: RequestWrite): Promise<{ deliver: boolean; webhook: boolean }> {
+    if (w.projection) await writeProjection(db, w.projection);
+    // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
+    await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])]);
+    if (w.settle) await settleRequest({ requestId: w.requestId, clientId: w.clientId, ...w.settle });
+    const notifications = w.projection?.notifications.length ?? 0;
+    return { deliver: notifications > 0 && webhook !== undefined, webhook: webhook !== undefined };
+  }
+
   return failOnData({
     ...createMailActivities({ db, temporal, taskQueue, mail: mail ?? NO_MAIL }),
     /** The key of a request opened by another (R20): given once, the same on a retry. */
@@ -164,28 +178,12 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
       return hoursLeftAt(db, clientId, at);
     },
 
-    /**
-     * Upserts the read model by state version; events and time entries are keyed and inserted once.
-     * Answers whether the notifications have a webhook to go to, and whether there is one.
-     */
+    /** The projection alone, as requests from before one activity per turn ask for it. */
     async projectRequest(input: ProjectionInput): Promise<{ deliver: boolean; webhook: boolean }> {
-      const { notifications } = input;
-      await writeProjection(db, input);
-      return { deliver: notifications.length > 0 && webhook !== undefined, webhook: webhook !== undefined };
+      return writeRequest({ requestId: input.state.requestId, clientId: input.state.clientId, projection: input });
     },
 
-    /**
-     * One turn of a request's loop, in order: its projection (if any), its ledger steps, its
-     * write-off (at the end). Each step is idempotent, so a retry after a crash writes nothing twice.
-     */
-    async writeRequest(w: RequestWrite): Promise<{ deliver: boolean; webhook: boolean }> {
-      if (w.projection) await writeProjection(db, w.projection);
-      // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
-      await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])]);
-      if (w.settle) await settleRequest({ requestId: w.requestId, clientId: w.clientId, ...w.settle });
-      const notifications = w.projection?.notifications.length ?? 0;
-      return { deliver: notifications > 0 && webhook !== undefined, webhook: webhook !== undefined };
-    },
+    writeRequest,
 
     /**
      * Delivers notifications to the webhook, signed, each at most once successfully: a delivered

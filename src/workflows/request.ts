@@ -128,6 +128,9 @@ function changes() {
   };
 }
 
+/** What goes with a projection in the same activity: ledger steps, their redo, the write-off. */
+type AlongWithProjection = Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>;
+
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
 const FLUSH_AFTER = '30 seconds';
 
@@ -262,12 +265,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
    * writes. At once (no promise) when nothing waits, which is most actions.
    */
   const answerNow = (version: number): RequestAnswer | Promise<RequestAnswer> => {
-    // While PostgreSQL refuses this request's data, the workflow writes it (sanitized) and flags it.
-    if (!answered() || attention) return whenProjected(version);
-    const s = current();
-    if (s.version <= projected.version) return whenProjected(version);
-    handedOut = Math.max(handedOut, s.version);
-    const records = handOut(s);
+    const out = handing();
+    if (!out) return whenProjected(version);
+    const { s, records } = out;
     if (answeredLedgers()) {
       // Its ledger steps go with it: its caller does them before it answers, so whoever looks at the month next sees them.
       const ledger = ledgerWork(s);
@@ -282,13 +282,20 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   };
   /** The same, as requests from before answered (a promise each, the ledgers awaited). */
   const answer = async (version: number): Promise<RequestAnswer> => {
-    if (!answered() || attention) return whenProjected(version);
-    const s = current();
-    if (s.version <= projected.version) return whenProjected(version);
-    handedOut = Math.max(handedOut, s.version);
-    const records = handOut(s);
+    const out = handing();
+    if (!out) return whenProjected(version);
+    const { s, records } = out;
     if (ledgersBehind(s)) await condition(() => ledgersAt >= s.version);
     return given(s, records);
+  };
+  /** The state an answer gives and the records it hands out; none when the workflow writes first (and the answer waits for it). */
+  const handing = (): { s: RequestState; records: Records } | undefined => {
+    // While PostgreSQL refuses this request's data, the workflow writes it (sanitized) and flags it.
+    if (!answered() || attention) return undefined;
+    const s = current();
+    if (s.version <= projected.version) return undefined;
+    handedOut = Math.max(handedOut, s.version);
+    return { s, records: handOut(s) };
   };
   /** The answer of state `s` with `records`; the flush timer runs from the first records handed out. */
   const given = (s: RequestState, records: Records): RequestAnswer => {
@@ -746,26 +753,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
 
   /** Keeps the allocation and hour ledgers in step: budgets, reservations, priority, hours given back by finished tasks. */
   async function syncAllocation(s: RequestState): Promise<void> {
-    const { approved, hold, hours, priority, finished } = allocationWork(s);
-    if (hold) {
-      await io().reserveHours.executeWithOptions({ summary: `hold ${approved - synced.reserved} h` }, [
-        { requestId: s.requestId, clientId: s.clientId, key: `reserve:${s.requestId}:v${s.version}`, hours: roundQuarter(approved - synced.reserved), at: now() },
-      ]);
-      synced.reserved = approved;
-    }
-    if (Object.keys(hours).length > 0) {
-      await io().updateTaskHours({ requestId: s.requestId, hours });
-      Object.assign(synced.hours, hours);
-    }
-    if (priority) {
-      await io().reprioritize({ requestId: s.requestId, priority: s.priority });
-      synced.priority = s.priority;
-    }
-    if (finished.length > 0) {
-      await io().releaseTasks.executeWithOptions({ summary: `release ${finished.join(', ')}` }, [{ requestId: s.requestId, taskIds: finished }]);
-      synced.released.push(...finished);
-    }
-    ledgersAt = Math.max(ledgersAt, s.version);
+    const work = ledgerWork(s);
+    const { requestId, clientId } = s;
+    if (work?.reserve) await io().reserveHours.executeWithOptions({ summary: `hold ${work.reserve.hours} h` }, [{ requestId, clientId, ...work.reserve }]);
+    if (work?.hours) await io().updateTaskHours({ requestId, hours: work.hours });
+    if (work?.priority) await io().reprioritize({ requestId, priority: work.priority });
+    if (work?.release) await io().releaseTasks.executeWithOptions({ summary: `release ${work.release.join(', ')}` }, [{ requestId, taskIds: work.release }]);
+    ledgersDone(s, work);
   }
 
   /**
@@ -773,7 +767,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
    * validation), projects a sanitized copy instead, flags the request (`NeedsAttention`, the read
    * model) and escalates to the manager and the head: never retried for ever, never frozen.
    */
-  async function projectOrFlag(s: RequestState, also?: Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>): Promise<void> {
+  async function projectOrFlag(s: RequestState, also?: AlongWithProjection): Promise<void> {
     try {
       await project(s, false, also);
       if (attention) {
@@ -858,7 +852,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     return { ...(sanitize ? { sanitize } : {}), state: { ...s, events: [], timeEntries: [], notifications: [], escalations: [] }, ...recordsPast(s, projected, () => true) };
   }
 
-  async function project(s: RequestState, sanitize = false, also?: Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>): Promise<void> {
+  async function project(s: RequestState, sanitize = false, also?: AlongWithProjection): Promise<void> {
     show(s);
     const input = projectionOf(s, sanitize);
     const { notifications } = input;
