@@ -278,15 +278,29 @@ export async function startScratchStack(prefix: string, temporalArgs: string[] =
   const options = {
     cli: findTemporalCli(),
     dbFile: path.join(dir, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: await freePort(),
+    port: 0,
+    uiPort: 0,
     logFile: path.join(dir, 'temporal.log'),
     extraArgs: temporalArgs,
   };
+  // A free port can be taken by another process between our look and the server's bind: then
+  // the server exits at once, and it starts again on other ports.
+  let temporal: TemporalDevServer | undefined;
+  for (let attempt = 1; !temporal; attempt++) {
+    Object.assign(options, { port: await freePort(), uiPort: await freePort() });
+    try {
+      temporal = await startTemporalDevServer(options);
+    } catch (err) {
+      if (attempt >= 3) {
+        await pg.stop();
+        throw err;
+      }
+    }
+  }
   const stack: ScratchStack = {
     dir,
     pg,
-    temporal: await startTemporalDevServer(options),
+    temporal,
     restartTemporal: async () => {
       await stack.temporal.stop();
       stack.temporal = await startTemporalDevServer(options);
