@@ -22,6 +22,7 @@ import * as authNotices from './20261202010000_auth_notices';
 import * as rateBuckets from './20261202020000_rate_buckets';
 import * as mail from './20261203000000_mail';
 import * as projectRequest from './20261204000000_project_request';
+import * as webhookOutbox from './20261205000000_webhook_outbox';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -45,4 +46,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261202020000_rate_buckets': rateBuckets,
   '20261203000000_mail': mail,
   '20261204000000_project_request': projectRequest,
+  '20261205000000_webhook_outbox': webhookOutbox,
 };

@@ -1,9 +1,11 @@
-// Notifications: the outbox in PostgreSQL, signed webhook delivery retried by the activity's retry
-// policy, and each person's inbox. A worker of this file's own delivers to a local receiver.
+// Notifications: the outbox in PostgreSQL, signed webhook delivery by the worker's courier (retried
+// with backoff, claimed so that no two deliver the same one), and each person's inbox. A worker of
+// this file's own delivers to a local receiver.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signWebhook } from '../src/activities';
+import { deliverDue } from '../src/activities/webhook';
 import { Flow, eventually } from './support/flow';
 import { makeCompany, openHarness, type Company, type Harness } from './support/harness';
 
@@ -78,4 +80,47 @@ it('each person reads their own inbox and marks what they have read', async () =
   // Someone else's notification is not theirs to read.
   expect((await h.post(`/inbox/${mine.id}/read`, co.backendSenior.token)).status).toBe(404);
   expect((await h.get('/inbox', co.otherClient.token)).body.items.some((n: { requestId: string }) => n.requestId === id)).toBe(false);
+});
+
+it('couriers of several workers deliver each notification once, and a webhook that is down holds no request up', async () => {
+  // A second receiver, always up, counting what it gets.
+  const counted = new Map<string, number>();
+  const other = http.createServer((req, res) => {
+    const id = String(req.headers['webhook-id']);
+    counted.set(id, (counted.get(id) ?? 0) + 1);
+    req.resume().on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    const id = await f.executing();
+    const ids = ((await h.db('notifications').where({ request_id: id }).pluck('id')) as string[]).sort();
+    await eventually(() => h.db('notifications').whereIn('id', ids).whereNull('delivered_at'), (rows) => rows.length === 0, 'the first deliveries');
+    // As if none had been delivered yet: this file's courier and five more, at once.
+    const before = received.filter((r) => r.status === 204 && ids.includes(r.id)).length;
+    await h.db('notifications').whereIn('id', ids).update({ delivered_at: null, delivery_due_at: null, delivery_attempts: 0 });
+    const hook = { url: `http://127.0.0.1:${(other.address() as AddressInfo).port}/hooks`, secret: SECRET };
+    await Promise.all(Array.from({ length: 5 }, () => deliverDue(h.db, hook)));
+    await eventually(() => h.db('notifications').whereIn('id', ids).whereNull('delivered_at'), (rows) => rows.length === 0, 'the second deliveries');
+    const accepted = new Map<string, number>();
+    for (const r of received.filter((r) => r.status === 204 && ids.includes(r.id)).slice(before)) accepted.set(r.id, (accepted.get(r.id) ?? 0) + 1);
+    for (const [n, c] of counted) if (ids.includes(n)) accepted.set(n, (accepted.get(n) ?? 0) + c);
+    expect([...accepted.keys()].sort()).toEqual(ids);
+    expect([...accepted.values()].every((c) => c === 1)).toBe(true);
+
+    // A worker whose webhook is down claims them: each counts an attempt and waits for its retry
+    // (not delivered meanwhile), then this file's courier brings it through; the request goes on.
+    await h.db('notifications').whereIn('id', ids).update({ delivered_at: null, delivery_due_at: null, delivery_attempts: 0 });
+    const { claimed, failed } = await deliverDue(h.db, { url: 'http://127.0.0.1:9/hooks', secret: SECRET });
+    expect(failed.length).toBe(claimed);
+    const time = await h.post(`/requests/${id}/time`, co.backendSenior.token, { taskId: 'T1', minutes: 15, category: 'execution' });
+    expect(time.status).toBe(200);
+    const rows = await eventually(
+      () => h.db('notifications').whereIn('id', ids).select('delivered_at', 'delivery_attempts'),
+      (r) => r.every((n: { delivered_at: Date | null }) => n.delivered_at !== null),
+      'the retries',
+    );
+    if (claimed === ids.length) expect(rows.every((n: { delivery_attempts: number }) => n.delivery_attempts === 2)).toBe(true);
+  } finally {
+    other.close();
+  }
 });

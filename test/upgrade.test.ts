@@ -1,4 +1,4 @@
-// A live upgrade: a request opened and taken half-way on a worker running the previous release's
+// Live upgrades: a request opened and taken half-way on a worker running an earlier release's
 // workflow code and activities (built from that commit's sources), then finished on a worker
 // running today's code, on the same task queue, through the API. Requests running when a release
 // is deployed must finish under it.
@@ -8,43 +8,81 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { createApp } from '../src/api/app';
+import type { RequestState } from '../src/domain';
+import { intakeUpdate, requestWorkflowId } from '../src/shared/contract';
+import { intakeTerms } from '../src/stores/intake';
+import { requestWorkflow } from '../src/workflows';
 import { createLogger } from '../src/observability';
 import { connectWorker } from '../src/temporal/connection';
 import { createWorker } from '../src/worker/worker';
 import { Flow, eventually } from './support/flow';
-import { makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
+import { TEST_CONTEXT, makeCompany, openHarness, type Company, type Harness, requestHandle } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
 import supertest from 'supertest';
 
-/** The release before bounded state: the last commit whose workflow kept every record in its state. */
-const PREVIOUS_RELEASE = 'b2030da';
+/**
+ * The releases a request is upgraded from, live: the previous release (the one deployed before
+ * this code), and the release before bounded state (the last whose workflow kept every record in
+ * its state), whose requests take every change since, one by one.
+ */
+const PREVIOUS_RELEASE = '8d4b753';
+const BEFORE_BOUNDED_STATE = 'b2030da';
 
 const root = path.resolve(__dirname, '..');
-const oldDir = path.join(root, '.data', `release-${PREVIOUS_RELEASE}-${randomUUID().slice(0, 8)}`);
+const dirs: string[] = [];
 let h: Harness;
 let co: Company;
 
 beforeAll(async () => {
-  fs.mkdirSync(oldDir, { recursive: true });
-  // Its sources, inside the project so that they resolve the same node_modules.
-  const archive = execFileSync('git', ['archive', '--format=tar', PREVIOUS_RELEASE, 'src', 'migrations'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  execFileSync('tar', ['-x', '-C', oldDir], { input: archive });
   h = await openHarness();
   co = await makeCompany(h);
 });
 afterAll(async () => {
   await h?.close();
-  fs.rmSync(oldDir, { recursive: true, force: true });
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-it('a request half-way on the previous release finishes on this one: same queue, same API, nothing lost or done twice', { timeout: 240_000 }, async () => {
+/** That release's sources, inside the project so that they resolve the same node_modules. */
+function sourcesOf(release: string): string {
+  const dir = path.join(root, '.data', `release-${release}-${randomUUID().slice(0, 8)}`);
+  dirs.push(dir);
+  fs.mkdirSync(dir, { recursive: true });
+  const archive = execFileSync('git', ['archive', '--format=tar', release, 'src', 'migrations'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  return dir;
+}
+
+/** The patch markers of each run of the request (the dev server suggests continuing as new early), first run first. */
+async function patchMarkers(id: string): Promise<string[]> {
+  const runs: string[] = [];
+  for (let runId: string | undefined; ; ) {
+    const events = (await (await requestHandle(h, id, runId)).fetchHistory()).events ?? [];
+    runs.unshift(
+      events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .map((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString())).join(' '))
+        .join(' '),
+    );
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) return runs;
+  }
+}
+
+/**
+ * A request filed and taken half-way on a worker running `release`'s workflow code and
+ * activities, then finished on a worker running today's code, on the same task queue, through
+ * this API; `file` files it. Answers the request's id once it is closed and checked.
+ */
+async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) => Promise<string>, half: (state: RequestState) => void): Promise<string> {
+  const oldDir = sourcesOf(release);
   const taskQueue = `upgrade-${randomUUID()}`;
   const app = createApp({ db: h.db, temporal: h.temporal, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: 0 });
   const api: Harness = { ...h, app, http: supertest(app), get: (p, t) => supertest(app).get(p).set('Authorization', `Bearer ${t}`), post: (p, t, b = {}) => supertest(app).post(p).set('Authorization', `Bearer ${t}`).send(b as object) };
   const f = new Flow(api, co);
 
-  // The previous release's worker: its workflow bundle and its activities.
+  // That release's worker: its workflow bundle and its activities.
   const oldActivities = (await import(path.join(oldDir, 'src/activities/index.ts'))) as { createActivities: (deps: object) => object };
   const oldBundle = await bundleWorkflowCode({ workflowsPath: path.join(oldDir, 'src/workflows/index.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
   const oldConnection = await connectWorker({ ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress') });
@@ -57,14 +95,16 @@ it('a request half-way on the previous release finishes on this one: same queue,
   });
   const oldRun = oldWorker.run();
 
-  const id = await f.decomposed([{ title: 'Nightly import', skill: co.skills.backend, assigneeId: co.backendSenior.id }]);
+  const id = await file(f, taskQueue);
+  await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+  await f.act(`/requests/${id}/decompose`, co.manager, { brief: 'Make the imports nightly.', tasks: [{ title: 'Nightly import', skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
   await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 6, complexity: 'low' });
   await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
   for (const minutes of [60, 45, 30]) await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes, category: 'execution', note: `old ${minutes}` });
   await f.act(`/requests/${id}/time/1/correct`, co.backendSenior, { minutes: 50, note: 'old, corrected' });
-  const half = await f.state(id);
-  expect(half.stage).toBe('Execution');
-  expect(half.timeEntries).toHaveLength(3); // the previous release kept every entry in its state
+  const halfway = await f.state(id);
+  expect(halfway.stage).toBe('Execution');
+  half(halfway);
 
   oldWorker.shutdown();
   await oldRun;
@@ -96,16 +136,41 @@ it('a request half-way on the previous release finishes on this one: same queue,
       'the write-off',
     );
     expect(ledger.map((r: { hours: string }) => Number(r.hours))).toEqual([2.25]);
-    // The new code took its own branch from the upgrade on: the history says so.
-    const history = await (await requestHandle(h, id)).fetchHistory();
-    const patches = (history.events ?? [])
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-      .map((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString())).join(' '));
-    expect(patches.join(' ')).toContain('bounded-state');
+    return id;
   } finally {
     worker.shutdown();
     await run;
     await connection.close();
     await (app.locals.close as () => Promise<void>)();
   }
+}
+
+it('a request half-way on the previous release finishes on this one: same queue, same API, nothing lost or done twice', { timeout: 240_000 }, async () => {
+  // Filed through this API, which says in the workflow's input which generation it knows: the
+  // previous release's worker ran the first task all the same, and its generation's marker says so.
+  const id = await upgradeFrom(PREVIOUS_RELEASE, (f) => f.file('Nightly import'), () => undefined);
+  const [first, ...later] = await patchMarkers(id);
+  expect(first).toContain('generation-4');
+  // That run keeps generation 4's way to its end; a run this code starts (continue-as-new) asks nothing.
+  expect(first).not.toContain('answered-intake');
+  expect(later.join('')).toBe('');
+});
+
+it('a request half-way on the release before bounded state finishes on this one: nothing lost or done twice', { timeout: 240_000 }, async () => {
+  // Filed as that release's API filed it: its input says nothing of generations (that API knew none).
+  const file = async (_f: Flow, taskQueue: string) => {
+    const requestId = randomUUID();
+    await h.temporal.workflow.executeUpdateWithStart(intakeUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
+        workflowId: requestWorkflowId(requestId),
+        taskQueue,
+        args: [{ requestId, clientId: co.clientId, title: 'Nightly import', description: 'd', priority: 'normal', createdBy: { id: co.client.id, role: 'client', clientId: co.clientId }, context: TEST_CONTEXT, intake: await intakeTerms(h.db, co.clientId) }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    return requestId;
+  };
+  // That release kept every entry in its state.
+  const id = await upgradeFrom(BEFORE_BOUNDED_STATE, file, (half) => expect(half.timeEntries).toHaveLength(3));
+  expect((await patchMarkers(id)).join(' ')).toContain('bounded-state');
 });

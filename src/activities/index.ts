@@ -1,6 +1,5 @@
 // All I/O of the request workflow. Every activity is idempotent: a retry after a crash writes
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
-import { createHmac } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../domain';
@@ -8,7 +7,6 @@ import { billingOf, type Task } from '../domain';
 import { timeEntriesOf, timeEntry } from '../stores/time-entries';
 import { activeSpecialist } from '../stores/people';
 import { intakeTerms } from '../stores/intake';
-import { delivered, deliveryAttempted, undelivered } from '../stores/notifications';
 import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
 import { storable } from '../shared/text';
@@ -19,22 +17,13 @@ import { setPriority, setTaskHours } from '../stores/allocation';
 import { allocateRequestKey } from '../stores/request-keys';
 import { requestIdOfRef } from '../stores/requests';
 import { createMailActivities, type MailConfig } from './mail';
+import { deliverDue, type Webhook } from './webhook';
 import { applyLedgers, dispatchAndTell } from '../temporal/ledgers';
 
 /** A state version and its records on their way to the read model. */
 export type ProjectionInput = Projection;
 
-export interface Webhook {
-  url: string;
-  /** HMAC-SHA256 key: receivers check `Webhook-Signature` against it. */
-  secret: string;
-}
-
-/** `v1=` + HMAC-SHA256 over "<id>.<timestamp>.<body>", hex. */
-export function signWebhook(secret: string, id: string, timestamp: string, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('hex')}`;
-}
-
+export { signWebhook, type Webhook } from './webhook';
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the data is wrong, not the moment. */
 export function isDataError(err: unknown): boolean {
@@ -186,41 +175,13 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     writeRequest,
 
     /**
-     * Delivers notifications to the webhook, signed, each at most once successfully: a delivered
-     * one is skipped on retry. Receivers deduplicate by `Webhook-Id` for the rare resend after a
-     * crash between delivery and bookkeeping. Without a webhook configured, the inbox is the channel.
+     * Delivers these notifications to the webhook, as requests from before the outbox ask for it
+     * (the worker's courier delivers every other, and these too if this one fails).
      */
     async deliverNotifications({ requestId, ids }: { requestId: string; ids: string[] }): Promise<number> {
       if (!webhook) return 0;
-      const rows = await undelivered(db, ids.map((id) => `${requestId}:${id}`));
-      for (const n of rows) {
-        await deliveryAttempted(db, n.id);
-        const body = JSON.stringify({
-          id: n.id,
-          requestId: n.request_id,
-          clientId: n.client_id,
-          recipientRole: n.recipient_role,
-          recipientId: n.recipient_id,
-          kind: n.kind,
-          text: n.text,
-          createdAt: n.created_at.toISOString(),
-        });
-        const timestamp = String(Math.floor(Date.now() / 1000));
-        const res = await fetch(webhook.url, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            'Webhook-Id': n.id,
-            'Webhook-Timestamp': timestamp,
-            'Webhook-Signature': signWebhook(webhook.secret, n.id, timestamp, body),
-          },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (!res.ok) throw new Error(`webhook answered ${res.status} for ${n.id}`);
-        await delivered(db, n.id);
-      }
-      return rows.length;
+      const { claimed, failed } = await deliverDue(db, webhook, ids.map((id) => `${requestId}:${id}`));
+      return claimed - failed.length;
     },
 
     /** R24: approved hours are held against the client's month. */

@@ -243,7 +243,7 @@ async function file(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor: 
   const keyBase = `mail:${sha(row.message_id).slice(0, 32)}`;
   const clientId = actor.clientId!;
   const filed = await fileRequest(deps.db, { personId: actor.id, idempotencyKey: keyBase, bodyHash: sha(row.message_id), clientId, requestId: randomUUID() });
-  await startRequestWorkflow(deps.temporal, deps.taskQueue ?? TASK_QUEUE, {
+  await startRequestWorkflow(deps.temporal, deps.db, deps.taskQueue ?? TASK_QUEUE, {
     requestId: filed.requestId,
     ...(filed.key ? { key: filed.key } : {}),
     clientId,

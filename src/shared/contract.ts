@@ -37,6 +37,8 @@ export interface RequestWorkflowInput {
   /** The working calendar and timer policy, fixed for the life of the request. */
   context: RequestContext;
   linkedFrom?: string;
+  /** The newest generation of workflow changes the code that started this run knew (absent: started before generations travelled in the input). */
+  generation?: number;
   /** Its manager and the subscription's terms, read at filing; without them (a linked request), the workflow reads them. */
   intake?: IntakeTerms;
   /** Set by continue-as-new: the state so far and how much of it is already projected. */
@@ -190,7 +192,7 @@ export const actionSignals = Object.fromEntries(SIGNAL_COMMANDS.map((type) => [t
 >;
 
 /** Update-with-start target: returns once the request is taken in and visible in the read model. */
-export const intakeUpdate = defineUpdate<RequestState>('intake');
+export const intakeUpdate = defineUpdate<RequestAnswer>('intake');
 
 export const stateQuery = defineQuery<RequestState>('state');
 

@@ -103,22 +103,56 @@ export async function resolveEscalation(db: Db, actor: Actor, id: string): Promi
   return n > 0;
 }
 
-/** Notifications among these not yet delivered to the webhook, oldest first. */
-export async function undelivered(db: Db, ids: string[]) {
-  return (await db('notifications').whereIn('id', ids).whereNull('delivered_at').orderBy('created_at')) as {
-    id: string;
-    request_id: string;
-    client_id: string;
-    recipient_role: string;
-    recipient_id: string | null;
-    kind: string;
-    text: string;
-    created_at: Date;
-  }[];
+export interface Delivery {
+  id: string;
+  request_id: string;
+  client_id: string;
+  recipient_role: string;
+  recipient_id: string | null;
+  kind: string;
+  text: string;
+  created_at: Date;
+  delivery_attempts: number;
 }
 
-export async function deliveryAttempted(db: Db, id: string): Promise<void> {
-  await db('notifications').where({ id }).increment('delivery_attempts', 1);
+/**
+ * Claims up to `limit` notifications due for delivery to the webhook, oldest first (of these `ids`
+ * only, if given): not delivered, made within the last `withinSeconds`, under `maxAttempts`, and
+ * not claimed by another worker. Each claim counts an attempt and holds the notification for
+ * `leaseSeconds`: one whose worker died is due again after that.
+ */
+export async function claimDeliveries(db: Db, o: { limit: number; leaseSeconds: number; maxAttempts: number; withinSeconds: number; ids?: string[] }): Promise<Delivery[]> {
+  const { rows } = await db.raw<{ rows: Delivery[] }>(
+    `update notifications n
+        set delivery_attempts = n.delivery_attempts + 1, delivery_due_at = now() + make_interval(secs => ?)
+      where n.id in (
+        select id from notifications
+         where delivered_at is null and created_at > now() - make_interval(secs => ?)
+           and (delivery_due_at is null or delivery_due_at <= now()) and delivery_attempts < ?
+           ${o.ids ? 'and id = any(?)' : ''}
+         order by created_at
+         limit ?
+         for update skip locked)
+      returning n.id, n.request_id, n.client_id, n.recipient_role, n.recipient_id, n.kind, n.text, n.created_at, n.delivery_attempts`,
+    [o.leaseSeconds, o.withinSeconds, o.maxAttempts, ...(o.ids ? [o.ids] : []), o.limit],
+  );
+  return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+}
+
+/** When the next delivery waiting for a retry (or a lapsed claim) is due, if any. */
+export async function nextDeliveryDue(db: Db, o: { maxAttempts: number; withinSeconds: number }): Promise<Date | undefined> {
+  const row = (await db('notifications')
+    .whereNull('delivered_at')
+    .where('created_at', '>', db.raw('now() - make_interval(secs => ?)', [o.withinSeconds]))
+    .where('delivery_attempts', '<', o.maxAttempts)
+    .min({ due: 'delivery_due_at' })
+    .first()) as { due: Date | null } | undefined;
+  return row?.due ?? undefined;
+}
+
+/** A delivery that failed is due again in `seconds`. */
+export async function deliveryFailed(db: Db, id: string, seconds: number): Promise<void> {
+  await db('notifications').where({ id }).update({ delivery_due_at: db.raw('now() + make_interval(secs => ?)', [seconds]) });
 }
 
 export async function delivered(db: Db, id: string): Promise<void> {

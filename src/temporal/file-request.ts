@@ -1,22 +1,27 @@
 // Starting a request's workflow, for every channel that files one (the API, the mailbox): its
 // search attributes and summary, and a retry that joins the workflow the first call started.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Db } from '../db/knex';
 import type { RequestState } from '../domain';
 import { intakeUpdate, requestWorkflowId, searchAttributes, type RequestWorkflowInput } from '../shared/contract';
 import { requestSummary } from '../shared/summary';
 import { requestWorkflow } from '../workflows';
+import { GENERATION } from '../workflows/request';
+import { madeGood } from './answer';
 
 /**
- * Starts the request's workflow and answers with its first state, once in the read model. A
- * retry joins the running workflow; one that ended already is never started again (undefined).
+ * Starts the request's workflow and answers with its first state, once in the read model (the
+ * intake's answer hands out its records, written here). A retry joins the running workflow; one
+ * that ended already is never started again (undefined).
  */
-export async function startRequestWorkflow(temporal: Client, taskQueue: string, input: RequestWorkflowInput): Promise<RequestState | undefined> {
+export async function startRequestWorkflow(temporal: Client, db: Db, taskQueue: string, input: RequestWorkflowInput): Promise<RequestState | undefined> {
+  const workflowId = requestWorkflowId(input.key ?? input.requestId);
   try {
-    return await temporal.workflow.executeUpdateWithStart(intakeUpdate, {
+    const answer = await temporal.workflow.executeUpdateWithStart(intakeUpdate, {
       startWorkflowOperation: new WithStartWorkflowOperation(requestWorkflow, {
-        workflowId: requestWorkflowId(input.key ?? input.requestId),
+        workflowId,
         taskQueue,
-        args: [input],
+        args: [{ ...input, generation: GENERATION }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
@@ -27,6 +32,7 @@ export async function startRequestWorkflow(temporal: Client, taskQueue: string, 
         staticSummary: requestSummary(input.priority, input.title, undefined, input.key),
       }),
     });
+    return await madeGood(db, temporal, temporal.workflow.getHandle(workflowId), answer);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw err;

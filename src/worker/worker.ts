@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type Activities, type Webhook } from '../activities';
 import type { MailConfig } from '../activities/mail';
+import { startCourier } from '../activities/webhook';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
@@ -29,8 +30,12 @@ export interface WorkerDeps {
   maxCachedWorkflows?: number;
 }
 
+/**
+ * The worker; with a webhook, its courier too, which delivers the notifications the read model
+ * gets while the worker runs (`run()` starts and stops both).
+ */
 export async function createWorker({ connection, namespace, db, workflowBundle, webhook, mail, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows }: WorkerDeps) {
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
@@ -40,5 +45,21 @@ export async function createWorker({ connection, namespace, db, workflowBundle, 
     shutdownForceTime: '15 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: wrapActivities(createActivities({ db, webhook, mail, taskQueue, temporal: new Client({ connection, namespace }) })),
+  });
+  if (!webhook) return worker;
+  // The worker's own run (the one below takes its place on the object).
+  const run: () => Promise<void> = Worker.prototype.run.bind(worker);
+  return Object.assign(worker, {
+    run: async () => {
+      const logger = Runtime.instance().logger;
+      const courier = startCourier(db, webhook, (message, meta) => {
+        logger.warn(message, meta);
+      });
+      try {
+        await run();
+      } finally {
+        await courier.stop();
+      }
+    },
   });
 }

@@ -55,7 +55,11 @@ const GENERATIONS: readonly (readonly string[])[] = [
   ['lazy-attributes'],
   ['sync-answers'],
   ['answered-ledgers'],
+  ['answered-intake'],
 ];
+
+/** The newest generation this code knows: a request started by it says so in its input, and asks no patch at all. */
+export const GENERATION = GENERATIONS.length;
 
 /**
  * The workflow's changes since its first version. A request started before a change asks for it
@@ -63,11 +67,24 @@ const GENERATIONS: readonly (readonly string[])[] = [
  * on code that knows them all asks once (its generation) instead of once per change: one marker,
  * and one TemporalChangeVersion search attribute, in each run's history instead of one per change.
  * Generations are asked first thing in each run, newest first, so that a history without them
- * (an older request) takes the per-change way from the start.
+ * (an older request) takes the per-change way from the start. From generation 5 on, whoever starts
+ * a run passes the generation it knows in its input (`generation`): a run whose first task this
+ * code runs asks nothing and records no marker at all.
  */
-function changes() {
+function changes(started: number | undefined) {
   let known = 0;
-  for (let g = GENERATIONS.length; g >= 1 && known === 0; g--) if (patched(`generation-${g}`)) known = g;
+  if (started !== undefined && !workflowInfo().unsafe.isReplaying) {
+    // Started (or continued as new) by code that knew this generation, and this code runs its
+    // first task: nothing to ask, no marker.
+    known = Math.min(started, GENERATIONS.length);
+  } else {
+    // Asked newest first. A replay asks without writing anything: it finds the marker an older
+    // worker wrote if one ran the first task (a rolling deploy), else nothing.
+    for (let g = GENERATIONS.length; g >= 1 && known === 0; g--) if (patched(`generation-${g}`)) known = g;
+    // No marker at all in a run whose input has a generation: the code that knew it ran the first
+    // task. (The per-change markers of the oldest requests say otherwise.)
+    if (known === 0 && started !== undefined && !patched(GENERATIONS[0]![0]!)) known = Math.min(started, GENERATIONS.length);
+  }
   const has = (patch: string) => GENERATIONS.findIndex((changes) => changes.includes(patch)) < known || patched(patch);
   /**
    * The request's PostgreSQL work ran as local activities for a while, inside the workflow task
@@ -125,6 +142,12 @@ function changes() {
      * itself (30 s after, at the latest), in case the caller never did.
      */
     answeredLedgers: () => has('answered-ledgers'),
+    /**
+     * The intake is answered with its records, like an action (its caller writes them): no
+     * activity to take a request in. Webhook deliveries are the worker's, from the notifications
+     * PostgreSQL holds (an outbox), so no write waits for them and the workflow schedules none.
+     */
+    answeredIntake: () => has('answered-intake'),
   };
 }
 
@@ -201,9 +224,10 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers } = changes();
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers, answeredIntake } = changes(input.generation);
   /** Asked once per run, as its handlers are set. */
   const sync = syncAnswers();
+  const outbox = answeredIntake();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -411,6 +435,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
               createdBy: action.actor,
               context: ctx,
               linkedFrom: s.requestId,
+              generation: GENERATION,
             },
           ],
           typedSearchAttributes: [
@@ -544,7 +569,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
 
   setHandler(stateQuery, current);
   setHandler(appliedKeyQuery, (key) => applied.get(key) ?? null);
-  setHandler(intakeUpdate, async () => whenProjected(1));
+  // Taken in at once when filed with its terms (no I/O), so that the intake's answer can hand out its records.
+  if (!state && input.intake && outbox) state = intake({ ...input, ...input.intake, at: now() }, ctx);
+  setHandler(intakeUpdate, outbox ? () => (state ? answerNow(1) : whenProjected(1)) : async () => whenProjected(1));
   setHandler(projectUpdate, async (version: number) => {
     const v = Math.min(version, current().version);
     wanted = Math.max(wanted, v);
@@ -662,6 +689,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       if (allHandlersFinished() && (current().version === projected.version || answeredLedgers())) {
         await continueAsNew<typeof requestWorkflow>({
           ...input,
+          // The next run starts on this code: it takes every change this code knows.
+          generation: GENERATION,
           context: ctx,
           carried: {
             state: current(),
@@ -820,7 +849,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (s.version > handedOut || attention || wanted > projected.version || flushRang || isTerminal(s.stage)) return true;
     if (workflowInfo().continueAsNewSuggested || updatesThisRun >= UPDATES_PER_RUN) return true;
     if (s.events.length + s.timeEntries.length + s.notifications.length + s.escalations.length >= RECORDS_HANDED_OUT) return true;
-    return webhook !== false && s.notifications.some((n) => numberOf(n.id) > projected.notifications);
+    // Older requests deliver to the webhook themselves, once their notifications are written.
+    return !outbox && webhook !== false && s.notifications.some((n) => numberOf(n.id) > projected.notifications);
   }
 
   /** What the Temporal UI shows of the request: its search attributes and current details. */
@@ -865,7 +895,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (result.webhook !== undefined) webhook = result.webhook;
     markProjected(s);
     // Only where the worker has a webhook to deliver to (histories from before always asked).
-    if (notifications.length > 0 && (deliver || !modern())) {
+    if (notifications.length > 0 && !outbox && (deliver || !modern())) {
       // Delivery runs beside the request: a webhook that is down never holds the request up.
       deliveries.push(
         delivery.deliverNotifications

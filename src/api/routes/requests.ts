@@ -137,7 +137,7 @@ export function requestsRouter({
       intake: await intakeTerms(db, clientId),
     };
     const row = { id: requestId, key: key ?? null };
-    const state = (await bounded(startRequestWorkflow(temporal, taskQueue, input))) ?? (await liveState(row));
+    const state = (await bounded(startRequestWorkflow(temporal, db, taskQueue, input))) ?? (await liveState(row));
     res
       .status(201)
       .location(`/requests/${key ?? requestId}`)
