@@ -23,6 +23,7 @@ import * as rateBuckets from './20261202020000_rate_buckets';
 import * as mail from './20261203000000_mail';
 import * as projectRequest from './20261204000000_project_request';
 import * as webhookOutbox from './20261205000000_webhook_outbox';
+import * as liveVersions from './20261205010000_live_versions';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -47,4 +48,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261203000000_mail': mail,
   '20261204000000_project_request': projectRequest,
   '20261205000000_webhook_outbox': webhookOutbox,
+  '20261205010000_live_versions': liveVersions,
 };

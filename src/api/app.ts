@@ -17,6 +17,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 const UPLOAD_PATH = /^\/requests\/[^/]+\/attachments\/?$/;
 import { adminRouter } from './routes/admin';
 import { TokenCache } from './token-cache';
+import { VisibilityCache } from './visibility-cache';
 import { policiesRouter } from './routes/policies';
 import { billingRouter } from './routes/billing';
 import { inboxRouter } from './routes/inbox';
@@ -55,13 +56,15 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
   const app = express();
   const live = new LiveHub(db, logger);
   const tokens = new TokenCache(db, logger);
+  const access = new VisibilityCache(db, logger);
   app.locals.live = live;
   app.locals.tokens = tokens;
   app.locals.draining = false;
-  /** Ends what the app holds besides the pool: the live streams and the credentials listener. */
+  /** Ends what the app holds besides the pool: the live streams and the listeners for credentials and requests. */
   app.locals.close = async () => {
     await live.close();
     await tokens.close();
+    await access.close();
   };
   const metrics = createHttpMetrics();
   app.disable('x-powered-by');
@@ -109,7 +112,7 @@ export function createApp({ db, temporal, policyOverride, taskQueue = TASK_QUEUE
   app.use(liveRouter(live));
   app.use(adminRouter({ db, temporal, taskQueue }));
   app.use(policiesRouter({ db }));
-  app.use(requestsRouter({ db, temporal, policyOverride, taskQueue, updateWaitMs, attachmentLimits, temporalUi }));
+  app.use(requestsRouter({ db, temporal, policyOverride, taskQueue, updateWaitMs, attachmentLimits, temporalUi, access }));
   app.use(inboxRouter({ db }));
   app.use(mailRouter({ db }));
   app.use(workloadRouter({ db, temporal, taskQueue }));

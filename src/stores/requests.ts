@@ -96,6 +96,51 @@ export async function visibleRequest(db: Db, actor: Actor, ref: { id: string } |
   return visibleTo(db, actor, q).first<RequestRef | undefined>('requests.id', 'request_keys.key', 'requests.client_id');
 }
 
+/**
+ * What decides who may see a request (`visibleTo`'s rule), as the read model holds it now: its
+ * client, its manager, its client's account manager, everyone on its tasks, and its version.
+ */
+export interface RequestAccessRow extends RequestRef {
+  manager_id: string;
+  account_manager_id: string | null;
+  staff: string[];
+  version: number;
+}
+
+/** The request's access facts, whoever asks; `ref` is its id or its key. One query. */
+export async function requestAccess(db: Db, ref: { id: string } | { key: string }): Promise<RequestAccessRow | undefined> {
+  const base = db('requests')
+    .leftJoin('request_keys', 'request_keys.request_id', 'requests.id')
+    .join('clients', 'clients.id', 'requests.client_id')
+    .select(
+      'requests.id',
+      'request_keys.key',
+      'requests.client_id',
+      'requests.manager_id',
+      'requests.version',
+      'clients.account_manager_id',
+      db.raw('array(select p from tasks t, unnest(array[t.assignee_id, t.mentor_id] || t.helper_ids) p where t.request_id = requests.id and p is not null) as staff'),
+    );
+  const q = 'id' in ref ? base.where('requests.id', ref.id) : base.where('request_keys.key', ref.key);
+  return q.first<RequestAccessRow | undefined>();
+}
+
+/** `visibleTo`'s rule on a request's access facts (the same rule, for one request already read). */
+export function mayView(actor: Actor, a: Pick<RequestAccessRow, 'client_id' | 'manager_id' | 'account_manager_id' | 'staff'>): boolean {
+  switch (actor.role) {
+    case 'client':
+      return a.client_id === (actor.clientId ?? '');
+    case 'specialist':
+      return a.staff.includes(actor.id);
+    case 'manager':
+      return a.manager_id === actor.id || a.account_manager_id === actor.id;
+    case 'head':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The workflow id of a request: `request-<key>`, or `request-<id>` for one filed before keys. */
 export async function workflowRefOf(db: Db, requestId: string): Promise<string> {
   const row = await db('request_keys').where({ request_id: requestId }).first<{ key: string } | undefined>('key');

@@ -12,7 +12,8 @@ import type { z } from 'zod';
 import { COMMAND_ROLES, DEFAULT_POLICY, billingOf, check, describeEvent, isTerminal, movedByPolicy, policyChanges, type Command, type RequestContext, type RequestState } from '../../domain';
 import { clientPolicy, contextOf, policyVersionOf, requestContextFor } from '../../stores/policies';
 import type { Db } from '../../db/knex';
-import { eventsPage, isListed, listRequests, storedState, visibleRequest as findVisible, type RequestListRow, type RequestRef } from '../../stores/requests';
+import { eventsPage, isListed, listRequests, storedState, type RequestListRow, type RequestRef } from '../../stores/requests';
+import type { VisibilityCache } from '../visibility-cache';
 import { fileRequest } from '../../stores/request-keys';
 import { intakeTerms } from '../../stores/intake';
 import { hoursLeftAt } from '../../stores/ledger';
@@ -73,9 +74,12 @@ export function requestsRouter({
   updateWaitMs,
   attachmentLimits,
   temporalUi,
+  access,
 }: {
   db: Db;
   temporal: Client;
+  /** Who may see a request, kept between calls. */
+  access: VisibilityCache;
   policyOverride?: RequestContext | undefined;
   taskQueue: string;
   updateWaitMs: number;
@@ -92,7 +96,7 @@ export function requestsRouter({
     if (actor.role === 'admin') throw forbidden('administrators manage people, not requests');
     const ref = requestRefParam.safeParse(req.params.id);
     if (!ref.success) throw badRequest('not a request id or key');
-    const row = await findVisible(db, actor, uuidParam.safeParse(ref.data).success ? { id: ref.data } : { key: ref.data });
+    const row = await access.visible(actor, uuidParam.safeParse(ref.data).success ? { id: ref.data } : { key: ref.data });
     if (!row) throw notFound('no such request');
     return row;
   }
@@ -137,7 +141,9 @@ export function requestsRouter({
       intake: await intakeTerms(db, clientId),
     };
     const row = { id: requestId, key: key ?? null };
-    const state = (await bounded(startRequestWorkflow(temporal, db, taskQueue, input))) ?? (await liveState(row));
+    const filedState = await bounded(startRequestWorkflow(temporal, db, taskQueue, input));
+    if (filedState) access.written(filedState);
+    const state = filedState ?? (await liveState(row));
     res
       .status(201)
       .location(`/requests/${key ?? requestId}`)
@@ -253,7 +259,14 @@ export function requestsRouter({
     // (across continue-as-new), and Temporal joins a retry to an Update still in flight by its id.
     const idempotency = digestsOf(actor, key, requested);
     const updateId = `${kind}-${sha256(`${idempotency.key}\n${idempotency.hash}`)}`;
-    return bounded(applyUpdate(handle, kind, { actor, command, idempotency }, updateId).then((answer) => madeGood(db, temporal, handle, answer)));
+    return bounded(
+      applyUpdate(handle, kind, { actor, command, idempotency }, updateId)
+        .then((answer) => madeGood(db, temporal, handle, answer))
+        .then((state) => {
+          access.written(state);
+          return state;
+        }),
+    );
   }
 
   /** One POST per human action. Updates answer with the new state; signals are checked first, then accepted. */

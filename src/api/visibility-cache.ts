@@ -1,0 +1,176 @@
+// Who may see a request, kept in each API process so that an action costs no PostgreSQL round trip
+// to check it. What is kept is what the request itself says (its client, its manager, everyone on
+// its tasks), at the version the read model held: each change of a request is announced on
+// `desk_events` with its version (migrations/20261205010000_live_versions.ts), and an older
+// version is forgotten; an API's own write of an answer keeps that version at once. Kept facts
+// only ever grant: a refusal, and a manager's view through their client's account (not announced),
+// are asked of PostgreSQL every time. While announcements cannot be heard, nothing is kept.
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+import type { Actor, RequestState } from '../domain';
+import { listenToDeskEvents } from '../stores/live-events';
+import { mayView, requestAccess, type RequestAccessRow, type RequestRef } from '../stores/requests';
+
+interface Kept {
+  ref: RequestRef;
+  managerId: string;
+  staff: Set<string>;
+  version: number;
+  until: number;
+}
+
+export class VisibilityCache {
+  private readonly kept = new Map<string, Kept>();
+  /** Keys name one request for ever: kept apart, never forgotten but by size. */
+  private readonly ids = new Map<string, string>();
+  /** The newest version announced of each request lately: nothing older is kept after it. */
+  private readonly announced = new Map<string, number>();
+  private listener: { end: () => Promise<void> } | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** Bumped when everything is forgotten: facts read before it are not kept after it. */
+  private generation = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly ttlMs = 60_000,
+    private readonly max = 50_000,
+  ) {}
+
+  /** The request `ref` names, if `actor` may see it (`visibleTo`'s rule). */
+  async visible(actor: Actor, ref: { id: string } | { key: string }): Promise<RequestRef | undefined> {
+    if (!this.closed && !this.listener) void this.listen();
+    const id = 'id' in ref ? ref.id : this.ids.get(ref.key);
+    const hit = id === undefined ? undefined : this.kept.get(id);
+    if (hit && hit.until > Date.now() && this.listener && grants(actor, hit)) return hit.ref;
+    const generation = this.generation;
+    const row = await requestAccess(this.db, ref);
+    if (!row) return undefined;
+    this.keep(row, generation);
+    return mayView(actor, row) ? { id: row.id, key: row.key, client_id: row.client_id } : undefined;
+  }
+
+  /** The state an answer carried, just written to the read model by this process. */
+  written(s: RequestState): void {
+    this.keep(
+      {
+        id: s.requestId,
+        key: s.key ?? null,
+        client_id: s.clientId,
+        manager_id: s.managerId,
+        account_manager_id: null,
+        staff: s.tasks.flatMap((t) => [...(t.assigneeId ? [t.assigneeId] : []), ...(t.mentorId ? [t.mentorId] : []), ...t.helperIds]),
+        version: s.version,
+      },
+      this.generation,
+    );
+  }
+
+  private keep(row: RequestAccessRow, generation: number): void {
+    if (this.closed || !this.listener || generation !== this.generation) return;
+    if ((this.announced.get(row.id) ?? 0) > row.version) return;
+    const have = this.kept.get(row.id);
+    if (have && have.version > row.version) return;
+    if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value as string);
+    this.kept.delete(row.id);
+    this.kept.set(row.id, {
+      ref: { id: row.id, key: row.key, client_id: row.client_id },
+      managerId: row.manager_id,
+      staff: new Set(row.staff),
+      version: row.version,
+      until: Date.now() + this.ttlMs,
+    });
+    if (row.key) {
+      if (this.ids.size >= this.max) this.ids.delete(this.ids.keys().next().value as string);
+      this.ids.set(row.key, row.id);
+    }
+  }
+
+  /** A notice: a request changed (forget what is older than its version), or many did (forget everything). */
+  private heard(payload: string): void {
+    let notice: { k?: string; id?: string; v?: number };
+    try {
+      notice = JSON.parse(payload) as typeof notice;
+    } catch {
+      return;
+    }
+    if (notice.k === 'bulk') return this.forget();
+    if (notice.k !== 'request' || !notice.id) return;
+    const version = typeof notice.v === 'number' ? notice.v : Infinity;
+    const kept = this.kept.get(notice.id);
+    if (kept && kept.version < version) this.kept.delete(notice.id);
+    if (version !== Infinity && (this.announced.get(notice.id) ?? 0) < version) {
+      if (this.announced.size >= this.max) this.announced.delete(this.announced.keys().next().value as string);
+      this.announced.set(notice.id, version);
+    }
+  }
+
+  forget(): void {
+    this.generation++;
+    this.kept.clear();
+    this.announced.clear();
+  }
+
+  private listen(): Promise<void> {
+    this.connecting ??= listenToDeskEvents(
+      this.db,
+      (payload) => this.heard(payload),
+      (err) => {
+        // Unheard announcements would leave a view granted after it changed: keep nothing until heard again.
+        this.listener = undefined;
+        this.forget();
+        if (this.retry === undefined) this.logger.warn({ err }, 'the desk events are not heard; who may see a request is asked on every call until they are');
+        this.listenLater();
+      },
+    )
+      .then((l) => {
+        if (this.closed || this.listener) return l.end();
+        this.forget();
+        this.listener = l;
+      })
+      .catch((err: unknown) => {
+        this.logger.warn({ err }, 'cannot listen for desk events; who may see a request is asked on every call');
+        this.listenLater();
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
+  }
+
+  private listenLater(): void {
+    if (this.closed || this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.listen();
+    }, 1_000).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.forget();
+    await this.connecting;
+    await this.listener?.end();
+    this.listener = undefined;
+  }
+}
+
+/** What kept facts grant without asking: the client's own, the request's manager, its people, the head. */
+function grants(actor: Actor, k: Kept): boolean {
+  switch (actor.role) {
+    case 'client':
+      return k.ref.client_id === (actor.clientId ?? '');
+    case 'specialist':
+      return k.staff.has(actor.id);
+    case 'manager':
+      return k.managerId === actor.id;
+    case 'head':
+      return true;
+    default:
+      return false;
+  }
+}
