@@ -24,6 +24,7 @@ import * as mail from './20261203000000_mail';
 import * as projectRequest from './20261204000000_project_request';
 import * as webhookOutbox from './20261205000000_webhook_outbox';
 import * as liveVersions from './20261205010000_live_versions';
+import * as authNoticeColumns from './20261205020000_auth_notice_columns';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -49,4 +50,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261204000000_project_request': projectRequest,
   '20261205000000_webhook_outbox': webhookOutbox,
   '20261205010000_live_versions': liveVersions,
+  '20261205020000_auth_notice_columns': authNoticeColumns,
 };

@@ -90,6 +90,21 @@ describe('tokens kept in memory, forgotten on a change', () => {
     expect(await refusedWithin(token)).toBeLessThan(1_000);
   });
 
+  it("keeps its tokens through the desk's own work on people's rows: a specialist's load, a contact's language", async () => {
+    const { token } = await issue({ staffId: co.manager.id });
+    expect((await me(token)).status).toBe(200);
+    await listening();
+    expect((await me(token)).status).toBe(200);
+    const before = credentialReads;
+    // What an allocation writes on the chosen specialist's row, and a contact's preference.
+    await h.db('staff').where({ id: co.backendSenior.id }).update({ last_assigned_at: h.db.fn.now() });
+    const lang = await h.http.patch('/me/preferences').set('Authorization', `Bearer ${co.client.token}`).send({ language: 'ru' });
+    expect(lang.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 10; i++) expect((await me(token)).status).toBe(200);
+    expect(credentialReads - before).toBe(0);
+  });
+
   it('while the announcements cannot be heard, every call asks PostgreSQL, and a revocation holds at once', async () => {
     const { id, token } = await issue({ staffId: co.manager.id });
     expect((await me(token)).status).toBe(200);

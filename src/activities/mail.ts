@@ -2,7 +2,7 @@
 // step is idempotent: a mail is stored once by its Message-ID before it is flagged on the server,
 // filed or answered under keys derived from that Message-ID, and each notification is mailed
 // once per address (the row is claimed with its Message-ID before the mail server is asked).
-import { intakeTerms } from '../stores/intake';
+import { filingTerms } from '../stores/intake';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
@@ -15,7 +15,6 @@ import type { Actor, RequestContext } from '../domain';
 import { AttachmentTooLarge, storeAttachment } from '../stores/attachments';
 import { postMessage } from '../stores/messages';
 import { fileRequest } from '../stores/request-keys';
-import { requestContextFor } from '../stores/policies';
 import { visibleRequest, type RequestRef } from '../stores/requests';
 import {
   beginDigest,
@@ -243,6 +242,7 @@ async function file(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor: 
   const keyBase = `mail:${sha(row.message_id).slice(0, 32)}`;
   const clientId = actor.clientId!;
   const filed = await fileRequest(deps.db, { personId: actor.id, idempotencyKey: keyBase, bodyHash: sha(row.message_id), clientId, requestId: randomUUID() });
+  const terms = await filingTerms(deps.db, clientId);
   await startRequestWorkflow(deps.temporal, deps.db, deps.taskQueue ?? TASK_QUEUE, {
     requestId: filed.requestId,
     ...(filed.key ? { key: filed.key } : {}),
@@ -251,8 +251,8 @@ async function file(deps: MailDeps, row: InboundRow, parsed: ParsedMail, actor: 
     description: text.body,
     priority: 'normal',
     createdBy: actor,
-    context: deps.policyOverride ?? (await requestContextFor(deps.db, clientId)),
-    intake: await intakeTerms(deps.db, clientId),
+    context: deps.policyOverride ?? terms.context,
+    intake: terms.intake,
   });
   await attach(deps, parsed, actor, filed.requestId, undefined, keyBase, trimmed);
   return { status: 'filed', requestId: filed.requestId, contactId: actor.id, ...(trimmed.length ? { reason: trimmed.join('; ') } : {}) };

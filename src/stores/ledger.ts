@@ -46,10 +46,15 @@ const nextPeriod = (period: string) => {
 /** R24: the approved hours of a request are held against the month the client approved them in. */
 export async function reserve(db: Db, r: { requestId: string; clientId: string; key: string; hours: number; at: string }): Promise<void> {
   if (r.hours <= 0) return;
-  await db('hour_ledger')
-    .insert({ key: r.key, client_id: r.clientId, request_id: r.requestId, period: monthOf(r.at, await timeZoneOf(db, r.clientId)), kind: 'reservation', hours: r.hours })
-    .onConflict('key')
-    .ignore();
+  // The month in the client's time zone is worked out in the same statement (as monthOf does).
+  await db.raw(
+    `insert into hour_ledger (key, client_id, request_id, period, kind, hours)
+     select :key, :client, :request,
+            date_trunc('month', (cast(:at as timestamptz) at time zone coalesce((select timezone from subscriptions where client_id = :client order by starts_on desc limit 1), 'UTC')))::date,
+            'reservation', :hours
+     on conflict (key) do nothing`,
+    { key: r.key, client: r.clientId, request: r.requestId, at: r.at, hours: r.hours },
+  );
 }
 
 /**
@@ -163,7 +168,28 @@ async function burnDown(db: Db, clientId: string, period: string, included: numb
 
 /** R14: the hours left in the client's month at an instant: the month's free hours. */
 export async function hoursLeftAt(db: Db, clientId: string, at: string): Promise<number> {
-  return (await monthHours(db, clientId, monthOf(at, await timeZoneOf(db, clientId)))).free;
+  // In one query: the month of `at` in the client's time zone, its subscription, its ledger's sums
+  // (as monthHours works them out).
+  const { rows } = await db.raw<{ rows: { monthly_hours: string | null; adjustment: number; reservation: number; release: number; writeoff: number }[] }>(
+    `with zone as (
+       select coalesce((select timezone from subscriptions where client_id = :client order by starts_on desc limit 1), 'UTC') as tz
+     ), month as (
+       select date_trunc('month', (cast(:at as timestamptz) at time zone (select tz from zone)))::date as period
+     )
+     select (select s.monthly_hours from subscriptions s, month m
+              where s.client_id = :client and s.starts_on < (m.period + interval '1 month')::date
+                and (s.ends_on is null or s.ends_on >= m.period)
+              order by s.starts_on desc limit 1) as monthly_hours,
+            coalesce(sum(l.hours) filter (where l.kind = 'adjustment'), 0)::float as adjustment,
+            coalesce(sum(l.hours) filter (where l.kind = 'reservation'), 0)::float as reservation,
+            coalesce(sum(l.hours) filter (where l.kind = 'release'), 0)::float as release,
+            coalesce(sum(l.hours) filter (where l.kind = 'writeoff'), 0)::float as writeoff
+       from month m left join hour_ledger l on l.client_id = :client and l.period = m.period`,
+    { client: clientId, at },
+  );
+  const r = rows[0]!;
+  const included = roundQuarter(Number(r.monthly_hours ?? 0) + r.adjustment);
+  return Math.max(0, roundQuarter(included - roundQuarter(r.reservation - r.release) - roundQuarter(r.writeoff)));
 }
 
 export interface Statement {

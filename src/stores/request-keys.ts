@@ -53,26 +53,46 @@ export async function allocateRequestKey(db: Db, clientId: string, requestId: st
 
 /**
  * A request being filed: its id and key. Under an Idempotency-Key, the first call's id and key
- * (with the hash of the body it was sent with); otherwise new ones.
+ * (with the hash of the body it was sent with); otherwise new ones. One statement (its own
+ * transaction) once the client has its prefix: the key, the next of the client's sequence, is
+ * given only with a new request.
  */
 export async function fileRequest(
   db: Db,
   f: { personId: string; idempotencyKey?: string | undefined; bodyHash: string; clientId: string; requestId: string },
 ): Promise<{ requestId: string; key: string | undefined; bodyHash: string; replayed: boolean }> {
-  const prefix = await ensurePrefix(db, f.clientId);
-  return db.transaction(async (trx) => {
-    if (f.idempotencyKey !== undefined) {
-      const inserted = await trx('request_idempotency_keys')
-        .insert({ person_id: f.personId, key: f.idempotencyKey, request_id: f.requestId, body_hash: f.bodyHash })
-        .onConflict(['person_id', 'key'])
-        .ignore()
-        .returning('request_id');
-      if (inserted.length === 0) {
-        const stored = await trx('request_idempotency_keys').where({ person_id: f.personId, key: f.idempotencyKey }).first<{ request_id: string; body_hash: string }>('request_id', 'body_hash');
-        const key = await trx('request_keys').where({ request_id: stored.request_id }).first<{ key: string } | undefined>('key');
+  const keyed = f.idempotencyKey !== undefined;
+  for (let attempt = 0; ; attempt++) {
+    const { rows } = await db.raw<{ rows: { key: string | null; prefixed: boolean }[] }>(
+      `with ${
+        keyed
+          ? `ins as (
+        insert into request_idempotency_keys (person_id, key, request_id, body_hash)
+        select :person, :idem, :request, :hash where exists (select 1 from clients where id = :client and key_prefix is not null)
+        on conflict (person_id, key) do nothing returning request_id
+      ), `
+          : ''
+      }seq as (
+        update clients set request_seq = request_seq + 1
+         where id = :client and key_prefix is not null ${keyed ? 'and exists (select 1 from ins)' : ''}
+        returning key_prefix || '-' || request_seq as key
+      ), given as (
+        insert into request_keys (key, client_id, request_id) select key, :client, :request from seq returning key
+      )
+      select (select key from given) as key, exists (select 1 from clients where id = :client and key_prefix is not null) as prefixed`,
+      { person: f.personId, idem: f.idempotencyKey ?? null, request: f.requestId, hash: f.bodyHash, client: f.clientId },
+    );
+    const row = rows[0]!;
+    if (row.key !== null) return { requestId: f.requestId, key: row.key, bodyHash: f.bodyHash, replayed: false };
+    if (keyed) {
+      // The key was used before (its first call may still be committing: then look again).
+      const stored = await db('request_idempotency_keys').where({ person_id: f.personId, key: f.idempotencyKey }).first<{ request_id: string; body_hash: string } | undefined>('request_id', 'body_hash');
+      if (stored) {
+        const key = await db('request_keys').where({ request_id: stored.request_id }).first<{ key: string } | undefined>('key');
         return { requestId: stored.request_id, key: key?.key, bodyHash: stored.body_hash, replayed: true };
       }
     }
-    return { requestId: f.requestId, key: await nextKey(trx, f.clientId, prefix, f.requestId), bodyHash: f.bodyHash, replayed: false };
-  });
+    if (!row.prefixed) await ensurePrefix(db, f.clientId);
+    if (attempt > 5) throw new Error(`no key could be given to a request of client ${f.clientId}`);
+  }
 }

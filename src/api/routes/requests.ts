@@ -10,12 +10,12 @@ import { answerLanguage } from '../language';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { COMMAND_ROLES, DEFAULT_POLICY, billingOf, check, describeEvent, isTerminal, movedByPolicy, policyChanges, type Command, type RequestContext, type RequestState } from '../../domain';
-import { clientPolicy, contextOf, policyVersionOf, requestContextFor } from '../../stores/policies';
+import { clientPolicy, contextOf, policyVersionOf } from '../../stores/policies';
 import type { Db } from '../../db/knex';
 import { eventsPage, isListed, listRequests, storedState, type RequestListRow, type RequestRef } from '../../stores/requests';
 import type { VisibilityCache } from '../visibility-cache';
 import { fileRequest } from '../../stores/request-keys';
-import { intakeTerms } from '../../stores/intake';
+import { filingTerms } from '../../stores/intake';
 import { hoursLeftAt } from '../../stores/ledger';
 import { isSearchable, searchRequests } from '../../stores/search';
 import {
@@ -119,7 +119,7 @@ export function requestsRouter({
       throw forbidden('a client contact files requests only for their own organisation');
     }
     // A manager files only for the clients they manage; another's is as unknown as one that does not exist.
-    if (!(await canSeeClient(db, actor, clientId))) throw unprocessable(`no client ${clientId}`);
+    if (actor.role !== 'client' && !(await canSeeClient(db, actor, clientId))) throw unprocessable(`no client ${clientId}`);
 
     const idempotencyKey = idempotencyKeyOf(req);
     const bodyHash = sha256(JSON.stringify({ ...body, clientId }));
@@ -127,6 +127,7 @@ export function requestsRouter({
     const filed = await fileRequest(db, { personId: actor.id, idempotencyKey, bodyHash, clientId, requestId: randomUUID() });
     if (filed.bodyHash !== bodyHash) throw unprocessable('this Idempotency-Key was already used with a different body');
     const { requestId, key, replayed } = filed;
+    const terms = await filingTerms(db, clientId);
 
     const input: RequestWorkflowInput = {
       requestId,
@@ -137,8 +138,8 @@ export function requestsRouter({
       priority: body.priority,
       createdBy: actor,
       // The subscription's policy as it is now, fixed for the life of the request (#16).
-      context: policyOverride ?? (await requestContextFor(db, clientId)),
-      intake: await intakeTerms(db, clientId),
+      context: policyOverride ?? terms.context,
+      intake: terms.intake,
     };
     const row = { id: requestId, key: key ?? null };
     const filedState = await bounded(startRequestWorkflow(temporal, db, taskQueue, input));
