@@ -19,8 +19,8 @@ export function signWebhook(secret: string, id: string, timestamp: string, body:
 
 /** Deliveries claimed at once, each sent in parallel within a claim. */
 const BATCH = 20;
-/** How long a claim holds its notifications: well past the send's own timeout. */
-const LEASE_SECONDS = 60;
+/** How long a claim holds its notifications: well past the send's own timeout (a claim's sends go in parallel). */
+const LEASE_SECONDS = 30;
 const SEND_TIMEOUT_MS = 10_000;
 /** 1 s, 2 s, 4 s … up to 5 min between attempts: 20 attempts take about an hour, then it gives up (the inbox keeps it). */
 export const MAX_ATTEMPTS = 20;
