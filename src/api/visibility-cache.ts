@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import type { Actor, RequestState } from '../domain';
-import { listenToDeskEvents } from '../stores/live-events';
+import { DESK_EVENTS } from '../stores/live-events';
+import { Announcements } from './announcements';
 import { mayView, requestAccess, type RequestAccessRow, type RequestRef } from '../stores/requests';
 
 interface Kept {
@@ -25,26 +26,30 @@ export class VisibilityCache {
   private readonly ids = new Map<string, string>();
   /** The newest version announced of each request lately: nothing older is kept after it. */
   private readonly announced = new Map<string, number>();
-  private listener: { end: () => Promise<void> } | undefined;
-  private connecting: Promise<void> | undefined;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly announcements: Announcements;
   /** Bumped when everything is forgotten: facts read before it are not kept after it. */
   private generation = 0;
 
   constructor(
     private readonly db: Db,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly ttlMs = 60_000,
     private readonly max = 50_000,
-  ) {}
+  ) {
+    this.announcements = new Announcements(db, DESK_EVENTS, {
+      logger,
+      onNotice: (payload) => this.heard(payload),
+      forget: () => this.forget(),
+      meanwhile: 'who may see a request is asked on every call',
+    });
+  }
 
   /** The request `ref` names, if `actor` may see it (`visibleTo`'s rule). */
   async visible(actor: Actor, ref: { id: string } | { key: string }): Promise<RequestRef | undefined> {
-    if (!this.closed && !this.listener) void this.listen();
+    const heard = this.announcements.heard;
     const id = 'id' in ref ? ref.id : this.ids.get(ref.key);
     const hit = id === undefined ? undefined : this.kept.get(id);
-    if (hit && hit.until > Date.now() && this.listener && grants(actor, hit)) return hit.ref;
+    if (hit && hit.until > Date.now() && heard && grants(actor, hit)) return hit.ref;
     const generation = this.generation;
     const row = await requestAccess(this.db, ref);
     if (!row) return undefined;
@@ -69,7 +74,7 @@ export class VisibilityCache {
   }
 
   private keep(row: RequestAccessRow, generation: number): void {
-    if (this.closed || !this.listener || generation !== this.generation) return;
+    if (!this.announcements.heard || generation !== this.generation) return;
     if ((this.announced.get(row.id) ?? 0) > row.version) return;
     const have = this.kept.get(row.id);
     if (have && have.version > row.version) return;
@@ -113,49 +118,8 @@ export class VisibilityCache {
     this.announced.clear();
   }
 
-  private listen(): Promise<void> {
-    this.connecting ??= listenToDeskEvents(
-      this.db,
-      (payload) => this.heard(payload),
-      (err) => {
-        // Unheard announcements would leave a view granted after it changed: keep nothing until heard again.
-        this.listener = undefined;
-        this.forget();
-        if (this.retry === undefined) this.logger.warn({ err }, 'the desk events are not heard; who may see a request is asked on every call until they are');
-        this.listenLater();
-      },
-    )
-      .then((l) => {
-        if (this.closed || this.listener) return l.end();
-        this.forget();
-        this.listener = l;
-      })
-      .catch((err: unknown) => {
-        this.logger.warn({ err }, 'cannot listen for desk events; who may see a request is asked on every call');
-        this.listenLater();
-      })
-      .finally(() => {
-        this.connecting = undefined;
-      });
-    return this.connecting;
-  }
-
-  private listenLater(): void {
-    if (this.closed || this.retry !== undefined) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.listen();
-    }, 1_000).unref();
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
-    this.retry = undefined;
-    this.forget();
-    await this.connecting;
-    await this.listener?.end();
-    this.listener = undefined;
+    await this.announcements.close();
   }
 }
 
