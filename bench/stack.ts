@@ -116,8 +116,10 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
   const out = fs.openSync(path.join(dir, 'processes.log'), 'a');
   // BENCH_PROFILE=<folder>: the worker and the API write V8 CPU profiles there when they stop.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  // BENCH_WORKER_FLAGS: Node/V8 flags for both workers (ours and the bare one), to measure them.
+  const workerFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const node = (script: string) =>
-    spawn(process.execPath, [...(script.startsWith('src/') ? profile : []), '--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+    spawn(process.execPath, [...(script.startsWith('src/') ? profile : []), ...(/worker/.test(script) ? workerFlags : []), '--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   let worker: ChildProcess = node('src/worker/main.ts');
   const bare = node('bench/bare-worker.ts');
   const api = node('src/api/main.ts');
