@@ -3,7 +3,7 @@
 // workflow does not wait for, or even know of, the webhook.
 import { createHmac } from 'node:crypto';
 import type { Db } from '../db/knex';
-import { listenTo } from '../stores/live-events';
+import { DESK_EVENTS, listenTo } from '../stores/live-events';
 import { claimDeliveries, delivered, deliveryFailed, nextDeliveryDue, type Delivery } from '../stores/notifications';
 
 export interface Webhook {
@@ -105,7 +105,7 @@ export function startCourier(db: Db, webhook: Webhook, warn: (message: string, m
   };
   let listening: Promise<{ end: () => Promise<void> } | undefined> | undefined;
   const listen = () => {
-    listening ??= listenTo(db, 'desk_events', (payload) => (announcesNotifications(payload) ? poke() : undefined), () => {
+    listening ??= listenTo(db, DESK_EVENTS, (payload) => (announcesNotifications(payload) ? poke() : undefined), () => {
       listening = undefined;
     }).catch(() => {
       listening = undefined;

@@ -12,11 +12,9 @@ import { DESK_EVENTS } from '../stores/live-events';
 import { Announcements } from './announcements';
 import { mayView, requestAccess, type RequestAccessRow, type RequestRef } from '../stores/requests';
 
-interface Kept {
-  ref: RequestRef;
-  managerId: string;
-  staff: Set<string>;
-  version: number;
+/** A request's facts as kept: never its client's account manager (changes to it are not announced). */
+interface Kept extends RequestAccessRow {
+  account_manager_id: null;
   until: number;
 }
 
@@ -49,12 +47,13 @@ export class VisibilityCache {
     const heard = this.announcements.heard;
     const id = 'id' in ref ? ref.id : this.ids.get(ref.key);
     const hit = id === undefined ? undefined : this.kept.get(id);
-    if (hit && hit.until > Date.now() && heard && grants(actor, hit)) return hit.ref;
+    // The same rule as PostgreSQL's, on the facts kept: it grants all but a manager's view through the account.
+    if (hit && hit.until > Date.now() && heard && mayView(actor, hit)) return refOf(hit);
     const generation = this.generation;
     const row = await requestAccess(this.db, ref);
     if (!row) return undefined;
     this.keep(row, generation);
-    return mayView(actor, row) ? { id: row.id, key: row.key, client_id: row.client_id } : undefined;
+    return mayView(actor, row) ? refOf(row) : undefined;
   }
 
   /** The state an answer carried, just written to the read model by this process. */
@@ -80,13 +79,7 @@ export class VisibilityCache {
     if (have && have.version > row.version) return;
     if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value as string);
     this.kept.delete(row.id);
-    this.kept.set(row.id, {
-      ref: { id: row.id, key: row.key, client_id: row.client_id },
-      managerId: row.manager_id,
-      staff: new Set(row.staff),
-      version: row.version,
-      until: Date.now() + this.ttlMs,
-    });
+    this.kept.set(row.id, { ...row, account_manager_id: null, until: Date.now() + this.ttlMs });
     if (row.key) {
       if (this.ids.size >= this.max) this.ids.delete(this.ids.keys().next().value as string);
       this.ids.set(row.key, row.id);
@@ -123,18 +116,4 @@ export class VisibilityCache {
   }
 }
 
-/** What kept facts grant without asking: the client's own, the request's manager, its people, the head. */
-function grants(actor: Actor, k: Kept): boolean {
-  switch (actor.role) {
-    case 'client':
-      return k.ref.client_id === (actor.clientId ?? '');
-    case 'specialist':
-      return k.staff.has(actor.id);
-    case 'manager':
-      return k.managerId === actor.id;
-    case 'head':
-      return true;
-    default:
-      return false;
-  }
-}
+const refOf = (row: RequestRef): RequestRef => ({ id: row.id, key: row.key, client_id: row.client_id });
