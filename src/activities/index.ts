@@ -2,34 +2,29 @@
 // nothing twice (keys by request id + a stable business key, upserts gated by state version).
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AllocationResult, Priority, RequestBilling, TimeEntry } from '../domain';
-import { billingOf, type Task } from '../domain';
-import { timeEntriesOf, timeEntry } from '../stores/time-entries';
+import type { AllocationResult, Priority, TimeEntry } from '../domain';
+import { timeEntry } from '../stores/time-entries';
 import { activeSpecialist } from '../stores/people';
 import { intakeTerms } from '../stores/intake';
-import { endedCandidate, flagRequest, releaseEnded, unflagRequest, writeProjection, type Projection } from '../stores/projection';
+import { endedCandidate, flagRequest, releaseEnded, unflagRequest, type Projection } from '../stores/projection';
 import type { Db } from '../db/knex';
-import { storable } from '../shared/text';
 import { DATA_REJECTED, requestIdFromWorkflowId, type IntakeTerms, type RequestWrite } from '../shared/contract';
-import { closePeriods, hoursLeftAt, reserve, settle, underuseForecast } from '../stores/ledger';
+import { closePeriods, hoursLeftAt, reserve, underuseForecast } from '../stores/ledger';
 import { allocate, decline, leastLoaded, release, reviewWorkload, type Allocation, type WorkloadReport } from '../stores/allocation';
 import { setPriority, setTaskHours } from '../stores/allocation';
 import { allocateRequestKey } from '../stores/request-keys';
 import { requestIdOfRef } from '../stores/requests';
 import { createMailActivities, type MailConfig } from './mail';
 import { deliverDue, type Webhook } from './webhook';
-import { applyLedgers, dispatchAndTell } from '../temporal/ledgers';
+import { dispatchAndTell } from '../temporal/ledgers';
+import { isDataError, refusal, settleRequest, writeRequest as writeTurn } from '../temporal/write-request';
+
+export { isDataError } from '../temporal/write-request';
 
 /** A state version and its records on their way to the read model. */
 export type ProjectionInput = Projection;
 
 export { signWebhook, type Webhook } from './webhook';
-
-/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the data is wrong, not the moment. */
-export function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
-}
 
 /**
  * Every activity fails for good (not retried) when PostgreSQL refuses its data: the request's
@@ -44,8 +39,7 @@ function failOnData<T extends Record<string, (...args: never[]) => Promise<unkno
           return await fn(...args);
         } catch (err) {
           if (!isDataError(err)) throw err;
-          const e = err as { code: string; message?: string };
-          throw ApplicationFailure.create({ type: DATA_REJECTED, nonRetryable: true, message: `PostgreSQL refused the data (${e.code}): ${storable(String(e.message ?? '')).slice(0, 300)}` });
+          throw ApplicationFailure.create({ type: DATA_REJECTED, nonRetryable: true, message: refusal(err) });
         }
       },
     ]),
@@ -74,27 +68,9 @@ const NO_MAIL: MailConfig = { from: 'support@localhost', publicUrl: 'http://loca
 export function createActivities({ db, webhook, temporal, mail, taskQueue }: ActivityDeps) {
   const dispatch = () => dispatchAndTell(db, temporal);
 
-  /**
-   * R24, R25: held hours released, billable hours written off, once each. The bill is worked out
-   * from the request's time entries in PostgreSQL and its tasks' budgets (workflows from before
-   * bounded state send it ready-made).
-   */
-  async function settleRequest(r: { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] })): Promise<void> {
-    const detail = 'detail' in r ? r.detail : billingOf({ tasks: r.tasks, timeEntries: await timeEntriesOf(db, r.requestId) });
-    // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
-    await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
-  }
-
-  /**
-   * One turn of a request's loop, in order: its projection (if any), its ledger steps, its
-   * write-off (at the end). Each step is idempotent, so a retry after a crash writes nothing twice.
-   * Answers whether the notifications have a webhook to go to, and whether there is one.
-   */
+  /** One turn of a request's loop; answers whether the notifications have a webhook to go to, and whether there is one. */
   async function writeRequest(w: RequestWrite): Promise<{ deliver: boolean; webhook: boolean }> {
-    if (w.projection) await writeProjection(db, w.projection);
-    // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
-    await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])]);
-    if (w.settle) await settleRequest({ requestId: w.requestId, clientId: w.clientId, ...w.settle });
+    await writeTurn(db, temporal, w);
     const notifications = w.projection?.notifications.length ?? 0;
     return { deliver: notifications > 0 && webhook !== undefined, webhook: webhook !== undefined };
   }
@@ -190,7 +166,7 @@ export function createActivities({ db, webhook, temporal, mail, taskQueue }: Act
     },
 
     /** The write-off on its own (requests from before it went with the last projection). */
-    settle: settleRequest,
+    settle: (r: Parameters<typeof settleRequest>[1]) => settleRequest(db, r),
 
     /** A time entry as the read model holds it (a correction of one the state no longer keeps). */
     async timeEntryOf({ requestId, entryId }: { requestId: string; entryId: string }): Promise<TimeEntry | null> {

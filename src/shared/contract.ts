@@ -123,8 +123,17 @@ export type Records = Pick<Projection, 'events' | 'timeEntries' | 'notifications
  * the API writes them with the state to PostgreSQL before it answers its caller. The workflow
  * writes them again later, so a write the API never made is made all the same.
  */
-/** An action's answer: the state, the records and the ledger steps its caller writes before it answers. */
-export type RequestAnswer = RequestState & { records?: Records; ledger?: LedgerWork };
+/**
+ * An action's answer: the state, the records and the ledger steps its caller writes before it
+ * answers. The answer that ends a request (from generation 6 on) hands out its last write
+ * instead (`last`: the projection with every record the workflow has not written itself, the
+ * ledgers' steps and the write-off), and its workflow ends without writing: the caller makes it,
+ * and the worker's sweep makes it from the workflow's result if the caller died first.
+ */
+export type RequestAnswer = RequestState & { records?: Records; ledger?: LedgerWork; last?: RequestWrite };
+
+/** What a request's workflow ends with: its state and, when its closing answer handed it out, its last write. */
+export type RequestOutcome = RequestState & { last?: RequestWrite };
 
 /** Records a request hands out in its answers and keeps until it writes them itself: at this many it writes them (and drops them from its state). */
 export const RECORDS_HANDED_OUT = 50;

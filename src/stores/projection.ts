@@ -2,7 +2,7 @@
 // on a request whose data PostgreSQL refused, and the release of a request whose workflow ended
 // without closing. Written by the request's activities, and by the API with an Update's answer.
 import type { Db } from '../db/knex';
-import type { RequestState } from '../domain';
+import { TERMINAL_STAGES, type RequestState } from '../domain';
 import type { Projection } from '../shared/contract';
 import { storable } from '../shared/text';
 import { releaseHeld } from './ledger';
@@ -181,4 +181,21 @@ export async function releaseEnded(db: Db, r: { requestId: string; clientId: str
       .onConflict('id')
       .ignore();
   });
+}
+
+/**
+ * Of these workflow refs (a request's key, or its id for one filed before keys), those whose
+ * request the read model does not hold as ended: the worker's sweep looks at their workflows'
+ * results for a last write nobody made.
+ */
+export async function refsNotEnded(db: Db, refs: string[]): Promise<string[]> {
+  if (refs.length === 0) return [];
+  const result = await db.raw<{ rows: { ref: string }[] }>(
+    `select r.ref from unnest(?::text[]) as r(ref)
+       left join request_keys k on k.key = r.ref
+       left join requests q on q.id = coalesce(k.request_id, case when r.ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then r.ref::uuid end)
+      where q.stage is null or not (q.stage = any(?::text[]))`,
+    [refs, [...TERMINAL_STAGES]],
+  );
+  return result.rows.map((r) => r.ref);
 }

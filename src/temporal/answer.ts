@@ -6,15 +6,26 @@ import type { RequestState } from '../domain';
 import { projectUpdate, type RequestAnswer } from '../shared/contract';
 import { writeProjection } from '../stores/projection';
 import { applyLedgers } from './ledgers';
+import { writeLast } from './write-request';
 
 /**
  * Writes the answer's state and records, if it has them (requests from before the answered
- * projection wrote their own before answering), and its ledger steps, and answers with the state alone. When PostgreSQL refuses
+ * projection wrote their own before answering), and its ledger steps, or the last write of a
+ * request its answer ended, and answers with the state alone. When PostgreSQL refuses
  * the data or is away, the workflow is asked to write it: it sanitizes and flags what PostgreSQL
  * refuses, retries while it is away, and answers once the read model holds the version.
  */
 export async function madeGood(db: Db, temporal: Client, handle: WorkflowHandle, answer: RequestAnswer): Promise<RequestState> {
-  const { records, ledger, ...state } = answer;
+  const { records, ledger, last, ...state } = answer;
+  if (last) {
+    // The request has ended: its workflow left its last write (write-off included) to us.
+    try {
+      await writeLast(db, temporal, last);
+    } catch {
+      // PostgreSQL is away: the worker's sweep makes the write from the workflow's result once it is back.
+    }
+    return state;
+  }
   if (!records) return state;
   try {
     await writeProjection(db, { state, ...records }, { prune: false });

@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import { createActivities, type Activities, type Webhook } from '../activities';
 import type { MailConfig } from '../activities/mail';
 import { startCourier } from '../activities/webhook';
+import { startClosingsSweep } from '../temporal/closings';
 import type { Db } from '../db/knex';
 import { TASK_QUEUE } from '../shared/contract';
 
@@ -28,13 +29,17 @@ export interface WorkerDeps {
   wrapActivities?: (acts: Activities) => Activities;
   /** Open requests kept in memory (the SDK's default grows with the heap: about 2 GiB at 10k open requests). */
   maxCachedWorkflows?: number;
+  /** How often the closings sweep looks for a request's last write nobody made (default 30 s). */
+  closingsSweepMs?: number;
 }
 
 /**
- * The worker; with a webhook, its courier too, which delivers the notifications the read model
- * gets while the worker runs (`run()` starts and stops both).
+ * The worker, with its closings sweep (a request's last write, handed out by its closing answer,
+ * made from the workflow's result when that answer's caller died first) and, with a webhook, its
+ * courier, which delivers the notifications the read model gets: `run()` starts and stops them.
  */
-export async function createWorker({ connection, namespace, db, workflowBundle, webhook, mail, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows }: WorkerDeps) {
+export async function createWorker({ connection, namespace, db, workflowBundle, webhook, mail, wrapActivities = (a) => a, taskQueue = TASK_QUEUE, maxCachedWorkflows, closingsSweepMs }: WorkerDeps) {
+  const temporal = new Client({ connection, namespace });
   const worker = await Worker.create({
     connection,
     namespace,
@@ -44,21 +49,22 @@ export async function createWorker({ connection, namespace, db, workflowBundle, 
     shutdownGraceTime: '5 seconds',
     shutdownForceTime: '15 seconds',
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    activities: wrapActivities(createActivities({ db, webhook, mail, taskQueue, temporal: new Client({ connection, namespace }) })),
+    activities: wrapActivities(createActivities({ db, webhook, mail, taskQueue, temporal })),
   });
-  if (!webhook) return worker;
   // The worker's own run (the one below takes its place on the object).
   const run: () => Promise<void> = Worker.prototype.run.bind(worker);
   return Object.assign(worker, {
     run: async () => {
       const logger = Runtime.instance().logger;
-      const courier = startCourier(db, webhook, (message, meta) => {
+      const warn = (message: string, meta?: Record<string, unknown>): void => {
         logger.warn(message, meta);
-      });
+      };
+      const sweep = startClosingsSweep({ db, temporal, taskQueue }, warn, closingsSweepMs);
+      const courier = webhook ? startCourier(db, webhook, warn) : undefined;
       try {
         await run();
       } finally {
-        await courier.stop();
+        await Promise.all([sweep.stop(), courier?.stop()]);
       }
     },
   });

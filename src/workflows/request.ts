@@ -22,7 +22,7 @@ import {
 import type * as activities from '../activities';
 import type { Actor, Command, RequestState, TimeEntry } from '../domain';
 import { apply, applyTimer, billingOf, check, defaultTaskHours, roundQuarter, intake, isPaused, isTerminal, nextTimer, upgradeState } from '../domain';
-import type { Action, AllocationSync, LedgerWork, Projection, ProjectedCounts, Records, RequestAnswer, RequestWorkflowInput, RequestWrite } from '../shared/contract';
+import type { Action, AllocationSync, LedgerWork, Projection, ProjectedCounts, Records, RequestAnswer, RequestOutcome, RequestWorkflowInput, RequestWrite } from '../shared/contract';
 import { escapeMarkdown, requestSummary } from '../shared/summary';
 import {
   APPLIED_KEYS_KEPT,
@@ -56,6 +56,7 @@ const GENERATIONS: readonly (readonly string[])[] = [
   ['sync-answers'],
   ['answered-ledgers'],
   ['answered-intake'],
+  ['answered-closing'],
 ];
 
 /** The newest generation this code knows: a request started by it says so in its input, and asks no patch at all. */
@@ -148,6 +149,13 @@ function changes(started: number | undefined) {
      * PostgreSQL holds (an outbox), so no write waits for them and the workflow schedules none.
      */
     answeredIntake: () => has('answered-intake'),
+    /**
+     * The answer that ends the request hands out its last write (the projection with every
+     * record the workflow has not written itself, the ledgers' steps, the write-off), and the
+     * workflow ends in the same task without an activity: its caller makes the write, and the
+     * worker's sweep makes it from the workflow's result if that caller died first.
+     */
+    answeredClosing: () => has('answered-closing'),
   };
 }
 
@@ -223,11 +231,12 @@ function details(s: RequestState): string {
   return `${key}**${s.stage}** · ${s.priority} · ${escapeMarkdown(s.title)}${waiting}${deadline}\n${tasks}`;
 }
 
-export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestState> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers, answeredIntake } = changes(input.generation);
+export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestOutcome> {
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers, answeredIntake, answeredClosing } = changes(input.generation);
   /** Asked once per run, as its handlers are set. */
   const sync = syncAnswers();
   const outbox = answeredIntake();
+  const closing = answeredClosing();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -284,11 +293,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let handedLedgers: LedgerWork[] = input.carried?.ledgers ?? [];
   /** The version the API asked the workflow to write itself (its own write failed). */
   let wanted = 0;
+  /** The version whose answer ended the request, and the last write it handed out. */
+  let closedBy: { version: number; last: RequestWrite } | undefined;
   /**
    * An action's answer, from the answered projection on: the state now and the records its caller
    * writes. At once (no promise) when nothing waits, which is most actions.
    */
   const answerNow = (version: number): RequestAnswer | Promise<RequestAnswer> => {
+    const last = closingAnswer();
+    if (last) return last;
     const out = handing();
     if (!out) return whenProjected(version);
     const { s, records } = out;
@@ -303,6 +316,32 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     // An action that holds or frees hours is answered once the ledgers say so: whoever looks at the month next sees it.
     if (ledgersBehind(s)) return condition(() => ledgersAt >= s.version).then(() => given(s, records));
     return given(s, records);
+  };
+  /**
+   * The answer that ends the request, from answered closing on: the state and the request's last
+   * write, which its caller makes (the workflow ends without). A retry of that call gets it again.
+   */
+  const closingAnswer = (): RequestAnswer | undefined => {
+    if (!closing || !answered() || attention) return undefined;
+    const s = current();
+    const answerOf = (last: RequestWrite): RequestAnswer => ({ ...s, events: [], timeEntries: [], notifications: [], escalations: [], last });
+    if (closedBy) return closedBy.version === s.version ? answerOf(closedBy.last) : undefined;
+    if (settled || !isTerminal(s.stage) || s.version <= projected.version) return undefined;
+    handedOut = Math.max(handedOut, s.version);
+    const ledger = ledgerWork(s);
+    const redo = handedLedgers.length > 0 ? redoOf(s) : undefined;
+    const last: RequestWrite = {
+      requestId: s.requestId,
+      clientId: s.clientId,
+      projection: projectionOf(s),
+      ...(redo ? { redo } : {}),
+      ...(ledger ? { ledger } : {}),
+      settle: { tasks: s.tasks, at: s.closedAt ?? now() },
+    };
+    ledgersDone(s, ledger);
+    handedLedgers = [];
+    closedBy = { version: s.version, last };
+    return answerOf(last);
   };
   /** The same, as requests from before answered (a promise each, the ledgers awaited). */
   const answer = async (version: number): Promise<RequestAnswer> => {
@@ -761,6 +800,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
    * version itself, the ledgers' steps, and the write-off once the request has ended.
    */
   async function writeTurn(s: RequestState): Promise<void> {
+    if (closedBy?.version === s.version) {
+      // Its closing answer handed the last write out: its caller makes it.
+      show(s);
+      markProjected(s);
+      settled = true;
+      return;
+    }
     const ledger = ledgerWork(s);
     if (!mustProject(s)) {
       if (s.version > projected.version) show(s, !lazyAttributes());
@@ -924,5 +970,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   await condition(allHandlersFinished);
   await Promise.all(deliveries);
   log.info('request finished', { workflowId: workflowInfo().workflowId, stage: final.stage });
-  return { ...current(), events: [], timeEntries: [], notifications: [], escalations: [] };
+  // The last write its closing answer handed out, for the worker's sweep in case its caller died first.
+  const last = closedBy?.version === current().version ? { last: closedBy.last } : {};
+  return { ...current(), events: [], timeEntries: [], notifications: [], escalations: [], ...last };
 }
