@@ -50,6 +50,8 @@ export interface HarnessOptions {
   attachmentLimits?: { maxFileBytes: number; maxRequestBytes: number };
   /** … or with this mail channel (mailbox and mail server). */
   mail?: MailConfig;
+  /** Its own worker and task queue, whose closings sweep runs this often. */
+  closingsSweepMs?: number;
   /** Another stack than the run's shared one (the fault tests start their own). */
   databaseUrl?: string;
   temporalAddress?: string;
@@ -61,7 +63,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
   const temporal = await connectClient(env);
   let taskQueue = TASK_QUEUE;
   let stopWorker = (): Promise<void> => Promise.resolve();
-  if (options.webhook || options.wrapActivities || options.mail) {
+  if (options.webhook || options.wrapActivities || options.mail || options.closingsSweepMs) {
     taskQueue = `test-${uuid()}`;
     const { connection, namespace } = await connectWorker(env);
     const worker: Worker = await createWorker({
@@ -72,6 +74,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
       webhook: options.webhook,
       mail: options.mail,
       ...(options.wrapActivities ? { wrapActivities: options.wrapActivities } : {}),
+      ...(options.closingsSweepMs ? { closingsSweepMs: options.closingsSweepMs } : {}),
       workflowBundle: { code: inject('workflowBundleCode') },
     });
     const running = worker.run();
