@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { createApp } from '../src/api/app';
 import type { RequestState } from '../src/domain';
-import { intakeUpdate, requestWorkflowId } from '../src/shared/contract';
+import { intakeUpdate, requestWorkflowId, type RequestOutcome } from '../src/shared/contract';
 import { intakeTerms } from '../src/stores/intake';
 import { requestWorkflow } from '../src/workflows';
 import { createLogger } from '../src/observability';
@@ -24,10 +24,12 @@ import supertest from 'supertest';
 
 /**
  * The releases a request is upgraded from, live: the previous release (the one deployed before
- * this code), and the release before bounded state (the last whose workflow kept every record in
- * its state), whose requests take every change since, one by one.
+ * this code: generation 5), the one before it (generation 4, which marks its generation in every
+ * run), and the release before bounded state (the last whose workflow kept every record in its
+ * state), whose requests take every change since, one by one.
  */
-const PREVIOUS_RELEASE = '8d4b753';
+const PREVIOUS_RELEASE = '28297e9';
+const GENERATION_4_RELEASE = '8d4b753';
 const BEFORE_BOUNDED_STATE = 'b2030da';
 
 const root = path.resolve(__dirname, '..');
@@ -75,11 +77,23 @@ async function patchMarkers(id: string): Promise<string[]> {
  * activities, then finished on a worker running today's code, on the same task queue, through
  * this API; `file` files it. Answers the request's id once it is closed and checked.
  */
-async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) => Promise<string>, half: (state: RequestState) => void): Promise<string> {
+async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) => Promise<string>, half: (state: RequestState) => void, { oldApi = false } = {}): Promise<string> {
   const oldDir = sourcesOf(release);
   const taskQueue = `upgrade-${randomUUID()}`;
+  const harnessOf = (app: Harness['app']): Harness => ({ ...h, app, http: supertest(app), get: (p, t) => supertest(app).get(p).set('Authorization', `Bearer ${t}`), post: (p, t, b = {}) => supertest(app).post(p).set('Authorization', `Bearer ${t}`).send(b as object) });
   const app = createApp({ db: h.db, temporal: h.temporal, taskQueue, logger: createLogger('warn'), rateLimitPerMinute: 0 });
-  const api: Harness = { ...h, app, http: supertest(app), get: (p, t) => supertest(app).get(p).set('Authorization', `Bearer ${t}`), post: (p, t, b = {}) => supertest(app).post(p).set('Authorization', `Bearer ${t}`).send(b as object) };
+  const api = harnessOf(app);
+  // The first half through that release's own API (a deploy: workers first, then the APIs), or through this one.
+  const before = oldApi
+    ? (await import(path.join(oldDir, 'src/api/app.ts')) as { createApp: typeof createApp }).createApp({
+        db: h.db,
+        temporal: h.temporal,
+        taskQueue,
+        logger: (await import(path.join(oldDir, 'src/observability.ts')) as { createLogger: typeof createLogger }).createLogger('warn'),
+        rateLimitPerMinute: 0,
+      })
+    : app;
+  const old = new Flow(harnessOf(before), co);
   const f = new Flow(api, co);
 
   // That release's worker: its workflow bundle and its activities.
@@ -95,14 +109,14 @@ async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) =
   });
   const oldRun = oldWorker.run();
 
-  const id = await file(f, taskQueue);
-  await f.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
-  await f.act(`/requests/${id}/decompose`, co.manager, { brief: 'Make the imports nightly.', tasks: [{ title: 'Nightly import', skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
-  await f.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 6, complexity: 'low' });
-  await f.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
-  for (const minutes of [60, 45, 30]) await f.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes, category: 'execution', note: `old ${minutes}` });
-  await f.act(`/requests/${id}/time/1/correct`, co.backendSenior, { minutes: 50, note: 'old, corrected' });
-  const halfway = await f.state(id);
+  const id = await file(old, taskQueue);
+  await old.act(`/requests/${id}/triage`, co.manager, { decision: 'delegate' });
+  await old.act(`/requests/${id}/decompose`, co.manager, { brief: 'Make the imports nightly.', tasks: [{ title: 'Nightly import', skill: co.skills.backend, assigneeId: co.backendSenior.id }] });
+  await old.act(`/requests/${id}/tasks/T1/estimate`, co.backendSenior, { hours: 6, complexity: 'low' });
+  await old.act(`/requests/${id}/approve`, co.client, { acceptOverage: true });
+  for (const minutes of [60, 45, 30]) await old.act(`/requests/${id}/time`, co.backendSenior, { taskId: 'T1', minutes, category: 'execution', note: `old ${minutes}` });
+  await old.act(`/requests/${id}/time/1/correct`, co.backendSenior, { minutes: 50, note: 'old, corrected' });
+  const halfway = await old.state(id);
   expect(halfway.stage).toBe('Execution');
   half(halfway);
 
@@ -142,13 +156,30 @@ async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) =
     await run;
     await connection.close();
     await (app.locals.close as () => Promise<void>)();
+    if (before !== app) await (before.locals.close as () => Promise<void>)();
   }
 }
 
-it('a request half-way on the previous release finishes on this one: same queue, same API, nothing lost or done twice', { timeout: 240_000 }, async () => {
-  // Filed through this API, which says in the workflow's input which generation it knows: the
-  // previous release's worker ran the first task all the same, and its generation's marker says so.
-  const id = await upgradeFrom(PREVIOUS_RELEASE, (f) => f.file('Nightly import'), () => undefined);
+it('a request half-way on the previous release (workers and API) finishes on this one: same queue, nothing lost, written off once', { timeout: 240_000 }, async () => {
+  // Filed through that release's API, which started it at generation 5 (no marker): it keeps
+  // generation 5's way to its end (the workflow's own last write), and this code replays its history.
+  const id = await upgradeFrom(PREVIOUS_RELEASE, (f) => f.file('Nightly import'), () => undefined, { oldApi: true });
+  expect((await patchMarkers(id)).join('')).toBe('');
+  // Its last run ends as the generation it was started with says: from generation 6 on, its
+  // closing answer handed the last write out (and the workflow's result keeps it); before, the
+  // workflow made it itself.
+  const handle = await requestHandle(h, id);
+  const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const generation = (JSON.parse(Buffer.from(started ?? []).toString()) as { generation?: number }).generation ?? 0;
+  expect(generation).toBeGreaterThanOrEqual(5);
+  const outcome = (await handle.result()) as RequestOutcome;
+  expect(outcome.last !== undefined).toBe(generation >= 6);
+});
+
+it('a request half-way on the release of generation 4 finishes on this one: same queue, same API, nothing lost or done twice', { timeout: 240_000 }, async () => {
+  // Filed through this API, which says in the workflow's input which generation it knows: that
+  // release's worker ran the first task all the same, and its generation's marker says so.
+  const id = await upgradeFrom(GENERATION_4_RELEASE, (f) => f.file('Nightly import'), () => undefined);
   const [first, ...later] = await patchMarkers(id);
   expect(first).toContain('generation-4');
   // That run keeps generation 4's way to its end; a run this code starts (continue-as-new) asks nothing.
