@@ -29,6 +29,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Open requests the worker keeps in memory; one evicted is replayed from its history on its next message. */
   workerMaxCachedWorkflows: number;
+  /** How often a worker sweeps for closing writes their callers never made. */
+  closingsSweepSeconds: number;
   /** The Temporal UI managers open (each request links to its workflow there); unset: no links. */
   temporalUiUrl: string | undefined;
   /** Attachments: bytes per file and per request (413 beyond). */
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainMs: intEnv(env, 'API_DRAIN_SECONDS', 5) * 1000,
     workerMetricsPort: intEnv(env, 'WORKER_METRICS_PORT', 9464),
     workerMaxCachedWorkflows: intEnv(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000),
+    closingsSweepSeconds: Math.max(1, intEnv(env, 'CLOSINGS_SWEEP_SECONDS', 30)),
     temporalUiUrl: env.TEMPORAL_UI_URL?.replace(/\/+$/, '') || undefined,
     attachmentLimits: {
       maxFileBytes,
@@ -135,6 +138,7 @@ export const ENV_VARS = [
   'API_DRAIN_SECONDS',
   'WORKER_METRICS_PORT',
   'WORKER_MAX_CACHED_WORKFLOWS',
+  'CLOSINGS_SWEEP_SECONDS',
   'ATTACHMENT_MAX_MB',
   'ATTACHMENT_REQUEST_MAX_MB',
   'PUBLIC_URL',

@@ -18,7 +18,7 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (npm run dev sets it up for you)');
   const db = createDb(config.databaseUrl);
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, mail: config.mail, maxCachedWorkflows: config.workerMaxCachedWorkflows });
+  const worker = await createWorker({ connection, namespace, db, webhook: config.webhook, mail: config.mail, maxCachedWorkflows: config.workerMaxCachedWorkflows, closingsSweepMs: config.closingsSweepSeconds * 1000 });
   await ensureSchedules(new Client({ connection, namespace }), { everyMinutes: config.workloadReviewMinutes, mailEverySeconds: config.mail ? config.mailPollSeconds : undefined });
   // Worker.run stops on SIGINT/SIGTERM (the SDK's default shutdown signals) after in-flight tasks end.
   await worker.run();
