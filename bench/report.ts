@@ -87,7 +87,8 @@ export function renderReport(dir: string): string {
   if (tp) {
     const r = tp.result;
     out.push('## Lifecycle throughput', '');
-    out.push(`Each request goes the whole way through the HTTP API: filed (update-with-start), triaged, decomposed into one task, estimated, approved, time logged, completed, accepted and confirmed: 9 Updates, each answered after the read model in PostgreSQL has caught up. The bare workflow takes the same 9 Updates (one with start) from a Temporal client and does nothing else. ${r.requests} of each, ${r.concurrency} at a time, after a warm-up of ${r.concurrency}.`, '');
+    const rounds = r.rounds && r.rounds > 1 ? ` They alternate in ${r.rounds} rounds of ${r.requests / r.rounds} (ours first in odd rounds, the bare workflow first in even ones), so that both meet the same machine; the rounds' ratios: ${(r.roundRatios ?? []).map((x) => x.toFixed(2)).join(', ')}.` : '';
+    out.push(`Each request goes the whole way through the HTTP API: filed (update-with-start), triaged, decomposed into one task, estimated, approved, time logged, completed, accepted and confirmed: 9 Updates, each answered after the read model in PostgreSQL has caught up. The bare workflow takes the same 9 Updates (one with start) from a Temporal client and does nothing else. ${r.requests} of each, ${r.concurrency} at a time, after a warm-up of ${r.concurrency}.${rounds}`, '');
     out.push('| | seconds | requests/s | Updates/s |', '|---|---|---|---|');
     out.push(`| Retainer Desk | ${r.ours.seconds.toFixed(1)} | ${r.ours.perSecond.toFixed(2)} | ${r.ours.updatesPerSecond.toFixed(0)} |`);
     out.push(`| bare workflow | ${r.bare.seconds.toFixed(1)} | ${r.bare.perSecond.toFixed(2)} | ${r.bare.updatesPerSecond.toFixed(0)} |`, '');

@@ -50,9 +50,13 @@ interface Run {
 export interface Throughput {
   requests: number;
   concurrency: number;
+  /** Ours and the bare workflow alternate in this many rounds (the order swapped each round), summed below. */
+  rounds?: number;
   ours: Run;
   bare: Run;
   ratio: number;
+  /** Each round's ratio, in order. */
+  roundRatios?: number[];
 }
 
 async function timed(s: BenchStack, n: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<Run> {
@@ -66,13 +70,48 @@ async function timed(s: BenchStack, n: number, concurrency: number, job: (i: num
   return { seconds, perSecond: n / seconds, updatesPerSecond: (n * UPDATES_PER_LIFECYCLE) / seconds, cpuMsPerLifecycle };
 }
 
-export async function throughput(s: BenchStack, n: number, concurrency: number, log: (line: string) => void): Promise<Throughput> {
+/** The runs of several rounds as one: their seconds added, their CPU per lifecycle averaged (each round has as many lifecycles). */
+function summed(runs: Run[], per: number): Run {
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.cpuMsPerLifecycle)))];
+  const cpuMsPerLifecycle = Object.fromEntries(names.map((name) => [name, runs.reduce((sum, r) => sum + (r.cpuMsPerLifecycle[name] ?? 0), 0) / runs.length]));
+  const n = per * runs.length;
+  return { seconds, perSecond: n / seconds, updatesPerSecond: (n * UPDATES_PER_LIFECYCLE) / seconds, cpuMsPerLifecycle };
+}
+
+/**
+ * Ours and the bare workflow side by side in one run: `rounds` rounds of n / rounds lifecycles
+ * each, ours first in odd rounds and the bare workflow first in even ones, so that both meet the
+ * same machine (this VM's speed drifts by a fifth over minutes) and the same stale timers.
+ */
+export async function throughput(s: BenchStack, n: number, concurrency: number, log: (line: string) => void, rounds = 4): Promise<Throughput> {
   // Warm both workers (bundles loaded, connections open, caches primed).
   await timed(s, concurrency, concurrency, (i) => ourLifecycle(s, -1 - i));
   await timed(s, concurrency, concurrency, () => bareLifecycle(s));
-  const ours = await timed(s, n, concurrency, (i) => ourLifecycle(s, i));
-  log(`ours: ${n} lifecycles in ${ours.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(ours.cpuMsPerLifecycle)}`);
-  const bare = await timed(s, n, concurrency, () => bareLifecycle(s));
-  log(`bare: ${n} lifecycles in ${bare.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(bare.cpuMsPerLifecycle)}`);
-  return { requests: n, concurrency, ours, bare, ratio: ours.perSecond / bare.perSecond };
+  const per = Math.ceil(n / rounds);
+  const oursRuns: Run[] = [];
+  const bareRuns: Run[] = [];
+  const roundRatios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const runOurs = () => timed(s, per, concurrency, (i) => ourLifecycle(s, round * per + i));
+    const runBare = () => timed(s, per, concurrency, () => bareLifecycle(s));
+    let ours: Run;
+    let bare: Run;
+    if (round % 2 === 0) {
+      ours = await runOurs();
+      bare = await runBare();
+    } else {
+      bare = await runBare();
+      ours = await runOurs();
+    }
+    oursRuns.push(ours);
+    bareRuns.push(bare);
+    roundRatios.push(ours.perSecond / bare.perSecond);
+    log(`round ${round + 1}: ours ${ours.perSecond.toFixed(2)}/s, bare ${bare.perSecond.toFixed(2)}/s, ratio ${(ours.perSecond / bare.perSecond).toFixed(2)}`);
+  }
+  const ours = summed(oursRuns, per);
+  const bare = summed(bareRuns, per);
+  log(`ours: ${per * rounds} lifecycles in ${ours.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(ours.cpuMsPerLifecycle)}`);
+  log(`bare: ${per * rounds} lifecycles in ${bare.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(bare.cpuMsPerLifecycle)}`);
+  return { requests: per * rounds, concurrency, rounds, ours, bare, ratio: ours.perSecond / bare.perSecond, roundRatios };
 }
