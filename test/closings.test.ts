@@ -68,6 +68,25 @@ describe('the closing answer', () => {
     await expectReadModelEqualsWorkflow(h, id);
   });
 
+  it('R25 a closing sent 10 times in parallel with other actions beside it: applied once, no 5xx, written off once', async () => {
+    // An Update or Signal that reaches the server while the closing's workflow task ends the
+    // workflow fails that task (Temporal lets no message go unhandled): the closing's Update is
+    // aborted, not applied, and the API sends it again.
+    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => f.inClientReview(2 + i)));
+    for (const id of ids) {
+      const closing = Array.from({ length: 10 }, (_, i) => h.post(`/requests/${id}/confirm-closure`, co.client.token, {}).set('Idempotency-Key', `close-${id}-${i}`));
+      const beside = Array.from({ length: 5 }, (_, i) => h.post(`/requests/${id}/messages`, co.client.token, { text: `thanks ${i}` }));
+      const answers = await Promise.all([...closing, ...beside]);
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((st) => st >= 500), JSON.stringify(answers.filter((r) => r.status >= 500).map((r) => r.body as unknown))).toEqual([]);
+      expect(statuses.slice(0, 10).filter((st) => st === 200).length, JSON.stringify(statuses)).toBeGreaterThanOrEqual(1);
+      for (const st of statuses.slice(0, 10)) expect([200, 409]).toContain(st);
+      expect(await stageOf(id)).toBe('Closed');
+      expect(await h.db('hour_ledger').where({ request_id: id, kind: 'writeoff' })).toHaveLength(1);
+      await expectReadModelEqualsWorkflow(h, id);
+    }
+  }, 120_000);
+
   it('a closing whose last write PostgreSQL refuses is written sanitized, written off all the same, and flagged to the manager', async () => {
     const id = await f.executing(2);
     // A time entry with a NUL in its note, sent past the API's validation; its answer's caller never wrote it.

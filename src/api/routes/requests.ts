@@ -334,9 +334,11 @@ export function requestsRouter({
           (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'AcceptedUpdateCompletedWorkflow');
         // The server gave up on the Update while the worker was still on it (a long workflow task): it may yet be applied.
         // Or the run has taken all the Updates Temporal allows one run, and is continuing as new.
+        // Or the server failed the workflow task that answered it (for one, a message arrived while
+        // that task ended the workflow): the task is undone, the Update with it, and it is sent again.
         const dropped =
           (err instanceof WorkflowUpdateFailedError && /wasn't processed by worker/.test(`${err.message} ${err.cause?.message ?? ''}`)) ||
-          (err instanceof Error && /limit on the total number of distinct updates/.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`));
+          (err instanceof Error && /limit on the total number of distinct updates|unexpected workflow task failure/.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`));
         if (!runEnded && !dropped) throw err;
         if (dropped) await new Promise((r) => setTimeout(r, 100 * attempt));
         // Applied under this key (the retry of the call that closed it, too): answered with the state now.
