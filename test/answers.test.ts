@@ -78,7 +78,7 @@ describe('the answered projection', () => {
     expect(atOnce).toHaveLength(1);
     expect((await h.db('requests').where({ id }).first<{ stage: string }>('stage'))?.stage).toBe('Closed');
     const handle = await requestHandle(h, id);
-    // The workflow ended in the task that answered, and its result keeps the last write it handed out.
+    // The workflow ended without writing, and its result keeps the last write it handed out.
     const outcome = (await handle.result()) as RequestOutcome;
     expect(outcome.last?.settle?.tasks.map((t) => t.id)).toEqual(['T1']);
     // Every run of it, first to last (the test server suggests continuing as new early): each

@@ -1,5 +1,5 @@
 // The answer that ends a request hands out its last write (its projection, its ledgers' steps,
-// the write-off), and the workflow ends in the same task. The API makes the write before it
+// the write-off), and the workflow ends a moment later, without an activity. The API makes the write before it
 // answers; the worker's closings sweep makes it from the workflow's result when the caller died
 // first. Real Temporal, real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ describe('the closing answer', () => {
     const { handle, answer } = await confirmPastTheApi(id);
     expect(answer.stage).toBe('Closed');
     expect(answer.last?.settle?.tasks.map((t) => t.id)).toEqual(['T1']);
-    // The workflow ended in the task that answered, without writing: its result keeps the write.
+    // The workflow ended without writing: its result keeps the write.
     const outcome = (await handle.result()) as RequestOutcome;
     expect(outcome.last?.projection?.state.version).toBe(answer.version);
     // The sweep (every second here) makes it: the read model closed, the hold released, the write-off.

@@ -152,7 +152,7 @@ function changes(started: number | undefined) {
     /**
      * The answer that ends the request hands out its last write (the projection with every
      * record the workflow has not written itself, the ledgers' steps, the write-off), and the
-     * workflow ends in the same task without an activity: its caller makes the write, and the
+     * workflow ends a moment later without an activity: its caller makes the write, and the
      * worker's sweep makes it from the workflow's result if that caller died first.
      */
     answeredClosing: () => has('answered-closing'),
