@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import type { Db } from '../db/knex';
 import { DESK_EVENTS, listenTo } from '../stores/live-events';
 import { claimDeliveries, delivered, deliveryFailed, nextDeliveryDue, type Delivery } from '../stores/notifications';
+import { wakeablePause } from '../shared/pause';
 
 export interface Webhook {
   url: string;
@@ -96,12 +97,12 @@ export interface Courier {
  */
 export function startCourier(db: Db, webhook: Webhook, warn: (message: string, meta?: Record<string, unknown>) => void): Courier {
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const pause = wakeablePause();
   /** An announcement came since the last drain began. */
   let poked = false;
   const poke = () => {
     poked = true;
-    wake?.();
+    pause.wake();
   };
   let listening: Promise<{ end: () => Promise<void> } | undefined> | undefined;
   const listen = () => {
@@ -129,14 +130,7 @@ export function startCourier(db: Db, webhook: Webhook, warn: (message: string, m
       }
       if (stopped) break;
       if (poked) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await pause.wait(wait);
     }
   })();
   return {

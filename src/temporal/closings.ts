@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import { requestIdFromWorkflowId, type RequestOutcome } from '../shared/contract';
+import { wakeablePause } from '../shared/pause';
 import { refsNotEnded } from '../stores/projection';
 import { writeLast } from './write-request';
 
@@ -55,7 +56,7 @@ export function startClosingsSweep(
   everyMs = 30_000,
 ): ClosingsSweep {
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const pause = wakeablePause();
   let since = new Date(Date.now() - FIRST_LOOKBACK_MS);
   const loop = (async () => {
     while (!stopped) {
@@ -68,20 +69,13 @@ export function startClosingsSweep(
         if (!stopped) warn('the closings sweep failed; tried again later', { error: String(err) });
       }
       if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, everyMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await pause.wait(everyMs);
     }
   })();
   return {
     stop: async () => {
       stopped = true;
-      wake?.();
+      pause.wake();
       await loop;
     },
   };
