@@ -9,6 +9,7 @@ import { hashToken, newToken } from '../src/api/auth';
 import { createDb, migrateLatest, type Db } from '../src/db/knex';
 import { freePort, startScratchStack, waitForPort } from '../src/dev/stack';
 import { connectClient } from '../src/temporal/connection';
+import { FLOOR_TABLE } from './bare-api';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -29,6 +30,8 @@ export interface BenchStack {
   db: Db;
   temporal: Client;
   api: string;
+  /** The bare workflow behind the smallest API with a read model (`bench/bare-api.ts`). */
+  floor: string;
   company: BenchCompany;
   workerPid(): number;
   /** The processes that do the work, for CPU accounting. */
@@ -101,8 +104,14 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
   await migrateLatest(db);
   log(`stack in ${dir}: PostgreSQL ${pg.url}, Temporal ${temporalServer.address}`);
   const company = await seedCompany(db);
+  await db.schema.createTable(FLOOR_TABLE, (t) => {
+    t.text('id').primary();
+    t.integer('steps').notNullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable();
+  });
 
   const apiPort = await freePort();
+  const floorPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -112,6 +121,7 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
     LOG_LEVEL: 'warn',
     PORT: String(apiPort),
     RATE_LIMIT_PER_MINUTE: '0',
+    FLOOR_PORT: String(floorPort),
   };
   const out = fs.openSync(path.join(dir, 'processes.log'), 'a');
   // BENCH_PROFILE=<folder>: the worker and the API write V8 CPU profiles there when they stop.
@@ -123,13 +133,16 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
   let worker: ChildProcess = node('src/worker/main.ts');
   const bare = node('bench/bare-worker.ts');
   const api = node('src/api/main.ts');
+  const floor = node('bench/bare-api.ts');
   await waitForPort(apiPort);
+  await waitForPort(floorPort);
   const temporal = await connectClient(env);
 
   return {
     db,
     temporal,
     api: `http://127.0.0.1:${apiPort}`,
+    floor: `http://127.0.0.1:${floorPort}`,
     company,
     workerPid: () => worker.pid as number,
     processes: () => ({
@@ -137,6 +150,7 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
       'our worker': [worker.pid as number],
       'our API': [api.pid as number],
       'bare worker': [bare.pid as number],
+      'floor API': [floor.pid as number],
       PostgreSQL: postgresPids(),
       'benchmark client': [process.pid],
     }),
@@ -147,8 +161,8 @@ export async function openBenchStack(log: (line: string) => void): Promise<Bench
       worker = node('src/worker/main.ts');
     },
     close: async () => {
-      for (const p of [worker, bare, api]) p.kill('SIGTERM');
-      await Promise.all([worker, bare, api].map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : Promise.resolve())));
+      for (const p of [worker, bare, api, floor]) p.kill('SIGTERM');
+      await Promise.all([worker, bare, api, floor].map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : Promise.resolve())));
       fs.closeSync(out);
       await temporal.connection.close();
       await db.destroy();

@@ -39,6 +39,22 @@ export async function bareLifecycle(s: BenchStack): Promise<string> {
   return workflowId;
 }
 
+/**
+ * The same 9 Updates on the bare workflow, each through the floor API (`bench/bare-api.ts`): an
+ * HTTP call, the Update, one write of its answer to PostgreSQL. What the architecture itself
+ * costs, before any of the desk's own work.
+ */
+export async function floorLifecycle(s: Pick<BenchStack, 'floor'>): Promise<void> {
+  const id = `floor-${randomUUID()}`;
+  const post = async (url: string, body: object) => {
+    const res = await fetch(`${s.floor}${url}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${url} answered ${res.status}`);
+    await res.json();
+  };
+  await post(`/floor/${id}`, {});
+  for (let u = 2; u <= UPDATES_PER_LIFECYCLE; u++) await post(`/floor/${id}/step`, { last: u === UPDATES_PER_LIFECYCLE });
+}
+
 interface Run {
   seconds: number;
   perSecond: number;
@@ -57,6 +73,12 @@ export interface Throughput {
   ratio: number;
   /** Each round's ratio, in order. */
   roundRatios?: number[];
+  /** The bare workflow behind the floor API, in the same rounds. */
+  floor?: Run;
+  /** floor / bare: what an HTTP API and a read model cost by themselves. */
+  floorRatio?: number;
+  /** ours / floor. */
+  oursToFloor?: number;
 }
 
 async function timed(s: BenchStack, n: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<Run> {
@@ -80,38 +102,50 @@ function summed(runs: Run[], per: number): Run {
 }
 
 /**
- * Ours and the bare workflow side by side in one run: `rounds` rounds of n / rounds lifecycles
- * each, ours first in odd rounds and the bare workflow first in even ones, so that both meet the
- * same machine (this VM's speed drifts by a fifth over minutes) and the same stale timers.
+ * Ours, the bare workflow and the floor side by side in one run: `rounds` rounds of n / rounds
+ * lifecycles each, the order of the three turned by one each round, so that all meet the same
+ * machine (this VM's speed drifts by a fifth over minutes) and the same stale timers.
  */
 export async function throughput(s: BenchStack, n: number, concurrency: number, log: (line: string) => void, rounds = 4): Promise<Throughput> {
-  // Warm both workers (bundles loaded, connections open, caches primed).
+  // Warm every worker and API (bundles loaded, connections open, caches primed).
   await timed(s, concurrency, concurrency, (i) => ourLifecycle(s, -1 - i));
   await timed(s, concurrency, concurrency, () => bareLifecycle(s));
+  await timed(s, concurrency, concurrency, () => floorLifecycle(s));
   const per = Math.ceil(n / rounds);
-  const oursRuns: Run[] = [];
-  const bareRuns: Run[] = [];
+  const runs = { ours: [] as Run[], bare: [] as Run[], floor: [] as Run[] };
   const roundRatios: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const runOurs = () => timed(s, per, concurrency, (i) => ourLifecycle(s, round * per + i));
-    const runBare = () => timed(s, per, concurrency, () => bareLifecycle(s));
-    let ours: Run;
-    let bare: Run;
-    if (round % 2 === 0) {
-      ours = await runOurs();
-      bare = await runBare();
-    } else {
-      bare = await runBare();
-      ours = await runOurs();
-    }
-    oursRuns.push(ours);
-    bareRuns.push(bare);
+    const jobs = {
+      ours: (i: number) => ourLifecycle(s, round * per + i),
+      bare: () => bareLifecycle(s),
+      floor: () => floorLifecycle(s),
+    };
+    const order = (['ours', 'bare', 'floor'] as const).map((_, k, all) => all[(k + round) % all.length]!);
+    const got: Partial<Record<keyof typeof jobs, Run>> = {};
+    for (const name of order) got[name] = await timed(s, per, concurrency, jobs[name]);
+    const { ours, bare, floor } = got as Record<keyof typeof jobs, Run>;
+    runs.ours.push(ours);
+    runs.bare.push(bare);
+    runs.floor.push(floor);
     roundRatios.push(ours.perSecond / bare.perSecond);
-    log(`round ${round + 1}: ours ${ours.perSecond.toFixed(2)}/s, bare ${bare.perSecond.toFixed(2)}/s, ratio ${(ours.perSecond / bare.perSecond).toFixed(2)}`);
+    log(`round ${round + 1} (${order.join(', ')}): ours ${ours.perSecond.toFixed(2)}/s, bare ${bare.perSecond.toFixed(2)}/s, floor ${floor.perSecond.toFixed(2)}/s, ratio ${(ours.perSecond / bare.perSecond).toFixed(2)}, floor/bare ${(floor.perSecond / bare.perSecond).toFixed(2)}`);
   }
-  const ours = summed(oursRuns, per);
-  const bare = summed(bareRuns, per);
-  log(`ours: ${per * rounds} lifecycles in ${ours.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(ours.cpuMsPerLifecycle)}`);
-  log(`bare: ${per * rounds} lifecycles in ${bare.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(bare.cpuMsPerLifecycle)}`);
-  return { requests: per * rounds, concurrency, rounds, ours, bare, ratio: ours.perSecond / bare.perSecond, roundRatios };
+  const ours = summed(runs.ours, per);
+  const bare = summed(runs.bare, per);
+  const floor = summed(runs.floor, per);
+  for (const [name, run] of Object.entries({ ours, bare, floor })) {
+    log(`${name}: ${per * rounds} lifecycles in ${run.seconds.toFixed(1)} s; CPU ms per lifecycle ${JSON.stringify(Object.fromEntries(Object.entries(run.cpuMsPerLifecycle).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`);
+  }
+  return {
+    requests: per * rounds,
+    concurrency,
+    rounds,
+    ours,
+    bare,
+    ratio: ours.perSecond / bare.perSecond,
+    roundRatios,
+    floor,
+    floorRatio: floor.perSecond / bare.perSecond,
+    oursToFloor: ours.perSecond / floor.perSecond,
+  };
 }
