@@ -329,15 +329,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (settled || !isTerminal(s.stage) || s.version <= projected.version) return undefined;
     handedOut = Math.max(handedOut, s.version);
     const ledger = ledgerWork(s);
-    const redo = handedLedgers.length > 0 ? redoOf(s) : undefined;
-    const last: RequestWrite = {
-      requestId: s.requestId,
-      clientId: s.clientId,
-      projection: projectionOf(s),
-      ...(redo ? { redo } : {}),
-      ...(ledger ? { ledger } : {}),
-      settle: { tasks: s.tasks, at: s.closedAt ?? now() },
-    };
+    const last: RequestWrite = { requestId: s.requestId, clientId: s.clientId, projection: projectionOf(s), ...alongWith(s, ledger, true) };
     ledgersDone(s, ledger);
     handedLedgers = [];
     closedBy = { version: s.version, last };
@@ -786,6 +778,16 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     ];
   }
 
+  /**
+   * What a write of version `s` carries besides its projection: the ledger steps answers handed
+   * out, done again (their callers may have died first), this version's own, and, when it ends
+   * the request, the write-off. The workflow's own last write and the closing answer's alike.
+   */
+  function alongWith(s: RequestState, ledger: LedgerWork | undefined, ending: boolean): AlongWithProjection {
+    const redo = handedLedgers.length > 0 ? redoOf(s) : undefined;
+    return { ...(redo ? { redo } : {}), ...(ledger ? { ledger } : {}), ...(ending ? { settle: { tasks: s.tasks, at: s.closedAt ?? now() } } : {}) };
+  }
+
   /** The ledgers hold `work` of version `s`. */
   function ledgersDone(s: RequestState, work: LedgerWork | undefined): void {
     if (work?.reserve) synced.reserved = roundQuarter(synced.reserved + work.reserve.hours);
@@ -816,10 +818,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
     flushRang = false;
     const ending = isTerminal(s.stage) && !settled;
-    const settle = ending ? { tasks: s.tasks, at: s.closedAt ?? now() } : undefined;
     const handed = handedLedgers.length;
-    const redo = handed > 0 ? redoOf(s) : undefined;
-    await projectOrFlag(s, { ...(redo ? { redo } : {}), ...(ledger ? { ledger } : {}), ...(settle ? { settle } : {}) });
+    await projectOrFlag(s, alongWith(s, ledger, ending));
     ledgersDone(s, ledger);
     // Those handed out while it wrote wait for the next write.
     handedLedgers = handedLedgers.slice(handed);
