@@ -25,6 +25,7 @@ import * as projectRequest from './20261204000000_project_request';
 import * as webhookOutbox from './20261205000000_webhook_outbox';
 import * as liveVersions from './20261205010000_live_versions';
 import * as authNoticeColumns from './20261205020000_auth_notice_columns';
+import * as writeLedgers from './20261206000000_write_ledgers';
 
 export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000000_initial': initial,
@@ -51,4 +52,5 @@ export const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261205000000_webhook_outbox': webhookOutbox,
   '20261205010000_live_versions': liveVersions,
   '20261205020000_auth_notice_columns': authNoticeColumns,
+  '20261206000000_write_ledgers': writeLedgers,
 };

@@ -228,6 +228,29 @@ describe('through the API', () => {
     expect(after.body).toMatchObject({ committedHours: 0, consumedHours: 2, freeHours: 8 });
   });
 
+  it('R24 the ledgers\' steps and the write-off made again change no row: no hold, release or write-off twice, no load rewritten', async () => {
+    const own = await makeCompany(h, { monthlyHours: 10 });
+    const g = new Flow(h, own);
+    const id = await g.executing(4, 'low');
+    await g.act(`/requests/${id}/time`, own.backendSenior, { taskId: 'T1', minutes: 90, category: 'execution', note: 'x' });
+    await g.act(`/requests/${id}/cancel`, own.client, { reason: 'stop' });
+    const outcome = (await (await requestHandle(h, id)).result()) as RequestOutcome;
+    // The cancelling answer's last write did the ledgers' steps again (the hold, the budget, the priority, the release) and wrote off.
+    expect(outcome.last?.redo?.length).toBeGreaterThan(0);
+    const rows = async () => ({
+      // xmin: the transaction that last wrote the row — the same only if nobody rewrote it.
+      tasks: (await h.db.raw('select xmin::text as x, task_id, status, hours::float, priority from task_assignments where request_id = ? order by task_id', [id])).rows,
+      staff: (await h.db.raw('select xmin::text as x, load_hours::float from staff where id = ?', [own.backendSenior.id])).rows,
+      ledger: await h.db('hour_ledger').where({ request_id: id }).orderBy('key').select('key', 'kind', 'hours', 'period'),
+    });
+    const before = await rows();
+    expect(before.tasks).toEqual([expect.objectContaining({ task_id: 'T1', status: 'released', hours: 4.5 })]);
+    expect(before.ledger.map((r: { kind: string }) => r.kind).sort()).toEqual(['release', 'reservation', 'writeoff']);
+    await writeLast(h.db, h.temporal, outcome.last!);
+    await writeLast(h.db, h.temporal, outcome.last!);
+    expect(await rows()).toEqual(before);
+  });
+
   it('R24 the monthly rollover Schedule freezes ended months and rolls unused hours where the subscription says; R12 flags under-use', async () => {
     const tag = randomUUID().slice(0, 8);
     const ok = async (path: string, body: object) => {

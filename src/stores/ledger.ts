@@ -57,12 +57,29 @@ export async function reserve(db: Db, r: { requestId: string; clientId: string; 
   );
 }
 
+/** One request's steps on the ledgers, as `write_ledgers` takes them (see its migration). */
+export interface LedgerSteps {
+  requestId: string;
+  clientId: string;
+  steps: { reserve?: { key: string; hours: number; at: string }; hours?: Record<string, number>; priority?: string; release?: string[] }[];
+  /** At closure or cancellation: the billable hours to write off, and the breakdown behind them. */
+  settle?: { hours: number; detail: RequestBilling; at: string };
+}
+
 /**
- * At closure or cancellation (R24, R25): held hours are released in the months they were held,
- * and the billable hours written off in the month of closure, with the breakdown behind them.
- * Every row has a key of its own: a retry after a crash writes nothing twice.
+ * A request's ledger steps and its write-off in one call and one transaction (R8, R11, R24, R25),
+ * each idempotent: at closure or cancellation, held hours are released in the months they were
+ * held and the billable hours written off in the month of closure, with the breakdown behind
+ * them; every row has a key of its own, so a retry writes nothing twice. True when waiting tasks
+ * may now go: then the dispatcher runs.
  */
-/** R25: the hours a request still holds are given back, once per month they were held in. */
+export async function writeLedgers(db: Db, r: LedgerSteps): Promise<boolean> {
+  if (r.steps.length === 0 && !r.settle) return false;
+  const rows = await rowsOf<{ rows: { dispatch: boolean }[] }>(db.raw('select write_ledgers(?::jsonb) as dispatch', [JSON.stringify(r)]));
+  return rows.rows[0]?.dispatch === true;
+}
+
+/** R25: the hours a request still holds are given back, once per month they were held in (as `write_ledgers` does at closure). */
 export async function releaseHeld(trx: Db, r: { requestId: string; clientId: string }): Promise<void> {
     const held = await rowsOf<{ period: string; hours: number }[]>(
       trx('hour_ledger')
@@ -77,24 +94,6 @@ export async function releaseHeld(trx: Db, r: { requestId: string; clientId: str
         .onConflict('key')
         .ignore();
     }
-}
-
-export async function settle(db: Db, r: { requestId: string; clientId: string; hours: number; detail: RequestBilling; at: string }): Promise<void> {
-  await db.transaction(async (trx) => {
-    await releaseHeld(trx, r);
-    await trx('hour_ledger')
-      .insert({
-        key: `writeoff:${r.requestId}`,
-        client_id: r.clientId,
-        request_id: r.requestId,
-        period: monthOf(r.at, await timeZoneOf(trx, r.clientId)),
-        kind: 'writeoff',
-        hours: r.hours,
-        detail: JSON.stringify(r.detail),
-      })
-      .onConflict('key')
-      .ignore();
-  });
 }
 
 export interface MonthSummary {

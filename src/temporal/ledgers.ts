@@ -4,21 +4,16 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import { requestWorkflowId, taskAssignedSignal, type LedgerWork } from '../shared/contract';
-import { dispatchQueued, markNotified, release, setPriority, setTaskHours } from '../stores/allocation';
-import { reserve } from '../stores/ledger';
+import { dispatchQueued, markNotified, release } from '../stores/allocation';
+import { writeLedgers, type LedgerSteps } from '../stores/ledger';
 import { workflowRefOf } from '../stores/requests';
 
-/** Applies ledger steps in order, each idempotent, then dispatches waiting tasks if hours came back or a priority moved. */
-export async function applyLedgers(db: Db, temporal: Client | undefined, r: { requestId: string; clientId: string }, steps: LedgerWork[]): Promise<void> {
-  let dispatch = false;
-  for (const { reserve: held, hours, priority, release: finished } of steps) {
-    if (held) await reserve(db, { requestId: r.requestId, clientId: r.clientId, ...held });
-    if (hours && Object.keys(hours).length > 0) await setTaskHours(db, r.requestId, hours);
-    if (priority) await setPriority(db, r.requestId, priority);
-    if (finished && finished.length > 0) await release(db, r.requestId, finished);
-    dispatch ||= priority !== undefined || (finished !== undefined && finished.length > 0);
-  }
-  if (dispatch) await dispatchAndTell(db, temporal);
+/**
+ * Applies ledger steps in order and, at the end, the write-off, in one call (each step
+ * idempotent), then dispatches waiting tasks if hours came back or a priority moved and some wait.
+ */
+export async function applyLedgers(db: Db, temporal: Client | undefined, r: { requestId: string; clientId: string }, steps: LedgerWork[], settle?: LedgerSteps['settle']): Promise<void> {
+  if (await writeLedgers(db, { requestId: r.requestId, clientId: r.clientId, steps, ...(settle ? { settle } : {}) })) await dispatchAndTell(db, temporal);
 }
 
 /** Dispatches waiting tasks and signals each request; an assignment is marked told only after its signal. Idempotent. */

@@ -6,7 +6,7 @@ import type { Db } from '../db/knex';
 import { billingOf, type RequestBilling, type Task } from '../domain';
 import type { RequestWrite } from '../shared/contract';
 import { storable } from '../shared/text';
-import { settle } from '../stores/ledger';
+import { writeLedgers, type LedgerSteps } from '../stores/ledger';
 import { flagRequest, writeProjection } from '../stores/projection';
 import { timeEntriesOf } from '../stores/time-entries';
 import { applyLedgers } from './ledgers';
@@ -28,10 +28,17 @@ export function refusal(err: unknown): string {
  * from the request's time entries in PostgreSQL and its tasks' budgets (workflows from before
  * bounded state send it ready-made).
  */
-export async function settleRequest(db: Db, r: { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] })): Promise<void> {
+export async function settleRequest(db: Db, r: Settling): Promise<void> {
+  await writeLedgers(db, { requestId: r.requestId, clientId: r.clientId, steps: [], settle: await writeOffOf(db, r) });
+}
+
+type Settling = { requestId: string; clientId: string; at: string } & ({ hours: number; detail: RequestBilling } | { tasks: Task[] });
+
+/** The write-off of a request that ends: its billable hours and the breakdown behind them. */
+async function writeOffOf(db: Db, r: Settling): Promise<NonNullable<LedgerSteps['settle']>> {
   const detail = 'detail' in r ? r.detail : billingOf({ tasks: r.tasks, timeEntries: await timeEntriesOf(db, r.requestId) });
   // The breakdown is a report drawn from the state: text PostgreSQL cannot hold never stops the write-off.
-  await settle(db, { requestId: r.requestId, clientId: r.clientId, at: r.at, hours: detail.billableHours, detail: storable(detail) });
+  return { at: r.at, hours: detail.billableHours, detail: storable(detail) };
 }
 
 /**
@@ -40,9 +47,10 @@ export async function settleRequest(db: Db, r: { requestId: string; clientId: st
  */
 export async function writeRequest(db: Db, temporal: Client | undefined, w: RequestWrite): Promise<void> {
   if (w.projection) await writeProjection(db, w.projection);
-  // R8, R11: hours given back or a new order in the queues let waiting tasks go at once.
-  await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])]);
-  if (w.settle) await settleRequest(db, { requestId: w.requestId, clientId: w.clientId, ...w.settle });
+  // The ledgers' steps and the write-off in one call; R8, R11: hours given back or a new order in
+  // the queues let waiting tasks go at once.
+  const settle = w.settle ? await writeOffOf(db, { requestId: w.requestId, clientId: w.clientId, ...w.settle }) : undefined;
+  await applyLedgers(db, temporal, w, [...(w.redo ?? []), ...(w.ledger ? [w.ledger] : [])], settle);
 }
 
 /**
