@@ -115,6 +115,21 @@ describe('the answered projection', () => {
     await expectReadModelEqualsWorkflow(h, id);
   });
 
+  it('one durable timer for every moment that matters: a request whose deadlines lie beyond its flush sets one timer for all of them', async () => {
+    // Filed, triaged, decomposed, estimated, approved: the triage, estimate and approval moments all lie hours ahead.
+    const id = await f.executing(2);
+    const events = (await (await requestHandle(h, id)).fetchHistory()).events ?? [];
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined).toBeUndefined();
+    const timers = events.flatMap((e) => (e.timerStartedEventAttributes ? [Number(String(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0))] : []));
+    // One: the flush, 30 s after the intake's answer; each later moment is past it, so the loop sets its timer once the flush has rung.
+    expect(timers).toHaveLength(1);
+    expect(timers[0]).toBeGreaterThan(25);
+    expect(timers[0]).toBeLessThanOrEqual(30);
+    // The moments are kept all the same: the read model shows the next deadline.
+    const row = await h.db('requests').where({ id }).first<{ stage: string; deadline_at: Date | null }>('stage', 'deadline_at');
+    expect(row?.stage).toBe('Execution');
+  });
+
   it(`the records a request holds stay under ${RECORDS_HANDED_OUT} however many actions it answers`, async () => {
     const id = await f.executing(200);
     const handle = await requestHandle(h, id);

@@ -8,8 +8,8 @@ import { expect, inject, it } from 'vitest';
 const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
-it('keeps the three representative histories of each version of the workflow recorded so far (v1 to v13)', () => {
-  for (const prefix of ['', 'v2-', 'v3-', 'v4-', 'v5-', 'v6-', 'v7-', 'v8-', 'v9-', 'v10-', 'v11-', 'v12-', 'v13-']) {
+it('keeps the three representative histories of each version of the workflow recorded so far (v1 to v14)', () => {
+  for (const prefix of ['', 'v2-', 'v3-', 'v4-', 'v5-', 'v6-', 'v7-', 'v8-', 'v9-', 'v10-', 'v11-', 'v12-', 'v13-', 'v14-']) {
     for (const name of ['self-resolved', 'decomposed-rework-deadline', 'cancelled']) {
       expect(files.some((f) => f.startsWith(`${prefix}${name}`)), `${prefix}${name}`).toBe(true);
     }

@@ -24,11 +24,11 @@ import supertest from 'supertest';
 
 /**
  * The releases a request is upgraded from, live: the previous release (the one deployed before
- * this code: generation 5), the one before it (generation 4, which marks its generation in every
+ * this code: generation 6), the one before it (generation 4, which marks its generation in every
  * run), and the release before bounded state (the last whose workflow kept every record in its
  * state), whose requests take every change since, one by one.
  */
-const PREVIOUS_RELEASE = '28297e9';
+const PREVIOUS_RELEASE = '9bef910';
 const GENERATION_4_RELEASE = '8d4b753';
 const BEFORE_BOUNDED_STATE = 'b2030da';
 
@@ -163,8 +163,8 @@ async function upgradeFrom(release: string, file: (f: Flow, taskQueue: string) =
 }
 
 it('a request half-way on the previous release (workers and API) finishes on this one: same queue, nothing lost, written off once', { timeout: 240_000 }, async () => {
-  // Filed through that release's API, which started it at generation 5 (no marker): it keeps
-  // generation 5's way to its end (the workflow's own last write), and this code replays its history.
+  // Filed through that release's API, which started it at generation 6 (no marker): it keeps
+  // generation 6's way to its end (a timer for each moment that matters), and this code replays its history.
   const id = await upgradeFrom(PREVIOUS_RELEASE, (f) => f.file('Nightly import'), () => undefined, { oldApi: true });
   expect((await patchMarkers(id)).join('')).toBe('');
   // Its last run ends as the generation it was started with says: from generation 6 on, its
@@ -173,7 +173,7 @@ it('a request half-way on the previous release (workers and API) finishes on thi
   const handle = await requestHandle(h, id);
   const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
   const generation = (JSON.parse(Buffer.from(started ?? []).toString()) as { generation?: number }).generation ?? 0;
-  expect(generation).toBeGreaterThanOrEqual(5);
+  expect(generation).toBeGreaterThanOrEqual(6);
   const outcome = (await handle.result()) as RequestOutcome;
   expect(outcome.last !== undefined).toBe(generation >= 6);
 });

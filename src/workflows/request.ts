@@ -57,6 +57,7 @@ const GENERATIONS: readonly (readonly string[])[] = [
   ['answered-ledgers'],
   ['answered-intake'],
   ['answered-closing'],
+  ['one-alarm'],
 ];
 
 /** The newest generation this code knows: a request started by it says so in its input, and asks no patch at all. */
@@ -156,6 +157,12 @@ function changes(started: number | undefined) {
      * worker's sweep makes it from the workflow's result if that caller died first.
      */
     answeredClosing: () => has('answered-closing'),
+    /**
+     * One durable timer at a time for every moment that matters, the flush included: set for the
+     * earliest of them, and again only when an earlier one comes up or it has rung. A request
+     * whose moments lie beyond its flush sets one timer for all of them, not one per moment.
+     */
+    oneAlarm: () => has('one-alarm'),
   };
 }
 
@@ -164,6 +171,7 @@ type AlongWithProjection = Omit<RequestWrite, 'requestId' | 'clientId' | 'projec
 
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
 const FLUSH_AFTER = '30 seconds';
+const FLUSH_AFTER_MS = 30_000;
 
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
 const delivery = proxyActivities<Acts>({
@@ -232,11 +240,12 @@ function details(s: RequestState): string {
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestOutcome> {
-  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers, answeredIntake, answeredClosing } = changes(input.generation);
+  const { modern, bounded, io, steadyTimers, answered, oneTrip, requestKeys, updateBudget, lazyAttributes, syncAnswers, answeredLedgers, answeredIntake, answeredClosing, oneAlarm } = changes(input.generation);
   /** Asked once per run, as its handlers are set. */
   const sync = syncAnswers();
   const outbox = answeredIntake();
   const closing = answeredClosing();
+  const oneTimer = oneAlarm();
   /** The calendar and policy the request runs under: fixed at intake, moved only by the manager's applyPolicy. */
   let ctx = input.context;
   const now = () => new Date().toISOString();
@@ -267,9 +276,30 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   let handedOut = 0;
   /** Whether the worker delivers notifications to a webhook: unknown until the first projection says. */
   let webhook: boolean | undefined;
-  /** The FLUSH_AFTER timer is running; it rang. */
+  /** The FLUSH_AFTER timer is running; it rang; (one alarm) the moment it is due. */
   let flushArmed = false;
   let flushRang = false;
+  let flushDue: number | undefined;
+  /** One alarm: the moments a durable timer is set for and has not rung yet, and how many have rung. */
+  const alarms = new Set<number>();
+  let rings = 0;
+  /** Sets the alarm for the earliest moment that matters, unless one rings by then already. */
+  const armAlarm = (timer: { at: string } | undefined): void => {
+    const moments = [...(timer ? [Date.parse(timer.at)] : []), ...(flushDue !== undefined ? [flushDue] : [])];
+    if (moments.length === 0) return;
+    const due = Math.min(...moments);
+    if ([...alarms].some((at) => at <= due)) return;
+    alarms.add(due);
+    void sleep(Math.max(1, due - Date.now())).then(() => {
+      alarms.delete(due);
+      rings++;
+      if (flushDue !== undefined && flushDue <= due) {
+        flushDue = undefined;
+        flushArmed = false;
+        flushRang = true;
+      }
+    });
+  };
   /** The numbers of the records answers handed out so far, and the revisions of corrected time entries handed out. */
   const handed = { events: 0, timeEntries: 0, notifications: 0, escalations: 0 };
   const handedRevisions = new Map<string, number>();
@@ -354,7 +384,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   };
   /** The answer of state `s` with `records`; the flush timer runs from the first records handed out. */
   const given = (s: RequestState, records: Records): RequestAnswer => {
-    if (!flushArmed) {
+    if (!flushArmed && oneTimer) {
+      // The loop sets the alarm for it, with the request's other moments.
+      flushArmed = true;
+      flushDue = Date.now() + FLUSH_AFTER_MS;
+    } else if (!flushArmed) {
       flushArmed = true;
       void sleep(FLUSH_AFTER).then(() => {
         flushArmed = false;
@@ -670,20 +704,23 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     } else if (steadyTimers()) {
       // One timer per moment that matters, set when that moment changes and never cancelled (a
       // stale one rings into nothing): no timer started and cancelled around every action.
-      if (timer && armed !== timer.at) {
+      if (oneTimer) {
+        armAlarm(timer);
+      } else if (timer && armed !== timer.at) {
         const at = timer.at;
         armed = at;
         void sleep(Date.parse(at) - Date.now()).then(() => {
           rang = at;
         });
       }
+      const rung = rings;
       if (answered()) {
-        await condition(() => current().version > seen || flushRang || wanted > projected.version || (timer !== undefined && rang === timer.at));
+        await condition(() => current().version > seen || flushRang || wanted > projected.version || (timer !== undefined && rang === timer.at) || rings !== rung);
         // The flush timer rang with nothing handed out still waiting: nothing to write.
         if (flushRang && handedOut <= projected.version) flushRang = false;
         if (current().version === seen && !flushRang && wanted <= projected.version) continue;
       } else {
-        await condition(() => current().version > projected.version || (timer !== undefined && rang === timer.at));
+        await condition(() => current().version > projected.version || (timer !== undefined && rang === timer.at) || rings !== rung);
         if (current().version === projected.version) continue;
       }
     } else {
