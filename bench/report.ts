@@ -51,6 +51,14 @@ export function renderReport(dir: string): string {
   if (tp) {
     const r = tp.result;
     out.push(`| Lifecycle throughput (${r.requests} requests, ${r.concurrency} at a time, 9 Updates each) | ${r.ours.perSecond.toFixed(2)} requests/s (${r.ours.updatesPerSecond.toFixed(0)} Updates/s) | ${r.bare.perSecond.toFixed(2)} workflows/s (${r.bare.updatesPerSecond.toFixed(0)} Updates/s) | ratio ≥ 0.7 | ratio ${r.ratio.toFixed(2)}: ${verdict(r.ratio >= 0.7)} |`);
+    const api = r.ours.cpuMsPerLifecycle['our API'];
+    const floorApi = r.floor?.cpuMsPerLifecycle['floor API'];
+    if (api !== undefined) {
+      out.push(`| API CPU per call (${UPDATES_PER_LIFECYCLE} calls per lifecycle) | ${(api / UPDATES_PER_LIFECYCLE).toFixed(1)} ms | ${floorApi !== undefined ? `${(floorApi / UPDATES_PER_LIFECYCLE).toFixed(1)} ms for the floor's API (an HTTP call, an Update, one write)` : '—'} | < 2 ms | ${verdict(api / UPDATES_PER_LIFECYCLE < 2)} |`);
+    }
+    if (r.floor) {
+      out.push(`| Floor: the bare workflow behind a minimal API with a read model (same rounds) | ${r.floor.perSecond.toFixed(2)} workflows/s; ours ${(r.oursToFloor ?? 0).toFixed(2)} of it | ${r.bare.perSecond.toFixed(2)} workflows/s | — | floor ${(r.floorRatio ?? 0).toFixed(2)} of bare |`);
+    }
   }
   if (lat) {
     for (const row of lat.result.rows) {
