@@ -9,6 +9,18 @@ import type { Knex } from 'knex';
 // tasks may now go (R8, R9, R11): hours came back or a priority moved, and some task waits or an
 // assignment is still to be told to its request.
 export async function up(knex: Knex): Promise<void> {
+  // R25: the hours a request still holds, given back once per month they were held in (its key
+  // names the month as 'YYYY-MM-DD', whatever the server's DateStyle).
+  await knex.raw(`
+    create function release_held(rid uuid, cid uuid) returns void language sql as $$
+      insert into hour_ledger (key, client_id, request_id, period, kind, hours)
+      select 'release:' || rid || ':' || to_char(held.period, 'YYYY-MM-DD'), cid, rid, held.period, 'release', held.hours
+        from (select period, sum(case when kind = 'reservation' then hours else -hours end) as hours
+                from hour_ledger where request_id = rid and kind in ('reservation', 'release') group by period) held
+       where held.hours > 0
+      on conflict (key) do nothing
+    $$
+  `);
   await knex.raw(`
     create function write_ledgers(p jsonb) returns boolean language plpgsql as $$
     declare
@@ -48,13 +60,7 @@ export async function up(knex: Knex): Promise<void> {
 
       if jsonb_typeof(p->'settle') = 'object' then
         tz := coalesce(tz, (select timezone from subscriptions where client_id = cid order by starts_on desc limit 1), 'UTC');
-        -- The hours still held, given back in each month they were held in.
-        insert into hour_ledger (key, client_id, request_id, period, kind, hours)
-        select 'release:' || rid || ':' || held.period, cid, rid, held.period, 'release', held.hours
-          from (select period, sum(case when kind = 'reservation' then hours else -hours end) as hours
-                  from hour_ledger where request_id = rid and kind in ('reservation', 'release') group by period) held
-         where held.hours > 0
-        on conflict (key) do nothing;
+        perform release_held(rid, cid);
         -- The billable hours, written off in the month of closure.
         insert into hour_ledger (key, client_id, request_id, period, kind, hours, detail)
         values ('writeoff:' || rid, cid, rid,
@@ -76,4 +82,5 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('drop index if exists task_assignments_untold_idx');
   await knex.raw('drop function if exists write_ledgers(jsonb)');
+  await knex.raw('drop function if exists release_held(uuid, uuid)');
 }

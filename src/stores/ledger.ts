@@ -79,21 +79,9 @@ export async function writeLedgers(db: Db, r: LedgerSteps): Promise<boolean> {
   return rows.rows[0]?.dispatch === true;
 }
 
-/** R25: the hours a request still holds are given back, once per month they were held in (as `write_ledgers` does at closure). */
+/** R25: the hours a request still holds are given back, once per month they were held in (`write_ledgers` does the same at closure). */
 export async function releaseHeld(trx: Db, r: { requestId: string; clientId: string }): Promise<void> {
-    const held = await rowsOf<{ period: string; hours: number }[]>(
-      trx('hour_ledger')
-        .where({ request_id: r.requestId })
-        .whereIn('kind', ['reservation', 'release'])
-        .groupBy('period')
-        .select('period', trx.raw("sum(case when kind = 'reservation' then hours else -hours end)::float as hours")),
-    );
-    for (const p of held.filter((x) => x.hours > 0)) {
-      await trx('hour_ledger')
-        .insert({ key: `release:${r.requestId}:${p.period}`, client_id: r.clientId, request_id: r.requestId, period: p.period, kind: 'release', hours: p.hours })
-        .onConflict('key')
-        .ignore();
-    }
+  await trx.raw('select release_held(?::uuid, ?::uuid)', [r.requestId, r.clientId]);
 }
 
 export interface MonthSummary {

@@ -170,8 +170,7 @@ function changes(started: number | undefined) {
 type AlongWithProjection = Omit<RequestWrite, 'requestId' | 'clientId' | 'projection'>;
 
 /** How long records handed out wait, at most, for the workflow's own write: the bound on a caller's lost write. */
-const FLUSH_AFTER = '30 seconds';
-const FLUSH_AFTER_MS = 30_000;
+const FLUSH_AFTER = 30_000; // ms
 
 /** Webhook delivery gives up after about an hour; the notification stays in the inbox regardless. */
 const delivery = proxyActivities<Acts>({
@@ -387,7 +386,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (!flushArmed && oneTimer) {
       // The loop sets the alarm for it, with the request's other moments.
       flushArmed = true;
-      flushDue = Date.now() + FLUSH_AFTER_MS;
+      flushDue = Date.now() + FLUSH_AFTER;
     } else if (!flushArmed) {
       flushArmed = true;
       void sleep(FLUSH_AFTER).then(() => {
@@ -702,8 +701,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (wait !== undefined && wait <= 0) {
       state = applyTimer(current(), timer!.command, now());
     } else if (steadyTimers()) {
-      // One timer per moment that matters, set when that moment changes and never cancelled (a
-      // stale one rings into nothing): no timer started and cancelled around every action.
+      // Timers set when a moment that matters changes and never cancelled (a stale one rings into
+      // nothing): no timer started and cancelled around every action. From one alarm on, one
+      // timer for the earliest moment; before, one per moment.
       if (oneTimer) {
         armAlarm(timer);
       } else if (timer && armed !== timer.at) {
