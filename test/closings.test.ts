@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionUpdates, type RequestOutcome } from '../src/shared/contract';
 import { sweepClosings } from '../src/temporal/closings';
+import { writeProjection } from '../src/stores/projection';
 import { type Flow, eventually, openCompany } from './support/flow';
 import { requestHandle, type Company, type Harness } from './support/harness';
 import { expectReadModelEqualsWorkflow } from './support/read-model';
@@ -51,6 +52,22 @@ describe('the closing answer', () => {
     expect((await h.db('task_assignments').where({ request_id: id }).first<{ status: string }>('status'))?.status).toBe('released');
     // Swept again (as every sweep overlaps the one before): nothing left to write, nothing written twice.
     expect(await sweepClosings(h.db, h.temporal, h.taskQueue, since)).toBe(0);
+    expect(await ledgerOf(id)).toEqual(ledger);
+    await expectReadModelEqualsWorkflow(h, id);
+  }, 60_000);
+
+  it('R25 a last write cut short after its projection (closed, not yet written off) is finished by the sweep, once', async () => {
+    const id = await f.inClientReview(2);
+    const { handle, answer } = await confirmPastTheApi(id);
+    // The caller wrote the projection, then lost PostgreSQL (a restart drops its connections) before the ledgers and the write-off.
+    await writeProjection(h.db, answer.last!.projection!);
+    expect(await stageOf(id)).toBe('Closed');
+    await handle.result();
+    const ledger = await eventually(() => ledgerOf(id), (rows) => rows.some(([kind]) => kind === 'writeoff'), 'the write-off, made by the sweep', 15_000);
+    expect(ledger.map(([kind]) => kind).sort()).toEqual(['release', 'reservation', 'writeoff']);
+    expect((await h.db('task_assignments').where({ request_id: id }).first<{ status: string }>('status'))?.status).toBe('released');
+    // Later sweeps find it ended: nothing written twice.
+    await new Promise((r) => setTimeout(r, 2_500));
     expect(await ledgerOf(id)).toEqual(ledger);
     await expectReadModelEqualsWorkflow(h, id);
   }, 60_000);

@@ -185,8 +185,9 @@ export async function releaseEnded(db: Db, r: { requestId: string; clientId: str
 
 /**
  * Of these workflow refs (a request's key, or its id for one filed before keys), those whose
- * request the read model does not hold as ended: the worker's sweep looks at their workflows'
- * results for a last write nobody made.
+ * request the read model does not hold as ended — not closed or cancelled, or not written off
+ * (a last write cut short after its projection): the worker's sweep looks at their workflows'
+ * results for a last write nobody finished.
  */
 export async function refsNotEnded(db: Db, refs: string[]): Promise<string[]> {
   if (refs.length === 0) return [];
@@ -194,7 +195,8 @@ export async function refsNotEnded(db: Db, refs: string[]): Promise<string[]> {
     `select r.ref from unnest(?::text[]) as r(ref)
        left join request_keys k on k.key = r.ref
        left join requests q on q.id = coalesce(k.request_id, case when r.ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then r.ref::uuid end)
-      where q.stage is null or not (q.stage = any(?::text[]))`,
+      where q.stage is null or not (q.stage = any(?::text[]))
+         or not exists (select 1 from hour_ledger l where l.key = 'writeoff:' || q.id)`,
     [refs, [...TERMINAL_STAGES]],
   );
   return result.rows.map((r) => r.ref);

@@ -18,11 +18,16 @@ import { writeLast } from './write-request';
 export async function madeGood(db: Db, temporal: Client, handle: WorkflowHandle, answer: RequestAnswer): Promise<RequestState> {
   const { records, ledger, last, ...state } = answer;
   if (last) {
-    // The request has ended: its workflow left its last write (write-off included) to us.
-    try {
-      await writeLast(db, temporal, last);
-    } catch {
-      // PostgreSQL is away: the worker's sweep makes the write from the workflow's result once it is back.
+    // The request has ended: its workflow left its last write (write-off included) to us. A
+    // connection PostgreSQL dropped (a restart) fails one statement: the write is made again.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await writeLast(db, temporal, last);
+        break;
+      } catch {
+        // PostgreSQL is away: the worker's sweep makes the write from the workflow's result once it is back.
+        if (attempt < 3) await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
     return state;
   }
